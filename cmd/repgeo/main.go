@@ -1,0 +1,90 @@
+// Command repgeo measures the representational geometry of neural networks
+// from activation files (.npy/.npz), and trains and probes the models of the
+// models package.
+//
+// Usage:
+//
+//	repgeo COMMAND [flags] [files]
+//
+// Run "repgeo help" for the list of commands and "repgeo COMMAND -h" for
+// the flags of one. Flags go before files.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+)
+
+// command is one subcommand of repgeo. Each lives in its own file and adds
+// itself to commands in an init function.
+type command struct {
+	// summary is one line shown by "repgeo help".
+	summary string
+	// run executes the command with its arguments (after the command name).
+	// Output goes to stdout; an error is printed as one line on stderr.
+	run func(args []string, stdout io.Writer) error
+}
+
+var commands = map[string]command{}
+
+// usageError marks errors caused by bad input or flags; they exit with status 2.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+// badInput wraps an error as a usage error (exit status 2).
+func badInput(format string, args ...any) error {
+	return usageError{fmt.Errorf(format, args...)}
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run dispatches to a subcommand and returns the process exit status:
+// 0 on success, 2 for bad input or flags, 1 for other failures.
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		printHelp(stdout)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	cmd, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "repgeo: unknown command %q (run \"repgeo help\")\n", args[0])
+		return 2
+	}
+	if err := cmd.run(args[1:], stdout); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		fmt.Fprintf(stderr, "repgeo %s: %v\n", args[0], err)
+		var ue usageError
+		if errors.As(err, &ue) {
+			return 2
+		}
+		return 1
+	}
+	return 0
+}
+
+func printHelp(w io.Writer) {
+	fmt.Fprintln(w, "repgeo: representational geometry of neural networks")
+	fmt.Fprintln(w, "\nUsage: repgeo COMMAND [flags] [files]   (flags go before files)")
+	fmt.Fprintln(w, "\nCommands:")
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
+	}
+}

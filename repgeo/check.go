@@ -1,0 +1,47 @@
+package repgeo
+
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	"gonum.org/v1/gonum/mat"
+)
+
+// MinInputs is the smallest number of inputs (rows) a representation may have.
+const MinInputs = 3
+
+// ErrInputMismatch is returned when two points or representations describe
+// different numbers of inputs.
+var ErrInputMismatch = errors.New("repgeo: representations have different numbers of inputs")
+
+// CheckRepresentation returns an error naming the problem if x is not a
+// usable representation: fewer than MinInputs rows, no columns, or a NaN or
+// infinite entry.
+func CheckRepresentation(x mat.Matrix) error {
+	m, d := x.Dims()
+	if m < MinInputs {
+		return fmt.Errorf("repgeo: representation has %d rows (inputs), need at least %d", m, MinInputs)
+	}
+	if d < 1 {
+		return errors.New("repgeo: representation has no columns")
+	}
+	for i := 0; i < m; i++ {
+		for j := 0; j < d; j++ {
+			v := x.At(i, j)
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return fmt.Errorf("repgeo: representation has a non-finite value %v at row %d, column %d", v, i, j)
+			}
+		}
+	}
+	return nil
+}
+
+// checkSameInputs returns ErrInputMismatch, with the two sizes, when p and q
+// describe different numbers of inputs.
+func checkSameInputs(p, q Point) error {
+	if p.Inputs() != q.Inputs() {
+		return fmt.Errorf("%w: %d and %d", ErrInputMismatch, p.Inputs(), q.Inputs())
+	}
+	return nil
+}

@@ -4,7 +4,7 @@
 GO ?= go
 export CGO_ENABLED ?= 1
 
-.PHONY: all build test test-go vet fmt-check
+.PHONY: all build test test-go vet fmt-check setup figures test-notebooks bench-geometry train-fashion bench-train bench-pairwise
 
 all: build
 
@@ -12,7 +12,7 @@ build:
 	$(GO) build ./...
 
 ## test: vet, format check, Go tests, then every notebook in smoke size.
-test: test-go
+test: test-go test-notebooks
 
 test-go: vet fmt-check
 	$(GO) test -count=1 ./...
@@ -23,3 +23,54 @@ vet:
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
+
+## setup: install Jupyter, GoNB (+ goimports, gopls), the GoNB kernel and
+## Fashion-MNIST, skipping what is present (scripts/setup.sh).
+setup:
+	./scripts/setup.sh
+
+## test-notebooks: execute every notebook in smoke size and check it.
+test-notebooks: setup
+	./scripts/run_notebooks.sh smoke
+
+## figures: the main job. Train or load the models, execute every notebook in
+## full size; writes docs/figures/*.png and docs/notebooks/*.html.
+figures: setup
+	./scripts/run_notebooks.sh full
+
+## bench-geometry: time Angle, Project and Midpoint at m = 2000 against their
+## targets (50 ms angular CKA, 1 s shape metrics); operations only, the points
+## are built before timing.
+bench-geometry:
+	./bench/geometry.sh
+
+## bench-pairwise: time Pairwise (angular CKA, angular shape) at m = 2000,
+## L = 20 against numpy + OpenBLAS on the same layers (needs ../shared/bench;
+## installs python3-numpy and libopenblas-dev), with the pure-Go and the
+## -tags openblas builds; prints times, ratios and the largest difference.
+bench-pairwise:
+	./bench/pairwise.sh
+
+## train-fashion: train resnet20 and vgg11 on Fashion-MNIST (installed by
+## setup) and print their test accuracy and speed; checkpoints go to
+## runs/fashion/. Defaults: width 0.25, 2 epochs on the first 10000 training
+## images, the full test set (see docs/models.md for measured numbers).
+FASHION_WIDTH ?= 0.25
+FASHION_EPOCHS ?= 2
+FASHION_LIMIT ?= 10000
+train-fashion:
+	mkdir -p bin runs/fashion
+	$(GO) build -o bin/repgeo ./cmd/repgeo
+	for m in resnet20 vgg11; do \
+	  ./bin/repgeo train --model=$$m --dataset=fashion-mnist --width=$(FASHION_WIDTH) \
+	    --epochs=$(FASHION_EPOCHS) --train-limit=$(FASHION_LIMIT) --out=runs/fashion/$$m --json \
+	    > runs/fashion/$$m.json || exit 1; \
+	  cat runs/fashion/$$m.json; \
+	done
+
+## bench-train: ResNet-20 (and VGG-11/4) training and inference images/s on
+## the stock pure-Go backend, on repgeo-go and, when ../shared/bench is
+## present, in PyTorch on the same cores (installs python3-torch); prints the
+## ratios. STOCK=0 skips the slow stock backend.
+bench-train:
+	./bench/train.sh

@@ -1,0 +1,91 @@
+package backend
+
+import (
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/gonum"
+)
+
+var gonumImpl gonum.Implementation
+
+// useKernel4x16 selects the assembly micro-kernel; tests switch it off to
+// check the pure-Go one.
+var useKernel4x16 = haveKernel4x16
+
+// matrix is a strided view of a float32 matrix: element (i, j) is
+// data[i*row + j*col].
+type matrix struct {
+	data     []float32
+	row, col int
+}
+
+// sgemmAcc computes C += A·B for A m×k, B k×n (B with unit column stride)
+// and C m×n row-major with leading dimension ldc, for rows [i0, i1) of C and
+// contraction indices [p0, p1).
+func sgemmAcc(a, b matrix, c []float32, ldc, n, i0, i1, p0, p1 int) {
+	if p1 <= p0 || i1 <= i0 {
+		return
+	}
+	k := p1 - p0
+	if !useKernel4x16 && b.col == 1 && (a.col == 1 || a.row == 1) {
+		// Without the micro-kernel, gonum's blocked product.
+		tA, aOff, lda := blas.NoTrans, i0*a.row+p0, a.row
+		if a.col != 1 {
+			tA, aOff, lda = blas.Trans, p0*a.col+i0, a.col
+		}
+		gonumImpl.Sgemm(tA, blas.NoTrans, i1-i0, n, k, 1, a.data[aOff:], lda, b.data[p0*b.row:], b.row,
+			1, c[i0*ldc:], ldc)
+		return
+	}
+	n16 := 0
+	if useKernel4x16 && b.col == 1 {
+		n16 = n &^ 15
+	}
+	i := i0
+	if n16 > 0 {
+		for ; i+4 <= i1; i += 4 {
+			aPtr := &a.data[i*a.row+p0*a.col]
+			for j := 0; j < n16; j += 16 {
+				kernel4x16(k, aPtr, a.row, a.col, &b.data[p0*b.row+j], b.row, &c[i*ldc+j], ldc)
+			}
+		}
+		// Remaining rows, first 16*q columns.
+		for ; i < i1; i++ {
+			sgemmRowGo(a, b, c, ldc, i, 0, n16, p0, p1)
+		}
+	}
+	// Everything not covered by the micro-kernel.
+	start := i0
+	if n16 == 0 {
+		for r := start; r < i1; r++ {
+			sgemmRowGo(a, b, c, ldc, r, 0, n, p0, p1)
+		}
+		return
+	}
+	if n16 < n {
+		for r := start; r < i1; r++ {
+			sgemmRowGo(a, b, c, ldc, r, n16, n, p0, p1)
+		}
+	}
+}
+
+// sgemmRowGo computes C[i, j0:j1] += sum_p A[i,p] B[p, j0:j1] in plain Go.
+func sgemmRowGo(a, b matrix, c []float32, ldc, i, j0, j1, p0, p1 int) {
+	dst := c[i*ldc+j0 : i*ldc+j1]
+	for p := p0; p < p1; p++ {
+		av := a.data[i*a.row+p*a.col]
+		if av == 0 {
+			continue
+		}
+		bo := p*b.row + j0*b.col
+		if b.col == 1 {
+			src := b.data[bo : bo+len(dst)]
+			for j, bv := range src {
+				dst[j] += av * bv
+			}
+			continue
+		}
+		for j := range dst {
+			dst[j] += av * b.data[bo+j*b.col]
+		}
+	}
+}

@@ -1,0 +1,9 @@
+//go:build !amd64 || noasm
+
+package backend
+
+const haveKernel4x16 = false
+
+func kernel4x16(k int, a *float32, aRow, aStep int, b *float32, ldb int, c *float32, ldc int) {
+	panic("backend: kernel4x16 not available on this platform")
+}

@@ -1,0 +1,148 @@
+package backend
+
+import (
+	"math"
+	"runtime"
+	"slices"
+	"sync"
+
+	"github.com/gomlx/gomlx/backends"
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
+	"github.com/gomlx/gomlx/pkg/core/shapes"
+)
+
+// reducePlan sums a float32 tensor over some axes. It reuses bcastPlan's
+// segments: the "broadcast" segments of the plan are the reduced ones, and
+// the output plays the part of the small operand.
+type reducePlan struct {
+	p *bcastPlan
+}
+
+func (r *reducePlan) exec(out []float32, inputs [][]float32) {
+	x := inputs[0]
+	p := r.p
+	clear(out)
+	outer := p.dims[0]
+	workers := min(runtime.GOMAXPROCS(0), max(1, p.size/(1<<15)), outer)
+	if workers <= 1 {
+		for i := range outer {
+			r.walk(out, x, 1, i*p.outStrides[0], i*p.smallStride[0])
+		}
+		return
+	}
+	chunk := (outer + workers - 1) / workers
+	partial := make([][]float32, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		i0, i1 := w*chunk, min((w+1)*chunk, outer)
+		if i0 >= i1 {
+			continue
+		}
+		dst := out
+		if p.bcast[0] && w > 0 {
+			// Workers reduce into the same outputs: give each its own.
+			partial[w] = make([]float32, len(out))
+			dst = partial[w]
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := i0; i < i1; i++ {
+				r.walk(dst, x, 1, i*p.outStrides[0], i*p.smallStride[0])
+			}
+		}()
+	}
+	wg.Wait()
+	for _, part := range partial {
+		for i, v := range part {
+			out[i] += v
+		}
+	}
+}
+
+func (r *reducePlan) walk(out, x []float32, level, o, s int) {
+	p := r.p
+	if level == len(p.dims) {
+		out[s] += x[o]
+		return
+	}
+	if level == len(p.dims)-1 {
+		n := p.dims[level]
+		src := x[o : o+n]
+		if p.bcast[level] {
+			var sum float32
+			for _, v := range src {
+				sum += v
+			}
+			out[s] += sum
+			return
+		}
+		dst := out[s : s+n]
+		for i, v := range src {
+			dst[i] += v
+		}
+		return
+	}
+	for i := range p.dims[level] {
+		r.walk(out, x, level+1, o+i*p.outStrides[level], s+i*p.smallStride[level])
+	}
+}
+
+// ReduceSum implements backends.Builder.ReduceSum, with a float32 fast path.
+func (b *Builder) ReduceSum(x backends.Op, axes ...int) (backends.Op, error) {
+	if hookErr == nil && !b.noFast && len(axes) > 0 {
+		xs, err := b.OpShape(x)
+		if err == nil && xs.DType == dtypes.Float32 && xs.Size() > 1 {
+			small := slices.Clone(xs.Dimensions)
+			var outDims []int
+			ok := true
+			seen := make(map[int]bool, len(axes))
+			for _, a := range axes {
+				if a < 0 || a >= xs.Rank() || seen[a] {
+					ok = false // Let the backend report it.
+					break
+				}
+				seen[a] = true
+				small[a] = 1
+			}
+			if ok {
+				for a, d := range xs.Dimensions {
+					if !slices.Contains(axes, a) {
+						outDims = append(outDims, d)
+					}
+				}
+				if plan := newBcastPlan(opCopy, false, small, xs.Dimensions); plan != nil {
+					return b.addCustom(&reducePlan{p: plan}, shapes.Make(dtypes.Float32, outDims...), x)
+				}
+			}
+		}
+	}
+	return b.Builder.ReduceSum(x, axes...)
+}
+
+// signOp is Sign for float32, without branches: its input (pre-activations,
+// in the ReLU gradient) has random signs.
+type signOp struct{}
+
+func (signOp) exec(out []float32, inputs [][]float32) {
+	x := inputs[0]
+	parallelFor(len(out), 1<<15, func(i0, i1 int) {
+		for i := i0; i < i1; i++ {
+			bits := math.Float32bits(x[i])
+			m := bits & 0x7fffffff
+			// All ones iff 0 < m <= +Inf, i.e. x is neither zero nor NaN.
+			mask := uint32(int32(-m)>>31) & uint32(int32(m-0x7f800001)>>31)
+			out[i] = math.Float32frombits((0x3f800000 | bits&0x80000000) & mask)
+		}
+	})
+}
+
+// Sign implements backends.Builder.Sign, with a float32 fast path.
+func (b *Builder) Sign(x backends.Op) (backends.Op, error) {
+	if hookErr == nil && !b.noFast {
+		if xs, err := b.OpShape(x); err == nil && xs.DType == dtypes.Float32 && xs.Size() >= 1<<12 {
+			return b.addCustom(signOp{}, xs.Clone(), x)
+		}
+	}
+	return b.Builder.Sign(x)
+}

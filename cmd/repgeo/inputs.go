@@ -1,0 +1,145 @@
+package main
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/repgeo/repgeo/npy"
+	"github.com/repgeo/repgeo/repgeo"
+)
+
+// representations are the arrays read from the files of a command line, in
+// order: every array of every file.
+type representations struct {
+	// labels name the arrays: an .npy file's base name, an .npz entry's key.
+	labels []string
+	// sources name where each array came from, for error messages:
+	// "a.npy" or "b.npz: entry conv1".
+	sources []string
+	mats    []mat.Matrix
+}
+
+// readRepresentations reads every array of every file and checks that
+// there are between min and max of them (max < 0: no limit), that each is a
+// usable representation (at least repgeo.MinInputs rows, finite values), and
+// that all have the same number of rows. usage names the expected
+// arguments in the error for a wrong count. All errors are bad input.
+func readRepresentations(files []string, min, max int, usage string) (*representations, error) {
+	for _, f := range files {
+		if strings.HasPrefix(f, "-") && len(f) > 1 {
+			return nil, badInput("%q after the files looks like a flag; flags go before the files", f)
+		}
+	}
+	r := &representations{}
+	for _, f := range files {
+		arrays, err := npy.ReadFile(f)
+		if err != nil {
+			return nil, badInput("%v", err)
+		}
+		npz := len(arrays) > 1 || strings.HasSuffix(strings.ToLower(f), ".npz")
+		for _, a := range arrays {
+			src := f
+			if npz {
+				src = fmt.Sprintf("%s: entry %s", f, a.Name)
+			}
+			r.labels = append(r.labels, a.Name)
+			r.sources = append(r.sources, src)
+			r.mats = append(r.mats, a.Data)
+		}
+	}
+	r.uniqueLabels()
+	n := len(r.mats)
+	if n < min || (max >= 0 && n > max) {
+		want := strconv.Itoa(min)
+		switch {
+		case max < 0:
+			want = "at least " + want
+		case max != min:
+			want = fmt.Sprintf("%d to %d", min, max)
+		}
+		return nil, badInput("need %s representations (%s), got %d from %s", want, usage, n, plural(len(files), "file"))
+	}
+	for i, x := range r.mats {
+		if err := repgeo.CheckRepresentation(x); err != nil {
+			return nil, badInput("%s: %s", r.sources[i], strings.TrimPrefix(err.Error(), "repgeo: "))
+		}
+		mi, _ := x.Dims()
+		if m0, _ := r.mats[0].Dims(); mi != m0 {
+			return nil, badInput("%s: %d rows (inputs), but %s has %d: all representations must describe the same inputs",
+				r.sources[i], mi, r.sources[0], m0)
+		}
+	}
+	return r, nil
+}
+
+// uniqueLabels makes the labels distinct when several files hold arrays of
+// the same name (such as two runs' net.npz): every label then names its
+// file, "run1/net.npz:layer_0" for an .npz entry and the path for an .npy
+// file. Labels stay repeated only when the same file is given twice.
+func (r *representations) uniqueLabels() {
+	seen := map[string]bool{}
+	dup := false
+	for _, l := range r.labels {
+		dup = dup || seen[l]
+		seen[l] = true
+	}
+	if !dup {
+		return
+	}
+	for i, src := range r.sources {
+		if file, _, ok := strings.Cut(src, ": entry "); ok {
+			r.labels[i] = file + ":" + r.labels[i]
+		} else {
+			r.labels[i] = src
+		}
+	}
+}
+
+// explain rewrites an error of repgeo's all-pairs engine that names a
+// representation by index ("representation 3: ...") to name its source, as
+// bad input; other errors are returned unchanged.
+func (r *representations) explain(err error) error {
+	if err == nil {
+		return nil
+	}
+	msg := strings.TrimPrefix(err.Error(), "repgeo: ")
+	rest, ok := strings.CutPrefix(msg, "representation ")
+	if !ok {
+		return cleanError(err)
+	}
+	num, detail, ok := strings.Cut(rest, ": ")
+	i, convErr := strconv.Atoi(num)
+	if !ok || convErr != nil || i < 0 || i >= len(r.sources) {
+		return cleanError(err)
+	}
+	return badInput("%s: %s", r.sources[i], strings.ReplaceAll(detail, "repgeo: ", ""))
+}
+
+// coincide turns an error of a geometric operation about coinciding points,
+// which the input causes, into bad input naming the arguments (given roles
+// such as "A", "B", "C") or, without roles, saying how points are numbered.
+// Other errors are returned unchanged.
+func (r *representations) coincide(err error, roles ...string) error {
+	if err == nil || !strings.Contains(err.Error(), "coincide") {
+		return err
+	}
+	if len(roles) == 0 {
+		return badInput("%v (points are numbered from 0 in the order of the arrays)", err)
+	}
+	parts := make([]string, 0, len(roles))
+	for i, role := range roles {
+		if i < len(r.sources) {
+			parts = append(parts, role+" = "+r.sources[i])
+		}
+	}
+	return badInput("%v (%s)", err, strings.Join(parts, ", "))
+}
+
+// points maps every representation to a point of m, in parallel.
+func (r *representations) points(m repgeo.Metric) ([]repgeo.Point, error) {
+	pts, err := repgeo.Points(m, r.mats, nil)
+	return pts, r.explain(err)
+}

@@ -1,0 +1,192 @@
+package experiment
+
+import (
+	"errors"
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/repgeo/repgeo/data"
+	"github.com/repgeo/repgeo/models"
+)
+
+func TestStudyValid(t *testing.T) {
+	for _, size := range []string{Smoke, Full} {
+		specs, err := Study(size)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(specs) != 2 || specs[0].Model != "resnet20" || specs[1].Model != "vgg11" {
+			t.Errorf("%s: study %v, want a resnet20 and a vgg11", size, specs)
+		}
+		for _, s := range specs {
+			if err := s.Validate(); err != nil {
+				t.Errorf("%s: %v", size, err)
+			}
+		}
+	}
+	if _, err := Study("medium"); err == nil {
+		t.Error("Study accepted an unknown size")
+	}
+}
+
+func TestSpecValidateAndKey(t *testing.T) {
+	good := Spec{Model: "vgg11", Width: 0.5, Dataset: data.FashionMNIST, BatchSize: 8, Steps: 3, Probes: 10}
+	for _, tc := range []struct {
+		name   string
+		change func(*Spec)
+	}{
+		{"model", func(s *Spec) { s.Model = "alexnet" }},
+		{"width", func(s *Spec) { s.Width = 0 }},
+		{"steps", func(s *Spec) { s.Steps = 0 }},
+		{"probes", func(s *Spec) { s.Probes = 2 }},
+		{"dataset", func(s *Spec) { s.Dataset = "imagenet" }},
+	} {
+		s := good
+		tc.change(&s)
+		if err := s.Validate(); err == nil {
+			t.Errorf("bad %s accepted: %+v", tc.name, s)
+		}
+	}
+	if err := good.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	other := good
+	other.Steps++
+	if good.Key() == other.Key() || good.Key() != good.Key() {
+		t.Errorf("keys %q and %q: want stable keys that differ when the spec does", good.Key(), other.Key())
+	}
+}
+
+func TestDisplayName(t *testing.T) {
+	for in, want := range map[string]string{
+		"00_input": "input", "02_stage1_block1": "stage1_block1", "101_logits": "logits",
+		"target": "target", "stage_2": "stage_2", "_x": "_x",
+	} {
+		if got := DisplayName(in); got != want {
+			t.Errorf("DisplayName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestActivationsRoundTrip(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "a.npz")
+	acts := &models.Activations{
+		Taps:   []string{"00_input", "01_logits"},
+		Layers: []*mat.Dense{mat.NewDense(3, 2, []float64{1, 2, 3, 4, 5, 6}), mat.NewDense(3, 1, []float64{7, 8, 9})},
+		Target: mat.NewDense(3, 2, []float64{1, 0, 0, 1, 0, 1}),
+	}
+	if err := writeActivations(path, acts); err != nil {
+		t.Fatal(err)
+	}
+	got, err := readActivations(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Taps) != 2 || got.Taps[1] != "01_logits" || !mat.Equal(got.Layers[0], acts.Layers[0]) ||
+		!mat.Equal(got.Target, acts.Target) || len(got.Labels) != 3 || got.Labels[0] != 0 || got.Labels[2] != 1 {
+		t.Errorf("round trip gave %+v", got)
+	}
+	// A target that is not one-hot is a corrupt cache.
+	acts.Target.Set(0, 1, 1)
+	if err := writeActivations(path, acts); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := readActivations(path); !errors.Is(err, ErrCache) {
+		t.Errorf("two-hot target: error %v, want ErrCache", err)
+	}
+	os.WriteFile(path, []byte("not an archive"), 0o644)
+	if _, err := readActivations(path); !errors.Is(err, ErrCache) {
+		t.Errorf("garbage file: error %v, want ErrCache", err)
+	}
+}
+
+// TestPathEndToEnd trains a tiny VGG for two steps on generated images, and
+// checks the path, its caching and the report of a corrupt cache.
+func TestPathEndToEnd(t *testing.T) {
+	runs := t.TempDir()
+	s := Spec{Model: "vgg11", Width: 0.0625, Dataset: data.SyntheticGray, Optimizer: models.Adam, LearningRate: 1e-3,
+		BatchSize: 8, Steps: 2, Seed: 3, Probes: 12, TestLimit: 16}
+	p, err := Path(runs, s, "angular-cka", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := len(p.Labels)
+	taps, _ := models.TapNames("vgg11", models.Coarse)
+	if n != len(taps)+1 || p.Labels[0] != "input" || p.Labels[n-1] != Target {
+		t.Fatalf("labels %v, want the %d coarse taps then %q", p.Labels, len(taps), Target)
+	}
+	if r, _ := p.Distances.Dims(); r != n {
+		t.Fatalf("distance matrix %d×%d for %d points", r, r, n)
+	}
+	for i := 0; i < n; i++ {
+		if p.Distances.At(i, i) != 0 {
+			t.Errorf("d(%d, %d) = %v, want 0", i, i, p.Distances.At(i, i))
+		}
+		for j := 0; j < i; j++ {
+			if d := p.Distances.At(i, j); !(d > 0) || d > math.Pi/2+1e-9 {
+				t.Errorf("d(%s, %s) = %v, want an angle in (0, π/2]", p.Labels[i], p.Labels[j], d)
+			}
+		}
+	}
+	if got, want := p.Measures.EndpointDistance, p.Distances.At(0, n-1); math.Abs(got-want) > 1e-12 {
+		t.Errorf("endpoint distance %v, want d(input, target) = %v", got, want)
+	}
+	for _, f := range []string{"spec.json", "train.json", "activations.npz", "path-angular-cka.gob", "model/model.json"} {
+		if _, err := os.Stat(filepath.Join(Dir(runs, s), f)); err != nil {
+			t.Errorf("cache file missing: %v", err)
+		}
+	}
+	// The second call reads the cache.
+	q, err := Path(runs, s, "angular-cka", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !mat.Equal(p.Distances, q.Distances) || q.Measures.Tortuosity != p.Measures.Tortuosity {
+		t.Error("cached path differs from the computed one")
+	}
+	// The trained model loads from its checkpoint.
+	if _, info, err := Net(runs, s, nil); err != nil || info.Steps != 2 {
+		t.Errorf("loading the trained model: %+v, %v", info, err)
+	}
+	// The joint matrix of two models probed on the same inputs holds each
+	// model's own matrix as a block, and the distance between the two
+	// identical targets is zero.
+	s2 := s
+	s2.Model = "resnet20"
+	j, err := Joint(runs, []Spec{s, s2}, "angular-cka", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := j.Rows(0)
+	if len(rows) != n || len(j.Rows(1)) != len(j.Labels)-n {
+		t.Fatalf("joint rows %v of %d points, want the first %d", rows, len(j.Labels), n)
+	}
+	for a := 0; a < n; a++ {
+		for b := 0; b < n; b++ {
+			if d := math.Abs(j.Distances.At(rows[a], rows[b]) - p.Distances.At(a, b)); d > 1e-9 {
+				t.Fatalf("joint distance (%d, %d) differs from the path's by %v", a, b, d)
+			}
+		}
+	}
+	last := len(j.Labels) - 1
+	if d := j.Distances.At(n-1, last); d > 1e-7 {
+		t.Errorf("distance between the two models' targets %v, want 0", d)
+	}
+	s3 := s2
+	s3.Probes++
+	if _, err := Joint(runs, []Spec{s, s3}, "angular-cka", nil); err == nil {
+		t.Error("Joint accepted models probed on different inputs")
+	}
+	// A corrupt cache is reported.
+	os.WriteFile(filepath.Join(Dir(runs, s), "path-angular-cka.gob"), []byte{1, 2, 3}, 0o644)
+	if _, err := Path(runs, s, "angular-cka", nil); !errors.Is(err, ErrCache) {
+		t.Errorf("corrupt path cache: error %v, want ErrCache", err)
+	}
+	if _, err := Path(runs, s, "no-such-metric", nil); err == nil {
+		t.Error("unknown metric accepted")
+	}
+}

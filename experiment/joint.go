@@ -1,0 +1,127 @@
+package experiment
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/gob"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/repgeo/repgeo/repgeo"
+)
+
+// JointData holds the paths of several models in one space: the distances
+// between every pair of their points, across models too, so that they can
+// be embedded together. The models must share their probe inputs.
+type JointData struct {
+	// Metric is the metric's name.
+	Metric string
+	// Specs are the models, in order; Names[i] is Specs[i].Name().
+	Specs []Spec
+	// Labels names every point; Model[i] is the index in Specs of point i's model.
+	// Each model's points are contiguous and in path order, ending at Target.
+	Labels []string
+	Model  []int
+	// Distances is the matrix of distances between all points.
+	Distances *mat.SymDense
+}
+
+// Rows returns the indices of the points of model k, in path order.
+func (j *JointData) Rows(k int) []int {
+	var idx []int
+	for i, m := range j.Model {
+		if m == k {
+			idx = append(idx, i)
+		}
+	}
+	return idx
+}
+
+type jointCache struct {
+	Labels    []string
+	Model     []int
+	Distances []float64
+}
+
+// Joint returns the joint distance matrix of the paths of the models of specs
+// in the space of the named metric: read from the cache under runs, or
+// computed from their activations (see Activations) and cached. The models
+// must be probed on the same inputs (same dataset, Probes and Seed).
+func Joint(runs string, specs []Spec, metric string, log io.Writer) (*JointData, error) {
+	if len(specs) == 0 {
+		return nil, fmt.Errorf("experiment: Joint needs at least one model")
+	}
+	keys := make([]string, len(specs))
+	for i, s := range specs {
+		if err := s.Validate(); err != nil {
+			return nil, err
+		}
+		if s.Dataset != specs[0].Dataset || s.Probes != specs[0].Probes || s.Seed != specs[0].Seed {
+			return nil, fmt.Errorf("experiment: %s and %s are not probed on the same inputs (dataset, probes and seed must agree)", specs[0].Name(), s.Name())
+		}
+		keys[i] = s.Key()
+	}
+	met, err := repgeo.NewMetric(metric, repgeo.DefaultOptions())
+	if err != nil {
+		return nil, err
+	}
+	h := sha256.Sum256([]byte(strings.Join(keys, "+") + "|" + metric))
+	path := filepath.Join(runs, "joint-"+metric+"-"+hex.EncodeToString(h[:])[:10]+".gob")
+	out := &JointData{Metric: metric, Specs: specs}
+	if raw, err := os.ReadFile(path); err == nil {
+		var c jointCache
+		if err := gob.NewDecoder(bytes.NewReader(raw)).Decode(&c); err != nil {
+			return nil, fmt.Errorf("experiment: %w: %s: %v", ErrCache, path, err)
+		}
+		n := len(c.Labels)
+		if len(c.Model) != n || len(c.Distances) != n*n {
+			return nil, fmt.Errorf("experiment: %w: %s: inconsistent sizes", ErrCache, path)
+		}
+		out.Labels, out.Model, out.Distances = c.Labels, c.Model, mat.NewSymDense(n, c.Distances)
+		return out, nil
+	}
+	var reps []mat.Matrix
+	for k, s := range specs {
+		acts, err := Activations(runs, s, log)
+		if err != nil {
+			return nil, err
+		}
+		for i, l := range acts.Layers {
+			reps = append(reps, l)
+			out.Labels = append(out.Labels, DisplayName(acts.Taps[i]))
+			out.Model = append(out.Model, k)
+		}
+		reps = append(reps, acts.Target)
+		out.Labels = append(out.Labels, Target)
+		out.Model = append(out.Model, k)
+	}
+	start := time.Now()
+	d, err := repgeo.Pairwise(met, reps, nil)
+	if err != nil {
+		return nil, fmt.Errorf("experiment: joint %s distances: %w", metric, err)
+	}
+	logf(log, "joint %s distances between %d points in %.1f s\n", metric, len(reps), time.Since(start).Seconds())
+	n := len(reps)
+	flat := make([]float64, n*n)
+	for i := 0; i < n; i++ {
+		for j := 0; j < n; j++ {
+			flat[i*n+j] = d.At(i, j)
+		}
+	}
+	var buf bytes.Buffer
+	if err := gob.NewEncoder(&buf).Encode(jointCache{Labels: out.Labels, Model: out.Model, Distances: flat}); err != nil {
+		return nil, fmt.Errorf("experiment: encoding the joint cache: %w", err)
+	}
+	if err := writeAtomic(path, buf.Bytes()); err != nil {
+		return nil, err
+	}
+	out.Distances = mat.NewSymDense(n, flat)
+	return out, nil
+}

@@ -1,0 +1,358 @@
+package experiment
+
+import (
+	"bytes"
+	"encoding/gob"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gomlx/gomlx/backends"
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/repgeo/repgeo/backend"
+	"github.com/repgeo/repgeo/data"
+	"github.com/repgeo/repgeo/models"
+	"github.com/repgeo/repgeo/npy"
+	"github.com/repgeo/repgeo/repgeo"
+)
+
+// ErrCache is wrapped by the errors about a cache file that exists but cannot
+// be used; deleting the spec's directory under the runs directory redoes it.
+var ErrCache = errors.New("corrupt cache")
+
+// Target is the label of the last point of every path: the one-hot labels.
+const Target = "target"
+
+var (
+	backendOnce sync.Once
+	backendVal  backends.Backend
+	backendErr  error
+)
+
+// sharedBackend returns the process's GoMLX backend, created once.
+func sharedBackend() (backends.Backend, error) {
+	backendOnce.Do(func() { backendVal, backendErr = backend.New() })
+	return backendVal, backendErr
+}
+
+// TrainInfo records a finished training run beside its checkpoints.
+type TrainInfo struct {
+	// Steps is the number of training steps done.
+	Steps int `json:"steps"`
+	// TestAccuracy is the accuracy on the first Spec.TestLimit test images.
+	TestAccuracy float64 `json:"test_accuracy"`
+	// Seconds is the wall time of training.
+	Seconds float64 `json:"seconds"`
+}
+
+// Dir returns the cache directory of s under runs.
+func Dir(runs string, s Spec) string { return filepath.Join(runs, s.Key()) }
+
+func logf(w io.Writer, format string, args ...any) {
+	if w != nil {
+		fmt.Fprintf(w, format, args...)
+	}
+}
+
+// Net returns the trained model of s: loaded from its checkpoint under runs
+// when training finished before, trained otherwise (resuming from the latest
+// checkpoint of an interrupted run). Progress is written to log, which may be nil.
+func Net(runs string, s Spec, log io.Writer) (*models.Net, *TrainInfo, error) {
+	if err := s.Validate(); err != nil {
+		return nil, nil, err
+	}
+	b, err := sharedBackend()
+	if err != nil {
+		return nil, nil, fmt.Errorf("experiment: backend: %w", err)
+	}
+	dir := Dir(runs, s)
+	modelDir := filepath.Join(dir, "model")
+	infoPath := filepath.Join(dir, "train.json")
+	if raw, err := os.ReadFile(infoPath); err == nil {
+		var info TrainInfo
+		if err := json.Unmarshal(raw, &info); err != nil {
+			return nil, nil, fmt.Errorf("experiment: %w: %s: %v", ErrCache, infoPath, err)
+		}
+		net, err := models.Load(b, modelDir)
+		if err != nil {
+			return nil, nil, fmt.Errorf("experiment: %w: %v (delete %s to retrain)", ErrCache, err, dir)
+		}
+		logf(log, "%s: loaded from %s (%d steps, test accuracy %.3f)\n", s.Name(), modelDir, info.Steps, info.TestAccuracy)
+		return net, &info, nil
+	}
+	set, err := data.Load(s.Dataset, "")
+	if err != nil {
+		return nil, nil, fmt.Errorf("experiment: %w", err)
+	}
+	cfg := models.Config{Model: s.Model, Width: s.Width, Dataset: s.Dataset,
+		InputShape: [3]int{set.Height, set.Width, set.Channels}, Classes: set.Classes}
+	net, err := models.New(b, cfg, int64(s.Seed))
+	if err != nil {
+		return nil, nil, fmt.Errorf("experiment: %w", err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, nil, fmt.Errorf("experiment: %w", err)
+	}
+	if err := writeAtomic(filepath.Join(dir, "spec.json"), mustJSON(s)); err != nil {
+		return nil, nil, err
+	}
+	every := max(1, s.Steps/10)
+	logf(log, "%s: training %d steps of %d %s images on %s\n", s.Name(), s.Steps, s.BatchSize, s.Dataset, b.Name())
+	start := time.Now()
+	res, err := models.Train(net, set, models.TrainOptions{
+		Optimizer: s.Optimizer, LearningRate: s.LearningRate, BatchSize: s.BatchSize, Steps: s.Steps,
+		Seed: s.Seed, Dir: modelDir, Resume: true, TestLimit: s.TestLimit, Keep: 1,
+		Progress: func(p models.Progress) {
+			if p.Step%every == 0 || p.Step == p.Steps {
+				logf(log, "  step %4d/%d  loss %.3f  accuracy %.3f  %.0f images/s\n", p.Step, p.Steps, p.Loss, p.Accuracy, p.ImagesPerSecond)
+			}
+		},
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("experiment: training %s: %w", s.Name(), err)
+	}
+	info := TrainInfo{Steps: res.Steps, TestAccuracy: res.TestAccuracy, Seconds: time.Since(start).Seconds()}
+	if math.IsNaN(info.TestAccuracy) {
+		info.TestAccuracy = -1
+	}
+	logf(log, "%s: trained in %.0f s, test accuracy %.3f\n", s.Name(), info.Seconds, info.TestAccuracy)
+	if err := writeAtomic(infoPath, mustJSON(info)); err != nil {
+		return nil, nil, err
+	}
+	return net, &info, nil
+}
+
+// Activations returns the activations of every coarse tap of the trained
+// model of s on its probe images, with their one-hot target: read from the
+// cache under runs, or computed (training the model if needed) and cached.
+func Activations(runs string, s Spec, log io.Writer) (*models.Activations, error) {
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	path := filepath.Join(Dir(runs, s), "activations.npz")
+	if _, err := os.Stat(path); err == nil {
+		acts, err := readActivations(path)
+		if err != nil {
+			return nil, err
+		}
+		logf(log, "%s: activations of %d taps on %d probes loaded from %s\n", s.Name(), len(acts.Taps), len(acts.Labels), path)
+		return acts, nil
+	}
+	net, _, err := Net(runs, s, log)
+	if err != nil {
+		return nil, err
+	}
+	set, err := data.Load(s.Dataset, "")
+	if err != nil {
+		return nil, fmt.Errorf("experiment: %w", err)
+	}
+	images, labels, err := models.Probes(set, s.Probes, s.Seed)
+	if err != nil {
+		return nil, fmt.Errorf("experiment: %w", err)
+	}
+	acts, err := models.Extract(net, images, labels, models.ExtractOptions{Grain: models.Coarse})
+	if err != nil {
+		return nil, fmt.Errorf("experiment: extracting %s: %w", s.Name(), err)
+	}
+	if acts.Target == nil {
+		return nil, fmt.Errorf("experiment: extracting %s gave no target", s.Name())
+	}
+	if err := writeActivations(path, acts); err != nil {
+		return nil, err
+	}
+	logf(log, "%s: extracted %d taps on %d probes\n", s.Name(), len(acts.Taps), s.Probes)
+	return acts, nil
+}
+
+// writeActivations stores acts as an .npz archive: one entry per tap, in
+// path order, then the one-hot target.
+func writeActivations(path string, acts *models.Activations) error {
+	names := append(append([]string{}, acts.Taps...), Target)
+	xs := make([]mat.Matrix, 0, len(names))
+	for _, l := range acts.Layers {
+		xs = append(xs, l)
+	}
+	xs = append(xs, acts.Target)
+	if err := npy.WriteNPZ(path, names, xs); err != nil {
+		return fmt.Errorf("experiment: %w", err)
+	}
+	return nil
+}
+
+// readActivations reads an archive written by writeActivations.
+func readActivations(path string) (*models.Activations, error) {
+	arrays, err := npy.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("experiment: %w: %v", ErrCache, err)
+	}
+	if len(arrays) < 2 || arrays[len(arrays)-1].Name != Target {
+		return nil, fmt.Errorf("experiment: %w: %s does not end with the %q entry", ErrCache, path, Target)
+	}
+	acts := &models.Activations{}
+	m := -1
+	for i, a := range arrays {
+		r, _ := a.Data.Dims()
+		if m >= 0 && r != m {
+			return nil, fmt.Errorf("experiment: %w: %s: entry %q has %d rows, entry %q has %d", ErrCache, path, a.Name, r, arrays[0].Name, m)
+		}
+		m = r
+		if i == len(arrays)-1 {
+			acts.Target = a.Data
+			break
+		}
+		acts.Taps = append(acts.Taps, a.Name)
+		acts.Layers = append(acts.Layers, a.Data)
+	}
+	for i := 0; i < m; i++ {
+		row := acts.Target.RawRowView(i)
+		label := -1
+		for j, v := range row {
+			if v == 1 && label < 0 {
+				label = j
+			} else if v != 0 {
+				label = -2
+			}
+		}
+		if label < 0 {
+			return nil, fmt.Errorf("experiment: %w: %s: target row %d is not one-hot", ErrCache, path, i)
+		}
+		acts.Labels = append(acts.Labels, label)
+	}
+	return acts, nil
+}
+
+// PathData is a model's path in the space of one metric: its points'
+// labels, the distances between every pair of them and the path's measures.
+type PathData struct {
+	// Spec is the model's specification and Metric the metric's name.
+	Spec   Spec
+	Metric string
+	// Labels names the points: the taps without their numeric prefix, then Target.
+	Labels []string
+	// Distances is the L×L matrix of distances between the points.
+	Distances *mat.SymDense
+	// Measures holds the path's measures (see repgeo.MeasurePath).
+	Measures *repgeo.PathMeasures
+}
+
+// pathCache is the on-disk form of a PathData.
+type pathCache struct {
+	Labels    []string
+	Distances []float64
+	Measures  repgeo.PathMeasures
+}
+
+// Path returns the path of the trained model of s in the space of the named
+// metric (with its default options): read from the cache under runs, or
+// computed from the activations (see Activations) and cached.
+func Path(runs string, s Spec, metric string, log io.Writer) (*PathData, error) {
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	met, err := repgeo.NewMetric(metric, repgeo.DefaultOptions())
+	if err != nil {
+		return nil, err
+	}
+	path := filepath.Join(Dir(runs, s), "path-"+metric+".gob")
+	if raw, err := os.ReadFile(path); err == nil {
+		var c pathCache
+		if err := gob.NewDecoder(bytes.NewReader(raw)).Decode(&c); err != nil {
+			return nil, fmt.Errorf("experiment: %w: %s: %v", ErrCache, path, err)
+		}
+		n := len(c.Labels)
+		if n < 3 || len(c.Distances) != n*n || len(c.Measures.Progress) != n {
+			return nil, fmt.Errorf("experiment: %w: %s: inconsistent sizes", ErrCache, path)
+		}
+		return &PathData{Spec: s, Metric: metric, Labels: c.Labels, Distances: mat.NewSymDense(n, c.Distances), Measures: &c.Measures}, nil
+	}
+	acts, err := Activations(runs, s, log)
+	if err != nil {
+		return nil, err
+	}
+	reps := make([]mat.Matrix, 0, len(acts.Layers)+1)
+	labels := make([]string, 0, len(acts.Layers)+1)
+	for i, l := range acts.Layers {
+		reps = append(reps, l)
+		labels = append(labels, DisplayName(acts.Taps[i]))
+	}
+	reps = append(reps, acts.Target)
+	labels = append(labels, Target)
+	start := time.Now()
+	p, err := repgeo.NewPath(met, labels, reps, nil)
+	if err != nil {
+		return nil, fmt.Errorf("experiment: %s path of %s: %w", metric, s.Name(), err)
+	}
+	d, err := repgeo.PairwisePoints(met, p.Points, nil)
+	if err != nil {
+		return nil, fmt.Errorf("experiment: %s distances of %s: %w", metric, s.Name(), err)
+	}
+	ms, err := p.Measure()
+	if err != nil {
+		return nil, fmt.Errorf("experiment: %s path measures of %s: %w", metric, s.Name(), err)
+	}
+	logf(log, "%s: %s path of %d points measured in %.1f s\n", s.Name(), metric, len(labels), time.Since(start).Seconds())
+	n := len(labels)
+	flat := make([]float64, n*n)
+	for i := 0; i < n; i++ {
+		for j := 0; j < n; j++ {
+			flat[i*n+j] = d.At(i, j)
+		}
+	}
+	var buf bytes.Buffer
+	if err := gob.NewEncoder(&buf).Encode(pathCache{Labels: labels, Distances: flat, Measures: *ms}); err != nil {
+		return nil, fmt.Errorf("experiment: encoding the path cache: %w", err)
+	}
+	if err := writeAtomic(path, buf.Bytes()); err != nil {
+		return nil, err
+	}
+	return &PathData{Spec: s, Metric: metric, Labels: labels, Distances: mat.NewSymDense(n, flat), Measures: ms}, nil
+}
+
+// DisplayName returns a tap name without its numeric prefix: "02_stage1_block1"
+// becomes "stage1_block1".
+func DisplayName(tap string) string {
+	if i := strings.IndexByte(tap, '_'); i > 0 && strings.Trim(tap[:i], "0123456789") == "" {
+		return tap[i+1:]
+	}
+	return tap
+}
+
+func mustJSON(v any) []byte {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		panic(errors.New("experiment: " + err.Error()))
+	}
+	return append(b, '\n')
+}
+
+// writeAtomic writes data to path through a temporary file in the same directory.
+func writeAtomic(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("experiment: %w", err)
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return fmt.Errorf("experiment: %w", err)
+	}
+	tmp := f.Name()
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("experiment: writing %s: %w", path, err)
+	}
+	return nil
+}

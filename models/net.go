@@ -1,0 +1,158 @@
+package models
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/gomlx/gomlx/backends"
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
+	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:revive // GoMLX's idiom for graph code.
+	"github.com/gomlx/gomlx/pkg/core/shapes"
+	"github.com/gomlx/gomlx/pkg/ml/context"
+)
+
+// ConfigFile is the name of the JSON file holding a checkpoint's Config,
+// beside GoMLX's checkpoint files.
+const ConfigFile = "model.json"
+
+// ErrCheckpoint is wrapped by the errors of Load for a missing, incomplete
+// or corrupt checkpoint directory.
+var ErrCheckpoint = errors.New("bad checkpoint")
+
+// Net is a model with its weights: its Config and the GoMLX context holding
+// its variables, on a backend.
+type Net struct {
+	// Config identifies the architecture and its input.
+	Config Config
+	// Context holds the variables (weights, batch-norm averages, optimizer
+	// state) and hyperparameters.
+	Context *context.Context
+	// Backend runs the graphs.
+	Backend backends.Backend
+}
+
+// New returns a model of the given configuration with fresh weights, drawn
+// (when first used) from the context's random generator seeded with seed.
+func New(backend backends.Backend, cfg Config, seed uint64) (*Net, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if backend == nil {
+		return nil, errors.New("models: nil backend")
+	}
+	ctx := context.New().Checked(false)
+	ctx.SetParam(context.ParamInitialSeed, int64(seed))
+	return &Net{Config: cfg, Context: ctx, Backend: backend}, nil
+}
+
+// Load reads the model saved in the checkpoint directory dir: its Config
+// from ConfigFile and the weights of the latest checkpoint. A missing or
+// corrupt directory, configuration or weight file gives an error wrapping
+// ErrCheckpoint.
+func Load(backend backends.Backend, dir string) (*Net, error) {
+	cfg, err := ReadConfig(dir)
+	if err != nil {
+		return nil, err
+	}
+	net, err := New(backend, cfg, 0)
+	if err != nil {
+		return nil, fmt.Errorf("models: %w: %s: %v", ErrCheckpoint, dir, err)
+	}
+	if err := loadWeights(net.Context, dir); err != nil {
+		return nil, err
+	}
+	if err := checkWeights(net); err != nil {
+		return nil, fmt.Errorf("models: %w: %s does not hold the weights of %s at width %g: %v",
+			ErrCheckpoint, dir, cfg.Model, cfg.Width, err)
+	}
+	return net, nil
+}
+
+// checkWeights builds (without compiling) the model's graph in a context
+// that only reuses variables, so that a weight the checkpoint lacks, or
+// holds with another shape, is an error rather than a fresh initialization.
+func checkWeights(net *Net) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%v", r)
+		}
+	}()
+	h, w, c := net.Config.InputShape[0], net.Config.InputShape[1], net.Config.InputShape[2]
+	g := NewGraph(net.Backend, "check_weights")
+	defer g.Finalize()
+	x := Parameter(g, "x", shapes.Make(dtypes.Float32, 1, h, w, c))
+	Model(net.Context.Checked(true).Reuse(), net.Config, x, nil)
+	return nil
+}
+
+// ReadConfig reads and validates the Config stored in the checkpoint
+// directory dir.
+func ReadConfig(dir string) (Config, error) {
+	var cfg Config
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return cfg, fmt.Errorf("models: %w: %v", ErrCheckpoint, err)
+	}
+	if !fi.IsDir() {
+		return cfg, fmt.Errorf("models: %w: %s is not a directory", ErrCheckpoint, dir)
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, ConfigFile))
+	if err != nil {
+		return cfg, fmt.Errorf("models: %w: %s has no readable %s (not a checkpoint directory?): %v",
+			ErrCheckpoint, dir, ConfigFile, err)
+	}
+	if err := json.Unmarshal(raw, &cfg); err != nil {
+		return cfg, fmt.Errorf("models: %w: %s: corrupt %s: %v", ErrCheckpoint, dir, ConfigFile, err)
+	}
+	if err := cfg.Validate(); err != nil {
+		return cfg, fmt.Errorf("models: %w: %s: %s: %v", ErrCheckpoint, dir, ConfigFile, err)
+	}
+	return cfg, nil
+}
+
+// writeJSON writes v as indented JSON to path atomically.
+func writeJSON(path string, v any) error {
+	raw, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(path, append(raw, '\n'))
+}
+
+// writeFileAtomic writes data to a temporary file in path's directory,
+// syncs it and renames it to path.
+func writeFileAtomic(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Chmod(0o644); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
+}
+
+// readJSON reads the JSON file path into v.
+func readJSON(path string, v any) error {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(raw, v)
+}

@@ -1,0 +1,184 @@
+package onnxmodel
+
+import (
+	"errors"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestLoadErrors(t *testing.T) {
+	good, err := os.ReadFile("testdata/resnet_tiny.onnx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	garbled := append([]byte(nil), good...)
+	for i := 100; i < 400; i++ {
+		garbled[i] = 0xff
+	}
+	cases := []struct {
+		name string
+		data []byte
+		is   error
+		want string
+	}{
+		{"empty", nil, ErrCorrupt, "empty file"},
+		{"truncated-half", good[:len(good)/2], ErrCorrupt, "corrupt ONNX model"},
+		{"truncated-end", good[:len(good)-3], ErrCorrupt, "corrupt ONNX model"},
+		{"truncated-start", good[:200], ErrCorrupt, "corrupt ONNX model"},
+		{"garbled", garbled, ErrCorrupt, "corrupt ONNX model"},
+		{"text", []byte("this is not an ONNX model\n"), ErrCorrupt, "corrupt ONNX model"},
+		{"no-graph", []byte{0x08, 0x07}, ErrCorrupt, "no graph in the file"}, // only ir_version = 7
+	}
+	dir := t.TempDir()
+	for _, tc := range cases {
+		path := filepath.Join(dir, tc.name+".onnx")
+		if err := os.WriteFile(path, tc.data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err := Load(path)
+		t.Logf("%s: %v", tc.name, err)
+		if err == nil {
+			t.Errorf("%s: loaded without error", tc.name)
+			continue
+		}
+		if !errors.Is(err, tc.is) || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), path) {
+			t.Errorf("%s: error %q, want %v containing %q and the path", tc.name, err, tc.is, tc.want)
+		}
+	}
+	if _, err := Load(filepath.Join(dir, "missing.onnx")); err == nil || !strings.Contains(err.Error(), "missing.onnx") {
+		t.Errorf("missing file: error %v", err)
+	}
+}
+
+func TestUnsupported(t *testing.T) {
+	cases := []struct{ file, want string }{
+		{"leakyrelu.onnx", `operator "LeakyRelu" (node "/1/LeakyRelu")`},
+		{"ceilmode.onnx", "MaxPool: support for attribute 'ceil_mode' is not yet implemented"},
+	}
+	for _, tc := range cases {
+		_, err := Load(filepath.Join("testdata", tc.file))
+		if !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v, want ErrUnsupported containing %q", tc.file, err, tc.want)
+		}
+	}
+}
+
+// TestRewrittenActivations checks the operators the importer lacks and
+// onnxmodel rewrites (Sigmoid, HardSwish, HardSigmoid) against PyTorch.
+func TestRewrittenActivations(t *testing.T) {
+	m := load(t, "activations.onnx")
+	ops := map[string]int{}
+	for _, n := range m.Nodes() {
+		ops[n.Op]++
+	}
+	if ops["Sigmoid"]+ops["HardSwish"]+ops["HardSigmoid"] != 0 || ops["Clip"] != 2 || ops["Exp"] != 1 {
+		t.Errorf("operators after rewriting: %v", ops)
+	}
+	in := refArray(t, "act_input")
+	x := &Images{N: 2, C: 3, H: 8, W: 8}
+	for _, v := range in.Data.RawMatrix().Data {
+		x.Data = append(x.Data, float32(v))
+	}
+	// The module of each rewritten operator ends with the replacement.
+	taps, err := m.Taps("1", "3", "output")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if taps[2].Tensor != m.OutputName() || len(taps) != 3 {
+		t.Fatalf("taps %v", taps)
+	}
+	act, err := m.Extract(newBackend(t), x, taps, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := refArray(t, "act_output").Data
+	diff, scale := maxAbsDiff(act.Layers[2], want)
+	t.Logf("output: max |diff| %.3g (largest %.3g)", diff, scale)
+	if diff > 1e-5*max(scale, 1) {
+		t.Errorf("max |diff| %.3g from PyTorch (largest value %.3g)", diff, scale)
+	}
+}
+
+// TestInferenceQuirks loads a model with a batch norm momentum of 0.99 and an
+// inference-mode Dropout node, which the importer refuses as such, and
+// checks its output against PyTorch's.
+func TestInferenceQuirks(t *testing.T) {
+	m := load(t, "quirks.onnx")
+	in := refArray(t, "quirks_input")
+	x := &Images{N: 1, C: 3, H: 8, W: 8}
+	for _, v := range in.Data.RawRowView(0) {
+		x.Data = append(x.Data, float32(v))
+	}
+	taps, err := m.Taps("output")
+	if err != nil {
+		t.Fatal(err)
+	}
+	act, err := m.Extract(newBackend(t), x, taps, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := refArray(t, "quirks_output").Data
+	if diff, scale := maxAbsDiff(act.Layers[0], want); diff > 1e-5*max(scale, 1) {
+		t.Errorf("max |diff| %.3g from PyTorch (largest value %.3g)", diff, scale)
+	}
+	if act.Target != nil || act.Labels != nil {
+		t.Error("target without labels")
+	}
+}
+
+// TestConvertPanic checks that the importer's panics for operators and
+// attributes it lacks become errors naming them.
+func TestConvertPanic(t *testing.T) {
+	cases := []struct {
+		msg, want   string
+		unsupported bool
+	}{
+		{`unimplemented ONNX op "HardSwish" in node ...`, `operator "HardSwish"`, true},
+		{"MaxPool: support for attribute 'ceil_mode' is not yet implemented", "ceil_mode", true},
+		{"something else\nwith a stack", "something else", false},
+		{`sorry, op "Pad" not implemented in SimpleGo yet`, "backend lacks an operation", false},
+	}
+	for _, tc := range cases {
+		err := convertPanic(errors.New(tc.msg), "building")
+		if errors.Is(err, ErrUnsupported) != tc.unsupported || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("convertPanic(%q) = %q", tc.msg, err)
+		}
+	}
+}
+
+func TestExtractErrors(t *testing.T) {
+	m := load(t, "resnet_tiny.onnx")
+	b := newBackend(t)
+	taps, err := m.Taps("layer1.0", "output")
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := &Images{N: 2, C: 3, H: 32, W: 32, Data: make([]float32, 2*3*32*32)}
+	nan := &Images{N: 2, C: 3, H: 32, W: 32, Data: make([]float32, 2*3*32*32)}
+	nan.Data[3*32*32+5] = float32(math.NaN())
+	cases := []struct {
+		name string
+		x    *Images
+		taps []Tap
+		opts *Options
+		want string
+	}{
+		{"size", &Images{N: 1, C: 3, H: 28, W: 28, Data: make([]float32, 3*28*28)}, taps, nil, "the model takes 3×32×32"},
+		{"channels", &Images{N: 1, C: 1, H: 32, W: 32, Data: make([]float32, 32*32)}, taps, nil, "the model takes 3×32×32"},
+		{"length", &Images{N: 2, C: 3, H: 32, W: 32, Data: make([]float32, 10)}, taps, nil, "10 values for 2 images"},
+		{"nan", nan, taps, nil, "image 1 has a non-finite value"},
+		{"labels", good, taps, &Options{Labels: []int{1}}, "1 labels for 2 images"},
+		{"label-range", good, taps, &Options{Labels: []int{1, 10}, Classes: 10}, "label 10 of image 1 out of range"},
+		{"no-taps", good, nil, nil, "no taps"},
+		{"bad-tap", good, []Tap{{Name: "x", Tensor: "nope"}}, nil, `no tensor "nope"`},
+	}
+	for _, tc := range cases {
+		_, err := m.Extract(b, tc.x, tc.taps, tc.opts)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v, want one containing %q", tc.name, err, tc.want)
+		}
+	}
+}

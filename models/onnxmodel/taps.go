@@ -1,0 +1,306 @@
+package onnxmodel
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+)
+
+// Tap presets understood by Model.Taps.
+const (
+	// PresetBlocks taps every residual block of a torchvision ResNet
+	// (layer1.0, layer1.1, ...) or every convolution (its ReLU) of a VGG,
+	// between the input, the stem or pooled features, and the output.
+	PresetBlocks = "blocks"
+	// PresetStages taps every stage of a torchvision ResNet (layer1 ...
+	// layer4) or every max-pool ending a convolution stage of a VGG.
+	PresetStages = "stages"
+	// PresetFine taps the input, every activation (ReLU, clipped ReLU) and
+	// pooling operator, and the output: the finest path through the
+	// nonlinearities of any convolutional network.
+	PresetFine = "fine"
+	// PresetModules taps the output of every top-level module, containers
+	// (such as nn.Sequential) expanded into their children, for any model
+	// exported from PyTorch.
+	PresetModules = "modules"
+)
+
+// Tap is one representation to extract: a tensor of the graph.
+type Tap struct {
+	// Name labels the tap, such as "layer1.0", "input" or "output"; it is
+	// free of slashes so that it can name an .npz entry.
+	Name string
+	// Tensor is the name of the ONNX tensor holding the representation.
+	Tensor string
+}
+
+var (
+	resnetBlock = regexp.MustCompile(`^(layer\d+)\.\d+`)
+	resnetStage = regexp.MustCompile(`^layer\d+`)
+	vggFeature  = regexp.MustCompile(`^features\.\d+$`)
+	vggHidden   = regexp.MustCompile(`^classifier\.\d+$`)
+	numberedTap = regexp.MustCompile(`^\d+_(.+)$`)
+)
+
+// Layout returns "resnet" or "vgg" when the graph has the module names of
+// torchvision's ResNet (blocks layerN.M) or VGG (convolutions features.K,
+// which AlexNet shares), and "" otherwise.
+func (m *Model) Layout() string {
+	for _, n := range m.nodes {
+		if resnetBlock.MatchString(n.Module) {
+			return "resnet"
+		}
+	}
+	for _, n := range m.nodes {
+		if n.Op == "Conv" && vggFeature.MatchString(n.Module) {
+			return "vgg"
+		}
+	}
+	return ""
+}
+
+// DefaultTaps returns the taps of PresetBlocks for the torchvision ResNet
+// and VGG layouts, and of PresetModules otherwise.
+func (m *Model) DefaultTaps() []Tap {
+	preset := PresetModules
+	if m.Layout() != "" {
+		preset = PresetBlocks
+	}
+	taps, err := m.Taps(preset)
+	if err != nil {
+		panic(err) // Presets resolve on every model they are chosen for.
+	}
+	return taps
+}
+
+// Taps resolves tap specifications into tensors of the graph. A
+// specification is "input" (the image input), "output" (the model's
+// output), a preset (PresetBlocks, PresetStages, PresetModules, PresetFine),
+// the name of a tensor or of a node (its first output; slashes may be given
+// as dots, as in tap names), or a PyTorch module path such as "layer2.1" or
+// "features.14", which taps the last operator of the module.
+// A name may carry the numeric prefix of extracted tap names ("03_layer1.1").
+// The taps are returned in path order (the graph's topological order, the
+// input first); taps that name the same tensor are kept once.
+func (m *Model) Taps(specs ...string) ([]Tap, error) {
+	var taps []Tap
+	seen := map[string]bool{}
+	add := func(t Tap) {
+		if !seen[t.Tensor] {
+			seen[t.Tensor] = true
+			taps = append(taps, t)
+		}
+	}
+	for _, spec := range specs {
+		spec = strings.TrimSpace(spec)
+		switch spec {
+		case "":
+			return nil, fmt.Errorf("onnxmodel: empty tap name")
+		case PresetBlocks, PresetStages, PresetModules, PresetFine:
+			ts, err := m.preset(spec)
+			if err != nil {
+				return nil, err
+			}
+			for _, t := range ts {
+				add(t)
+			}
+			continue
+		}
+		t, err := m.tap(spec)
+		if err != nil {
+			return nil, err
+		}
+		add(t)
+	}
+	if len(taps) == 0 {
+		return nil, fmt.Errorf("onnxmodel: no taps given")
+	}
+	sort.SliceStable(taps, func(i, j int) bool { return m.position(taps[i].Tensor) < m.position(taps[j].Tensor) })
+	return taps, nil
+}
+
+// position returns the index of the node producing tensor, -1 for the input.
+func (m *Model) position(tensor string) int {
+	if tensor == m.input {
+		return -1
+	}
+	return m.producer[tensor]
+}
+
+// tap resolves one specification that is not a preset.
+func (m *Model) tap(spec string) (Tap, error) {
+	switch spec {
+	case "input":
+		return Tap{Name: "input", Tensor: m.input}, nil
+	case "output":
+		return Tap{Name: "output", Tensor: m.output}, nil
+	}
+	if spec == m.input {
+		return Tap{Name: "input", Tensor: m.input}, nil
+	}
+	if _, ok := m.producer[spec]; ok {
+		return Tap{Name: label(spec), Tensor: spec}, nil
+	}
+	for _, n := range m.nodes {
+		if (n.Name == spec || label(n.Name) == spec) && len(n.Outputs) > 0 {
+			return Tap{Name: label(n.Name), Tensor: n.Outputs[0]}, nil
+		}
+	}
+	if i := m.lastOfModule(spec); i >= 0 {
+		return Tap{Name: spec, Tensor: m.nodes[i].Outputs[0]}, nil
+	}
+	if match := numberedTap.FindStringSubmatch(spec); match != nil {
+		if t, err := m.tap(match[1]); err == nil {
+			return t, nil
+		}
+	}
+	return Tap{}, fmt.Errorf("onnxmodel: no module, node or tensor named %q in the model (list them with Nodes; "+
+		"a batch norm that torch.onnx.export folded into its convolution has no node of its own)", spec)
+}
+
+// lastOfModule returns the index of the last node belonging to the module
+// path mod (the module itself or a submodule), or -1. A module called twice
+// appears as two modules, the second with the suffix "_1" ("relu_1").
+func (m *Model) lastOfModule(mod string) int {
+	last := -1
+	for i, n := range m.nodes {
+		if len(n.Outputs) > 0 && inModule(n.Module, mod) {
+			last = i
+		}
+	}
+	return last
+}
+
+func inModule(path, mod string) bool {
+	return mod != "" && (path == mod || strings.HasPrefix(path, mod+"."))
+}
+
+// label turns a tensor or node name into a tap name free of slashes.
+func label(name string) string {
+	return strings.ReplaceAll(strings.Trim(name, "/"), "/", ".")
+}
+
+// preset expands a preset into taps.
+func (m *Model) preset(p string) ([]Tap, error) {
+	if p == PresetFine {
+		return m.fineTaps(), nil
+	}
+	layout := m.Layout()
+	var mods []string
+	switch {
+	case p == PresetModules:
+		// Top-level modules, with containers (modules whose operators belong
+		// to two or more children) expanded into their children.
+		children := map[string]map[string]bool{}
+		for _, n := range m.nodes {
+			parts := strings.SplitN(n.Module, ".", 3)
+			if len(parts) >= 2 {
+				if children[parts[0]] == nil {
+					children[parts[0]] = map[string]bool{}
+				}
+				children[parts[0]][parts[1]] = true
+			}
+		}
+		mods = m.orderedModules(func(mod string) string {
+			parts := strings.SplitN(mod, ".", 3)
+			if len(parts) >= 2 && len(children[parts[0]]) >= 2 {
+				return parts[0] + "." + parts[1]
+			}
+			return parts[0]
+		})
+	case layout == "resnet":
+		key := resnetBlock
+		if p == PresetStages {
+			key = resnetStage
+		}
+		first := -1
+		for i, n := range m.nodes {
+			if resnetStage.MatchString(n.Module) {
+				first = i
+				break
+			}
+		}
+		// The stem: the top-level module that ends just before layer1.
+		if first > 0 {
+			for i := first - 1; i >= 0; i-- {
+				if mod := m.nodes[i].Module; mod != "" {
+					top, _, _ := strings.Cut(mod, ".")
+					mods = append(mods, top)
+					break
+				}
+			}
+		}
+		mods = append(mods, m.orderedModules(func(mod string) string { return key.FindString(mod) })...)
+		if m.lastOfModule("avgpool") >= 0 {
+			mods = append(mods, "avgpool")
+		}
+	case layout == "vgg":
+		want := "Relu"
+		if p == PresetStages {
+			want = "MaxPool"
+		}
+		for _, mod := range m.orderedModules(func(mod string) string { return vggFeature.FindString(mod) }) {
+			if m.nodes[m.lastOfModule(mod)].Op == want {
+				mods = append(mods, mod)
+			}
+		}
+		for _, mod := range m.orderedModules(func(mod string) string { return vggHidden.FindString(mod) }) {
+			if m.nodes[m.lastOfModule(mod)].Op == "Relu" {
+				mods = append(mods, mod)
+			}
+		}
+	default:
+		return nil, fmt.Errorf("onnxmodel: tap preset %q needs the module names of torchvision's ResNet (layerN.M) or VGG (features.K); use %q or module names",
+			p, PresetModules)
+	}
+	taps := []Tap{{Name: "input", Tensor: m.input}}
+	for _, mod := range mods {
+		taps = append(taps, Tap{Name: mod, Tensor: m.nodes[m.lastOfModule(mod)].Outputs[0]})
+	}
+	if taps[len(taps)-1].Tensor != m.output {
+		taps = append(taps, Tap{Name: "output", Tensor: m.output})
+	}
+	return taps, nil
+}
+
+// orderedModules returns the distinct non-empty keys of the nodes' modules,
+// in graph order.
+func (m *Model) orderedModules(key func(module string) string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, n := range m.nodes {
+		k := key(n.Module)
+		if k != "" && !seen[k] {
+			seen[k] = true
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// fineOps are the operators PresetFine taps (global average pooling is
+// rewritten as ReduceMean, see rewriteOps).
+var fineOps = map[string]bool{"Relu": true, "Clip": true, "MaxPool": true, "AveragePool": true, "GlobalAveragePool": true, "ReduceMean": true}
+
+// fineTaps returns the taps of PresetFine, named by module where that is
+// unambiguous and by node name otherwise.
+func (m *Model) fineTaps() []Tap {
+	taps := []Tap{{Name: "input", Tensor: m.input}}
+	used := map[string]bool{"input": true, "output": true}
+	for i, n := range m.nodes {
+		if !fineOps[n.Op] || len(n.Outputs) == 0 {
+			continue
+		}
+		name := n.Module
+		if name == "" || used[name] || m.lastOfModule(name) != i {
+			name = label(n.Name)
+		}
+		used[name] = true
+		taps = append(taps, Tap{Name: name, Tensor: n.Outputs[0]})
+	}
+	if taps[len(taps)-1].Tensor != m.output {
+		taps = append(taps, Tap{Name: "output", Tensor: m.output})
+	}
+	return taps
+}

@@ -1,0 +1,141 @@
+package onnxmodel
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestModulePath(t *testing.T) {
+	cases := []struct{ name, want string }{
+		{"/conv1/Conv", "conv1"},
+		{"/layer1/layer1.0/relu_1/Relu", "layer1.0.relu_1"},
+		{"/layer2/layer2.0/downsample/downsample.0/Conv", "layer2.0.downsample.0"},
+		{"/features/features.14/MaxPool", "features.14"},
+		{"/Flatten", ""},
+		{"Identity_3", ""},
+		{"", ""},
+	}
+	for _, tc := range cases {
+		if got := modulePath(tc.name); got != tc.want {
+			t.Errorf("modulePath(%q) = %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
+
+func tapNames(taps []Tap) []string {
+	names := make([]string, len(taps))
+	for i, tp := range taps {
+		names[i] = tp.Name
+	}
+	return names
+}
+
+func TestTapPresets(t *testing.T) {
+	cases := []struct {
+		model, layout string
+		specs         []string
+		want          []string
+	}{
+		{"resnet_tiny.onnx", "resnet", []string{PresetBlocks}, []string{"input", "maxpool",
+			"layer1.0", "layer1.1", "layer2.0", "layer2.1", "layer3.0", "layer3.1", "layer4.0", "layer4.1", "avgpool", "output"}},
+		{"resnet_tiny.onnx", "resnet", []string{PresetStages}, []string{"input", "maxpool",
+			"layer1", "layer2", "layer3", "layer4", "avgpool", "output"}},
+		{"resnet_tiny.onnx", "resnet", []string{PresetModules}, []string{"input", "conv1", "relu", "maxpool",
+			"layer1.0", "layer1.1", "layer2.0", "layer2.1", "layer3.0", "layer3.1", "layer4.0", "layer4.1", "avgpool", "fc"}},
+		{"vgg_tiny.onnx", "vgg", []string{PresetModules, "output"}, []string{"input", "features.0", "features.1", "features.2",
+			"features.3", "features.4", "features.5", "features.6", "features.7", "features.8", "features.9", "features.10",
+			"features.11", "features.12", "features.13", "features.14", "features.15", "features.16", "features.17",
+			"features.18", "features.19", "features.20", "features.21", "features.22", "features.23", "features.24",
+			"features.25", "features.26", "features.27", "features.28", "avgpool", "classifier.0", "classifier.1",
+			"classifier.3", "classifier.4", "classifier.6"}},
+		{"resnet_tiny.onnx", "resnet", nil, []string{"input", "maxpool",
+			"layer1.0", "layer1.1", "layer2.0", "layer2.1", "layer3.0", "layer3.1", "layer4.0", "layer4.1", "avgpool", "output"}},
+		{"vgg_tiny.onnx", "vgg", []string{PresetBlocks}, []string{"input", "features.2", "features.6", "features.10",
+			"features.13", "features.17", "features.20", "features.24", "features.27", "classifier.1", "classifier.4", "output"}},
+		{"vgg_tiny.onnx", "vgg", []string{PresetStages}, []string{"input", "features.3", "features.7", "features.14",
+			"features.21", "features.28", "classifier.1", "classifier.4", "output"}},
+		{"resnet_tiny.onnx", "resnet", []string{PresetFine}, []string{"input", "relu", "maxpool",
+			"layer1.0.relu", "layer1.0.relu_1", "layer1.1.relu", "layer1.1.relu_1", "layer2.0.relu", "layer2.0.relu_1",
+			"layer2.1.relu", "layer2.1.relu_1", "layer3.0.relu", "layer3.0.relu_1", "layer3.1.relu", "layer3.1.relu_1",
+			"layer4.0.relu", "layer4.0.relu_1", "layer4.1.relu", "layer4.1.relu_1", "avgpool", "output"}},
+		// Tap names given back resolve to the same taps.
+		{"resnet_tiny.onnx", "resnet", []string{"00_input", "01_layer1.layer1.0.Add", "layer2.0.relu_1"}, []string{"input", "layer1.layer1.0.Add", "layer2.0.relu_1"}},
+		{"vgg_tiny.onnx", "vgg", []string{PresetFine}, []string{"input", "features.2", "features.3", "features.6",
+			"features.7", "features.10", "features.13", "features.14", "features.17", "features.20", "features.21",
+			"features.24", "features.27", "features.28", "avgpool", "classifier.1", "classifier.4", "output"}},
+		// Explicit names: module paths, a node name, a tensor name, a
+		// numbered name; duplicates kept once, all in path order.
+		{"resnet_tiny.onnx", "resnet", []string{"output", "07_layer3.1", "layer1", "input"}, []string{"input", "layer1", "layer3.1", "output"}},
+		{"resnet_tiny.onnx", "resnet", []string{"input", "layer1.0.relu", "/layer2/layer2.0/Add",
+			"/fc/Gemm", "logits", "output"}, []string{"input", "layer1.0.relu", "layer2.layer2.0.Add", "fc.Gemm"}},
+	}
+	for _, tc := range cases {
+		m := load(t, tc.model)
+		if got := m.Layout(); got != tc.layout {
+			t.Errorf("%s: layout %q, want %q", tc.model, got, tc.layout)
+		}
+		var taps []Tap
+		if tc.specs == nil {
+			taps = m.DefaultTaps()
+		} else {
+			var err error
+			if taps, err = m.Taps(tc.specs...); err != nil {
+				t.Errorf("%s %q: %v", tc.model, tc.specs, err)
+				continue
+			}
+		}
+		if got := tapNames(taps); !slices.Equal(got, tc.want) {
+			t.Errorf("%s %q:\ngot  %q\nwant %q", tc.model, tc.specs, got, tc.want)
+		}
+		for _, tp := range taps {
+			if strings.Contains(tp.Name, "/") {
+				t.Errorf("%s: tap name %q has a slash", tc.model, tp.Name)
+			}
+		}
+	}
+}
+
+// TestModuleTapIsBlockOutput checks that a module path taps the module's
+// last operator: the ReLU after the residual addition of a block.
+func TestModuleTapIsBlockOutput(t *testing.T) {
+	m := load(t, "resnet_tiny.onnx")
+	cases := []struct{ spec, tensor string }{
+		{"layer1.0", "/layer1/layer1.0/relu_1/Relu_output_0"},
+		{"layer1.0.relu", "/layer1/layer1.0/relu/Relu_output_0"},     // the module's first call
+		{"layer1.0.relu_1", "/layer1/layer1.0/relu_1/Relu_output_0"}, // and its second
+		{"layer1.layer1.0.Add", "/layer1/layer1.0/Add_output_0"},     // a node name as a tap name
+		{"layer2.0.downsample", "/layer2/layer2.0/downsample/downsample.0/Conv_output_0"},
+		{"layer4", "/layer4/layer4.1/relu_1/Relu_output_0"},
+		{"fc", "logits"},
+	}
+	for _, tc := range cases {
+		taps, err := m.Taps(tc.spec)
+		if err != nil {
+			t.Errorf("%s: %v", tc.spec, err)
+			continue
+		}
+		if taps[0].Tensor != tc.tensor {
+			t.Errorf("%s taps %q, want %q", tc.spec, taps[0].Tensor, tc.tensor)
+		}
+	}
+}
+
+func TestTapErrors(t *testing.T) {
+	m := load(t, "resnet_tiny.onnx")
+	cases := []struct {
+		specs []string
+		want  string
+	}{
+		{[]string{"layer9"}, `no module, node or tensor named "layer9"`},
+		{[]string{"layer1.0", ""}, "empty tap name"},
+		{[]string{"bn1"}, `no module, node or tensor named "bn1"`}, // folded into conv1 by the exporter
+		{nil, "no taps"},
+	}
+	for _, tc := range cases {
+		_, err := m.Taps(tc.specs...)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Taps(%q) = %v, want error containing %q", tc.specs, err, tc.want)
+		}
+	}
+}

@@ -1,0 +1,342 @@
+package repgeo
+
+import (
+	"fmt"
+	"math"
+	"sync"
+
+	"gonum.org/v1/gonum/mat"
+)
+
+func init() {
+	Register("air", func(o Options) (Metric, error) { return newAIR(o) })
+}
+
+// airSingularTol is the smallest ratio of the smallest to the largest
+// eigenvalue of an AIR matrix accepted as positive definite.
+const airSingularTol = 1e-13
+
+// AIR is the affine-invariant Riemannian metric ("air") on symmetric positive
+// definite matrices: d(P, Q) = sqrt(Σ log² λ_i), λ the eigenvalues of
+// P^-1/2 Q P^-1/2. In mode "gram" a point is the m×m matrix Xc Xc^T + Eps I
+// (linear kernel of the centred representation); in mode "cov" it is the P×P
+// matrix Xc^T Xc/(m-1) + Eps I after PCA of Xc to its top P principal
+// directions (zero-padded when d < P; used as is when d = P).
+//
+// Tangent vectors at a point are symmetric matrices of its size, with the
+// inner product tr(P^-1 V P^-1 W).
+type AIR struct {
+	cov bool
+	eps float64
+	p   int
+}
+
+func newAIR(o Options) (*AIR, error) {
+	if math.IsNaN(o.Eps) || math.IsInf(o.Eps, 0) || o.Eps < 0 {
+		return nil, fmt.Errorf("repgeo: air: Eps = %v, must be finite and ≥ 0", o.Eps)
+	}
+	a := &AIR{eps: o.Eps, p: o.P}
+	switch o.Mode {
+	case "", "gram":
+	case "cov":
+		a.cov = true
+		if o.P <= 0 {
+			return nil, fmt.Errorf("repgeo: air: mode \"cov\" needs the number of principal components P > 0, got %d", o.P)
+		}
+	default:
+		return nil, fmt.Errorf("repgeo: air: unknown Mode %q (want \"gram\" or \"cov\")", o.Mode)
+	}
+	return a, nil
+}
+
+// Name returns "air".
+func (a *AIR) Name() string { return "air" }
+
+// String describes the metric and its options.
+func (a *AIR) String() string {
+	if a.cov {
+		return fmt.Sprintf("air(cov, p=%d, eps=%g)", a.p, a.eps)
+	}
+	return fmt.Sprintf("air(gram, eps=%g)", a.eps)
+}
+
+// airPoint is a symmetric positive definite matrix with its
+// eigendecomposition (values descending) and m, the number of inputs.
+type airPoint struct {
+	m    int
+	s    *mat.SymDense
+	vals []float64
+	vecs *mat.Dense
+	// half and invHalf are P^1/2 and P^-1/2, built once on first use.
+	rootOnce      sync.Once
+	half, invHalf *mat.SymDense
+}
+
+// roots returns P^1/2 and P^-1/2.
+func (p *airPoint) roots() (half, invHalf *mat.SymDense) {
+	p.rootOnce.Do(func() {
+		p.half = p.pow(0.5)
+		p.invHalf = p.pow(-0.5)
+	})
+	return p.half, p.invHalf
+}
+
+func (p *airPoint) Inputs() int { return p.m }
+
+// newAIRPoint eigendecomposes s and returns an error naming the problem if
+// it is not positive definite.
+func newAIRPoint(m int, s *mat.SymDense) (*airPoint, error) {
+	vals, vecs, err := eigSym(s, true)
+	if err != nil {
+		return nil, fmt.Errorf("repgeo: air: %w", err)
+	}
+	n := len(vals)
+	if n == 0 || !(vals[n-1] > airSingularTol*vals[0]) {
+		rank := 0
+		for _, l := range vals {
+			if l > airSingularTol*vals[0] {
+				rank++
+			}
+		}
+		return nil, fmt.Errorf("repgeo: air: the %d×%d matrix is singular (numerical rank %d, eigenvalues from %.3g to %.3g): the distance would be infinite; use Eps > 0", n, n, rank, vals[n-1], vals[0])
+	}
+	return &airPoint{m: m, s: s, vals: vals, vecs: vecs}, nil
+}
+
+// pow returns P^t.
+func (p *airPoint) pow(t float64) *mat.SymDense {
+	return symFunc(p.vals, p.vecs, func(l float64) float64 { return math.Pow(l, t) })
+}
+
+// ToPoint returns the SPD matrix of x (see AIR). A singular matrix (Eps = 0
+// and a rank-deficient representation, always the case in mode "gram" since
+// centring removes one dimension) is an error.
+func (a *AIR) ToPoint(x mat.Matrix) (Point, error) {
+	if err := CheckRepresentation(x); err != nil {
+		return nil, err
+	}
+	xc := centreColumns(x)
+	m, d := xc.Dims()
+	var s *mat.SymDense
+	if !a.cov {
+		s = outerGram(xc)
+		for i := 0; i < m; i++ {
+			s.SetSym(i, i, s.At(i, i)+a.eps)
+		}
+	} else {
+		y := xc
+		if d > a.p {
+			cols, _, err := principalCoords(xc)
+			if err != nil {
+				return nil, fmt.Errorf("repgeo: air: %w", err)
+			}
+			y = cols.Slice(0, m, 0, a.p).(*mat.Dense)
+		}
+		g := gram(y)
+		s = mat.NewSymDense(a.p, nil)
+		_, w := y.Dims()
+		for i := 0; i < a.p; i++ {
+			for j := i; j < a.p; j++ {
+				v := 0.0
+				if i < w && j < w {
+					v = g.At(i, j) / float64(m-1)
+				}
+				if i == j {
+					v += a.eps
+				}
+				s.SetSym(i, j, v)
+			}
+		}
+	}
+	return newAIRPoint(m, s)
+}
+
+func (a *AIR) point(p Point) (*airPoint, error) {
+	ap, ok := p.(*airPoint)
+	if !ok || ap == nil {
+		return nil, fmt.Errorf("repgeo: air: point of type %T was not made by the air metric", p)
+	}
+	return ap, nil
+}
+
+func (a *AIR) points(p, q Point) (*airPoint, *airPoint, error) {
+	x, err := a.point(p)
+	if err != nil {
+		return nil, nil, err
+	}
+	y, err := a.point(q)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := checkSameInputs(x, y); err != nil {
+		return nil, nil, err
+	}
+	if x.s.SymmetricDim() != y.s.SymmetricDim() {
+		return nil, nil, fmt.Errorf("repgeo: air: matrices of sizes %d and %d", x.s.SymmetricDim(), y.s.SymmetricDim())
+	}
+	return x, y, nil
+}
+
+// whitened returns P^-1/2 Q P^-1/2 and P^1/2, P^-1/2.
+func whitened(p, q *airPoint) (w, half, invHalf *mat.SymDense) {
+	half, invHalf = p.roots()
+	var t, u mat.Dense
+	t.Mul(invHalf, q.s)
+	u.Mul(&t, invHalf)
+	return symmetrize(&u), half, invHalf
+}
+
+// congruence returns h S h for symmetric h and S.
+func congruence(h, s mat.Symmetric) *mat.SymDense {
+	var t, u mat.Dense
+	t.Mul(h, s)
+	u.Mul(&t, h)
+	return symmetrize(&u)
+}
+
+// Distance returns sqrt(Σ log² λ_i), λ the generalized eigenvalues of (Q, P).
+func (a *AIR) Distance(p, q Point) (float64, error) {
+	x, y, err := a.points(p, q)
+	if err != nil {
+		return 0, err
+	}
+	w, _, _ := whitened(x, y)
+	l, _, err := eigSym(w, false)
+	if err != nil {
+		return 0, fmt.Errorf("repgeo: air: %w", err)
+	}
+	var sum float64
+	for _, v := range l {
+		if !(v > 0) {
+			return 0, fmt.Errorf("repgeo: air: generalized eigenvalue %g ≤ 0: the matrices are numerically singular", v)
+		}
+		lg := math.Log(v)
+		sum += lg * lg
+	}
+	return math.Sqrt(sum), nil
+}
+
+// symPowOf returns S^t for a symmetric positive definite S.
+func symPowOf(s *mat.SymDense, f func(float64) float64) (*mat.SymDense, error) {
+	vals, vecs, err := eigSym(s, true)
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range vals {
+		if !(v > 0) {
+			return nil, fmt.Errorf("repgeo: air: eigenvalue %g ≤ 0: the matrices are numerically singular", v)
+		}
+	}
+	return symFunc(vals, vecs, f), nil
+}
+
+// Geodesic returns P^1/2 (P^-1/2 Q P^-1/2)^t P^1/2, for any real t.
+func (a *AIR) Geodesic(p, q Point, t float64) (Point, error) {
+	x, y, err := a.points(p, q)
+	if err != nil {
+		return nil, err
+	}
+	w, half, _ := whitened(x, y)
+	wt, err := symPowOf(w, func(l float64) float64 { return math.Pow(l, t) })
+	if err != nil {
+		return nil, err
+	}
+	return newAIRPoint(x.m, congruence(half, wt))
+}
+
+// Log returns P^1/2 log(P^-1/2 Q P^-1/2) P^1/2.
+func (a *AIR) Log(p, q Point) (*mat.Dense, error) {
+	x, y, err := a.points(p, q)
+	if err != nil {
+		return nil, err
+	}
+	w, half, _ := whitened(x, y)
+	lw, err := symPowOf(w, math.Log)
+	if err != nil {
+		return nil, err
+	}
+	return mat.DenseCopyOf(congruence(half, lw)), nil
+}
+
+// tangent checks v's size and entries and returns its symmetric part.
+func (a *AIR) tangent(x *airPoint, v *mat.Dense) (*mat.SymDense, error) {
+	if v == nil {
+		return nil, fmt.Errorf("repgeo: air: nil tangent vector")
+	}
+	n := x.s.SymmetricDim()
+	if r, c := v.Dims(); r != n || c != n {
+		return nil, fmt.Errorf("repgeo: air: tangent vector is %d×%d, the point is %d×%d", r, c, n, n)
+	}
+	if !isFiniteMatrix(v) {
+		return nil, fmt.Errorf("repgeo: air: tangent vector has non-finite entries")
+	}
+	return symmetrize(v), nil
+}
+
+// Exp returns P^1/2 exp(P^-1/2 V P^-1/2) P^1/2 (V symmetrized).
+func (a *AIR) Exp(p Point, v *mat.Dense) (Point, error) {
+	x, err := a.point(p)
+	if err != nil {
+		return nil, err
+	}
+	vs, err := a.tangent(x, v)
+	if err != nil {
+		return nil, err
+	}
+	half, invHalf := x.roots()
+	inner := congruence(invHalf, vs)
+	vals, vecs, err := eigSym(inner, true)
+	if err != nil {
+		return nil, fmt.Errorf("repgeo: air: %w", err)
+	}
+	e := symFunc(vals, vecs, math.Exp)
+	return newAIRPoint(x.m, congruence(half, e))
+}
+
+// Inner returns tr(P^-1 V P^-1 W).
+func (a *AIR) Inner(p Point, v, w *mat.Dense) float64 {
+	x, err := a.point(p)
+	if err != nil {
+		panic(err)
+	}
+	_, invHalf := x.roots()
+	var inv mat.Dense
+	inv.Mul(invHalf, invHalf)
+	var pv, pw mat.Dense
+	pv.Mul(&inv, v)
+	pw.Mul(&inv, w)
+	// tr(A B) = Σ_ij A_ij B_ji.
+	n, _ := pv.Dims()
+	var sum float64
+	for i := 0; i < n; i++ {
+		for j := 0; j < n; j++ {
+			sum += pv.At(i, j) * pw.At(j, i)
+		}
+	}
+	return sum
+}
+
+// Transport returns E V E^T with E = (Q P^-1)^1/2 = P^1/2 (P^-1/2 Q P^-1/2)^1/2 P^-1/2,
+// the parallel transport of the affine-invariant metric along the geodesic.
+func (a *AIR) Transport(p, q Point, v *mat.Dense) (*mat.Dense, error) {
+	x, y, err := a.points(p, q)
+	if err != nil {
+		return nil, err
+	}
+	vs, err := a.tangent(x, v)
+	if err != nil {
+		return nil, err
+	}
+	w, half, invHalf := whitened(x, y)
+	wh, err := symPowOf(w, math.Sqrt)
+	if err != nil {
+		return nil, err
+	}
+	var e, t mat.Dense
+	t.Mul(half, wh)
+	e.Mul(&t, invHalf)
+	var ev, out mat.Dense
+	ev.Mul(&e, vs)
+	out.Mul(&ev, e.T())
+	return mat.DenseCopyOf(symmetrize(&out)), nil
+}

@@ -1,0 +1,263 @@
+package repgeo
+
+// Dense linear algebra shared by the shape metrics and AIR: centring,
+// symmetric eigendecompositions and matrix functions, nuclear norms and
+// column padding. Everything is float64 and returns errors on numerical
+// failure instead of panicking.
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
+	"gonum.org/v1/gonum/lapack"
+	"gonum.org/v1/gonum/lapack/lapack64"
+	"gonum.org/v1/gonum/mat"
+)
+
+// errNoConvergence reports that an eigenvalue or singular value iteration of
+// LAPACK did not converge (it happens only for NaN/Inf or absurd inputs).
+var errNoConvergence = errors.New("repgeo: eigenvalue iteration did not converge")
+
+// centreColumns returns a float64 copy of x with each column's mean removed.
+func centreColumns(x mat.Matrix) *mat.Dense {
+	m, d := x.Dims()
+	xc := mat.NewDense(m, d, nil)
+	xc.Copy(x)
+	raw := xc.RawMatrix()
+	mean := make([]float64, d)
+	for i := 0; i < m; i++ {
+		row := raw.Data[i*raw.Stride : i*raw.Stride+d]
+		for j, v := range row {
+			mean[j] += v
+		}
+	}
+	for j := range mean {
+		mean[j] /= float64(m)
+	}
+	for i := 0; i < m; i++ {
+		row := raw.Data[i*raw.Stride : i*raw.Stride+d]
+		for j := range row {
+			row[j] -= mean[j]
+		}
+	}
+	return xc
+}
+
+// gram returns a^T a as a symmetric matrix (a is m×k, the result k×k).
+func gram(a *mat.Dense) *mat.SymDense {
+	_, k := a.Dims()
+	s := mat.NewSymDense(k, nil)
+	s.SymOuterK(1, a.T())
+	return s
+}
+
+// outerGram returns a a^T as a symmetric matrix (a is m×k, the result m×m).
+func outerGram(a *mat.Dense) *mat.SymDense {
+	m, _ := a.Dims()
+	s := mat.NewSymDense(m, nil)
+	s.SymOuterK(1, a)
+	return s
+}
+
+// eigSym returns the eigenvalues of the symmetric matrix s in descending
+// order and, if vectors is true, the matching orthonormal eigenvectors as the
+// columns of an n×n matrix.
+func eigSym(s mat.Symmetric, vectors bool) ([]float64, *mat.Dense, error) {
+	n := s.SymmetricDim()
+	a := blas64.Symmetric{N: n, Stride: n, Data: make([]float64, n*n), Uplo: blas.Upper}
+	for i := 0; i < n; i++ {
+		for j := i; j < n; j++ {
+			a.Data[i*n+j] = s.At(i, j)
+		}
+	}
+	for _, v := range a.Data {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil, nil, errors.New("repgeo: symmetric matrix has a non-finite entry")
+		}
+	}
+	job := lapack.EVNone
+	if vectors {
+		job = lapack.EVCompute
+	}
+	w := make([]float64, n)
+	work := make([]float64, 1)
+	lapack64.Syev(job, a, w, work, -1)
+	work = make([]float64, int(work[0]))
+	if ok := lapack64.Syev(job, a, w, work, len(work)); !ok {
+		return nil, nil, errNoConvergence
+	}
+	// LAPACK returns ascending order; reverse values (and vector columns).
+	for i, j := 0, n-1; i < j; i, j = i+1, j-1 {
+		w[i], w[j] = w[j], w[i]
+	}
+	if !vectors {
+		return w, nil, nil
+	}
+	v := mat.NewDense(n, n, nil)
+	raw := v.RawMatrix()
+	for i := 0; i < n; i++ {
+		src := a.Data[i*n : (i+1)*n]
+		dst := raw.Data[i*raw.Stride : i*raw.Stride+n]
+		for j := 0; j < n; j++ {
+			dst[j] = src[n-1-j]
+		}
+	}
+	return w, v, nil
+}
+
+// symFunc returns V diag(f(vals)) V^T for the eigendecomposition (vals, V).
+func symFunc(vals []float64, vecs *mat.Dense, f func(float64) float64) *mat.SymDense {
+	n := len(vals)
+	scaled := mat.NewDense(n, n, nil)
+	scaled.Copy(vecs)
+	fv := make([]float64, n)
+	for i, l := range vals {
+		fv[i] = f(l)
+	}
+	raw := scaled.RawMatrix()
+	for i := 0; i < n; i++ {
+		row := raw.Data[i*raw.Stride : i*raw.Stride+n]
+		for j := range row {
+			row[j] *= fv[j]
+		}
+	}
+	var p mat.Dense
+	p.Mul(scaled, vecs.T())
+	return symmetrize(&p)
+}
+
+// symmetrize returns (a + a^T)/2 as a symmetric matrix.
+func symmetrize(a mat.Matrix) *mat.SymDense {
+	n, _ := a.Dims()
+	s := mat.NewSymDense(n, nil)
+	for i := 0; i < n; i++ {
+		for j := i; j < n; j++ {
+			s.SetSym(i, j, (a.At(i, j)+a.At(j, i))/2)
+		}
+	}
+	return s
+}
+
+// singularValues returns the singular values of a in descending order,
+// computed by Householder bidiagonalization (no singular vectors), which is
+// accurate to about 1e-16 times the largest one.
+func singularValues(a mat.Matrix) ([]float64, error) {
+	r, c := a.Dims()
+	// Work on the orientation with at least as many rows as columns.
+	var g blas64.General
+	if r >= c {
+		g = blas64.General{Rows: r, Cols: c, Stride: c, Data: make([]float64, r*c)}
+		for i := 0; i < r; i++ {
+			for j := 0; j < c; j++ {
+				g.Data[i*c+j] = a.At(i, j)
+			}
+		}
+	} else {
+		g = blas64.General{Rows: c, Cols: r, Stride: r, Data: make([]float64, r*c)}
+		for i := 0; i < r; i++ {
+			for j := 0; j < c; j++ {
+				g.Data[j*r+i] = a.At(i, j)
+			}
+		}
+	}
+	for _, v := range g.Data {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil, errors.New("repgeo: matrix has a non-finite entry")
+		}
+	}
+	k := min(r, c)
+	s := make([]float64, k)
+	if k == 0 {
+		return s, nil
+	}
+	none := blas64.General{Stride: 1}
+	work := make([]float64, 1)
+	lapack64.Gesvd(lapack.SVDNone, lapack.SVDNone, g, none, none, s, work, -1)
+	work = make([]float64, int(work[0]))
+	if ok := lapack64.Gesvd(lapack.SVDNone, lapack.SVDNone, g, none, none, s, work, len(work)); !ok {
+		return nil, errNoConvergence
+	}
+	return s, nil
+}
+
+// nuclearNorm returns the sum of the singular values of a.
+func nuclearNorm(a mat.Matrix) (float64, error) {
+	s, err := singularValues(a)
+	if err != nil {
+		return 0, err
+	}
+	// Sum from the smallest up for accuracy.
+	sort.Float64s(s)
+	var sum float64
+	for _, v := range s {
+		sum += v
+	}
+	return sum, nil
+}
+
+// padColumns returns a with zero columns appended up to k columns; a itself
+// when it already has k columns. It panics if a has more than k columns.
+func padColumns(a *mat.Dense, k int) *mat.Dense {
+	m, c := a.Dims()
+	if c == k {
+		return a
+	}
+	if c > k {
+		panic(fmt.Sprintf("repgeo: padColumns: %d columns > %d", c, k))
+	}
+	p := mat.NewDense(m, k, nil)
+	p.Slice(0, m, 0, c).(*mat.Dense).Copy(a)
+	return p
+}
+
+// svdFull returns the full SVD a = U diag(s) V^T of a square matrix.
+func svdFull(a *mat.Dense) (u, v *mat.Dense, s []float64, err error) {
+	var svd mat.SVD
+	if ok := svd.Factorize(a, mat.SVDFull); !ok {
+		return nil, nil, nil, errNoConvergence
+	}
+	u, v = new(mat.Dense), new(mat.Dense)
+	svd.UTo(u)
+	svd.VTo(v)
+	return u, v, svd.Values(nil), nil
+}
+
+// frobeniusNorm returns |a| (the Frobenius norm).
+func frobeniusNorm(a mat.Matrix) float64 { return mat.Norm(a, 2) }
+
+// isFiniteMatrix reports whether every entry of a is finite.
+func isFiniteMatrix(a mat.Matrix) bool {
+	r, c := a.Dims()
+	for i := 0; i < r; i++ {
+		for j := 0; j < c; j++ {
+			v := a.At(i, j)
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// frobDot returns the Frobenius inner product of a and b over their common
+// columns (the narrower one counts as zero-padded). Both must have the same
+// number of rows.
+func frobDot(a, b *mat.Dense) float64 {
+	ra, ca := a.Dims()
+	_, cb := b.Dims()
+	k := min(ca, cb)
+	x, y := a.RawMatrix(), b.RawMatrix()
+	var sum float64
+	for i := 0; i < ra; i++ {
+		xr := x.Data[i*x.Stride : i*x.Stride+k]
+		yr := y.Data[i*y.Stride : i*y.Stride+k]
+		for j, v := range xr {
+			sum += v * yr[j]
+		}
+	}
+	return sum
+}

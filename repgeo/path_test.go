@@ -1,0 +1,193 @@
+package repgeo
+
+import (
+	"errors"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"gonum.org/v1/gonum/mat"
+)
+
+// geoVec returns a point of geoFlat at (x, y) in the plane (a 1×2 matrix).
+func geoVec(x, y float64) Point { return geoPoint{mat.NewDense(1, 2, []float64{x, y})} }
+
+func TestMeasurePathFlat(t *testing.T) {
+	tests := []struct {
+		name string
+		pts  []Point
+		want PathMeasures
+	}{
+		{
+			name: "straight line",
+			pts:  []Point{geoVec(0, 0), geoVec(1, 0), geoVec(3, 0), geoVec(4, 0)},
+			want: PathMeasures{
+				StepLengths:       []float64{1, 2, 1},
+				TotalLength:       4,
+				EndpointDistance:  4,
+				Tortuosity:        1,
+				Angles:            []float64{math.Pi, math.Pi},
+				EndDistances:      []float64{4, 3, 1, 0},
+				Progress:          []float64{0, 0.25, 0.75, 1},
+				ProgressDistances: []float64{0, 0, 0, 0},
+			},
+		},
+		{
+			name: "detour behind the start",
+			pts:  []Point{geoVec(0, 0), geoVec(-1, 1), geoVec(2, 1), geoVec(2, 0)},
+			want: PathMeasures{
+				StepLengths:       []float64{math.Sqrt2, 3, 1},
+				TotalLength:       4 + math.Sqrt2,
+				EndpointDistance:  2,
+				Tortuosity:        (4 + math.Sqrt2) / 2,
+				Angles:            []float64{math.Pi / 4, math.Pi / 2},
+				EndDistances:      []float64{2, math.Sqrt(10), 1, 0},
+				Progress:          []float64{0, -0.5, 1, 1},
+				ProgressDistances: []float64{0, 1, 1, 0},
+			},
+		},
+	}
+	const tol = 1e-12
+	for _, tc := range tests {
+		for _, m := range []Metric{geoFlat{}, geoHidden{geoFlat{}}} {
+			got, err := MeasurePath(m, tc.pts)
+			if err != nil {
+				t.Fatalf("%s: %v", tc.name, err)
+			}
+			w := tc.want
+			geoNear(t, tc.name+" total", got.TotalLength, w.TotalLength, tol)
+			geoNear(t, tc.name+" endpoint", got.EndpointDistance, w.EndpointDistance, tol)
+			geoNear(t, tc.name+" tortuosity", got.Tortuosity, w.Tortuosity, tol)
+			for _, s := range []struct {
+				name      string
+				got, want []float64
+			}{
+				{"steps", got.StepLengths, w.StepLengths},
+				{"angles", got.Angles, w.Angles},
+				{"end distances", got.EndDistances, w.EndDistances},
+				{"progress", got.Progress, w.Progress},
+				{"progress distances", got.ProgressDistances, w.ProgressDistances},
+			} {
+				if len(s.got) != len(s.want) {
+					t.Errorf("%s %s: %d values, want %d", tc.name, s.name, len(s.got), len(s.want))
+					continue
+				}
+				for i := range s.got {
+					geoNear(t, tc.name+" "+s.name, s.got[i], s.want[i], tol)
+				}
+			}
+		}
+	}
+}
+
+func TestMeasurePathSphereTortuosity(t *testing.T) {
+	s := geoSphere{}
+	pts := geoPoints(t, s, 41, 6, 5, 3)
+	pm, err := MeasurePath(s, pts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pm.Tortuosity < 1 {
+		t.Errorf("tortuosity %v below 1", pm.Tortuosity)
+	}
+	for i, a := range pm.Angles {
+		want, err := Angle(s, pts[i], pts[i+1], pts[i+2])
+		if err != nil {
+			t.Fatal(err)
+		}
+		geoNear(t, "path angle", a, want, 1e-15)
+	}
+	for i := 1; i < len(pts)-1; i++ {
+		pr, err := Project(s, pts[0], pts[len(pts)-1], pts[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		geoNear(t, "progress", pm.Progress[i], pr.T, 1e-15)
+		geoNear(t, "progress distance", pm.ProgressDistances[i], pr.Distance, 1e-15)
+	}
+}
+
+func TestMeasurePathDegenerate(t *testing.T) {
+	// A repeated point has no angle; the rest is measured.
+	pm, err := MeasurePath(geoFlat{}, []Point{geoVec(0, 0), geoVec(1, 0), geoVec(1, 0), geoVec(2, 0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !math.IsNaN(pm.Angles[0]) || !math.IsNaN(pm.Angles[1]) {
+		t.Errorf("angles at a repeated point: %v, want NaN", pm.Angles)
+	}
+	geoNear(t, "total", pm.TotalLength, 2, 1e-15)
+
+	tests := []struct {
+		name string
+		m    Metric
+		pts  []Point
+		is   error
+	}{
+		{"two points", geoFlat{}, []Point{geoVec(0, 0), geoVec(1, 0)}, nil},
+		{"closed path", geoFlat{}, []Point{geoVec(0, 0), geoVec(1, 0), geoVec(0, 0)}, errGeomCoincident},
+		{"nil metric", nil, []Point{geoVec(0, 0), geoVec(1, 0), geoVec(2, 0)}, nil},
+		{"input mismatch", geoFlat{}, []Point{geoVec(0, 0), geoPoint{mat.NewDense(2, 2, nil)}, geoVec(2, 0)}, ErrInputMismatch},
+	}
+	for _, tc := range tests {
+		_, err := MeasurePath(tc.m, tc.pts)
+		if err == nil {
+			t.Errorf("%s: no error", tc.name)
+			continue
+		}
+		if tc.is != nil && !errors.Is(err, tc.is) {
+			t.Errorf("%s: error %q does not wrap %q", tc.name, err, tc.is)
+		}
+	}
+}
+
+func TestNewPath(t *testing.T) {
+	rng := rand.New(rand.NewPCG(43, 44))
+	reps := []mat.Matrix{geoRand(rng, 10, 4), geoRand(rng, 10, 4), geoRand(rng, 10, 4)}
+	p, err := NewPath(geoSphere{}, nil, reps, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Points) != 3 || len(p.Labels) != 3 || p.Labels[2] != "2" {
+		t.Fatalf("NewPath: %d points, labels %q", len(p.Points), p.Labels)
+	}
+	for i, x := range reps {
+		want, _ := geoSphere{}.ToPoint(x)
+		if !mat.EqualApprox(geoMat(p.Points[i]), geoMat(want), 1e-15) {
+			t.Errorf("point %d differs from ToPoint", i)
+		}
+	}
+	if _, err := p.Measure(); err != nil {
+		t.Fatal(err)
+	}
+	labels := []string{"in", "hidden", "out"}
+	p, err = NewPath(geoSphere{}, labels, reps, &PairwiseOptions{Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	labels[0] = "changed"
+	if p.Labels[0] != "in" {
+		t.Error("NewPath keeps the caller's label slice")
+	}
+
+	bad := []struct {
+		name   string
+		m      Metric
+		labels []string
+		reps   []mat.Matrix
+	}{
+		{"nil metric", nil, nil, reps},
+		{"one representation", geoSphere{}, nil, reps[:1]},
+		{"label count", geoSphere{}, []string{"a"}, reps},
+		{"input mismatch", geoSphere{}, nil, []mat.Matrix{reps[0], geoRand(rng, 9, 4)}},
+		{"NaN", geoSphere{}, nil, []mat.Matrix{reps[0], mat.NewDense(10, 1, []float64{math.NaN(), 1, 2, 3, 4, 5, 6, 7, 8, 9})}},
+	}
+	for _, tc := range bad {
+		if _, err := NewPath(tc.m, tc.labels, tc.reps, nil); err == nil {
+			t.Errorf("%s: no error", tc.name)
+		}
+	}
+	if _, err := (&Path{Metric: geoSphere{}, Labels: []string{"a"}, Points: p.Points}).Measure(); err == nil {
+		t.Error("Measure with mismatched labels: no error")
+	}
+}

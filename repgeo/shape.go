@@ -1,0 +1,859 @@
+package repgeo
+
+import (
+	"fmt"
+	"math"
+	"sync"
+
+	"gonum.org/v1/gonum/blas/blas64"
+	"gonum.org/v1/gonum/lapack/lapack64"
+	"gonum.org/v1/gonum/mat"
+)
+
+func init() {
+	Register("angular-shape", func(o Options) (Metric, error) { return newShapeMetric(true, o) })
+	Register("euclidean-shape", func(o Options) (Metric, error) { return newShapeMetric(false, o) })
+}
+
+// Whitening eigenvalue floors of the two conventions: netrep clips the
+// eigenvalues of Xc^T Xc at 1e-7, repsim those of Xc^T Xc / m at 1e-9.
+const (
+	netrepEigFloor = 1e-7
+	repsimEigFloor = 1e-9
+)
+
+// ShapeMetric is the generalized shape metric of Williams et al. (2021),
+// angular ("angular-shape") or Euclidean ("euclidean-shape"): the Procrustes
+// distance between centred, optionally PCA-reduced and partially whitened
+// representations, with the orthogonal group (reflections included)
+// quotiented out.
+//
+// A point is stored in rank space: an m×r matrix A (r ≤ min(m, d)) with
+// A A^T = Xw Xw^T, where Xw is the preprocessed representation, scaled to unit
+// Frobenius norm for the angular metric. A stands for its whole orbit
+// {A R : R orthogonal}; zero padding to a common width is implicit.
+//
+// Tangent vectors at a point are m×k matrices in the coordinates of its
+// representative A, zero-padded to k ≥ r columns (missing columns count as
+// zero). Log and Transport return horizontal vectors (A^T W symmetric) of
+// width max(r_p, r_q); Exp uses only the horizontal part of its argument;
+// Inner is the Frobenius inner product.
+type ShapeMetric struct {
+	angular bool
+	alpha   float64
+	repsim  bool // repsim's whitening convention instead of netrep's
+	p       int
+}
+
+func newShapeMetric(angular bool, o Options) (*ShapeMetric, error) {
+	name := shapeName(angular)
+	if math.IsNaN(o.Alpha) || o.Alpha < 0 || o.Alpha > 1 {
+		return nil, fmt.Errorf("repgeo: %s: Alpha = %v, must be in [0, 1]", name, o.Alpha)
+	}
+	s := &ShapeMetric{angular: angular, alpha: o.Alpha, p: o.P}
+	switch o.Whitening {
+	case "", "netrep":
+	case "repsim":
+		s.repsim = true
+	default:
+		return nil, fmt.Errorf("repgeo: %s: unknown Whitening %q (want \"netrep\" or \"repsim\")", name, o.Whitening)
+	}
+	if o.P < 0 {
+		return nil, fmt.Errorf("repgeo: %s: P = %d, must be ≥ 0 (0 keeps every dimension)", name, o.P)
+	}
+	return s, nil
+}
+
+func shapeName(angular bool) string {
+	if angular {
+		return "angular-shape"
+	}
+	return "euclidean-shape"
+}
+
+// Name returns "angular-shape" or "euclidean-shape".
+func (s *ShapeMetric) Name() string { return shapeName(s.angular) }
+
+// String describes the metric and its options.
+func (s *ShapeMetric) String() string {
+	w := "netrep"
+	if s.repsim {
+		w = "repsim"
+	}
+	return fmt.Sprintf("%s(alpha=%g, whitening=%s, p=%d)", s.Name(), s.alpha, w, s.p)
+}
+
+// shapePoint is a point of a shape metric: the representative c (m×r) of
+// the orbit {c R}, with sq = |c|^2 (1 for the angular metric).
+type shapePoint struct {
+	m  int
+	c  *mat.Dense
+	sq float64
+	// tri reports that c = H [0; L] with L lower triangular (see
+	// rankFactor); cross products with such points skip L's zero blocks.
+	tri bool
+	// z is H c without its first row, which is zero for centred c:
+	// (m-1)×r, lower triangular when tri. Built once, on first use.
+	zOnce sync.Once
+	z     *mat.Dense
+	// eigL, eigV: eigendecomposition of c^T c, for horizontal projections.
+	eigOnce sync.Once
+	eigL    []float64
+	eigV    *mat.Dense
+	eigErr  error
+}
+
+// horizontalPart returns the horizontal part of w at ap = c R (c padded to
+// ap's width, R orthogonal, nil for the identity), w itself when it is
+// horizontal already. The eigendecomposition of c^T c is computed once per
+// point: that of ap^T ap is R^T of it.
+func (p *shapePoint) horizontalPart(ap, w, r *mat.Dense) (*mat.Dense, error) {
+	if isHorizontal(ap, w) {
+		return w, nil
+	}
+	p.eigOnce.Do(func() {
+		p.eigL, p.eigV, p.eigErr = eigSym(gram(p.c), true)
+	})
+	if p.eigErr != nil {
+		return nil, p.eigErr
+	}
+	_, k := ap.Dims()
+	_, rc := p.c.Dims()
+	l := make([]float64, k)
+	copy(l, p.eigL)
+	v := mat.NewDense(k, k, nil)
+	v.Slice(0, rc, 0, rc).(*mat.Dense).Copy(p.eigV)
+	for i := rc; i < k; i++ {
+		v.Set(i, i, 1)
+	}
+	if r != nil {
+		var rv mat.Dense
+		rv.Mul(r.T(), v)
+		v = &rv
+	}
+	return horizontalEig(ap, w, l, v), nil
+}
+
+// centred returns z, the coordinates of c in the centred basis.
+func (p *shapePoint) centred() *mat.Dense {
+	p.zOnce.Do(func() {
+		hc := mat.DenseCopyOf(p.c)
+		applyReflector(centreReflector(p.m), hc)
+		_, r := hc.Dims()
+		p.z = hc.Slice(1, p.m, 0, r).(*mat.Dense)
+	})
+	return p.z
+}
+
+func (p *shapePoint) Inputs() int { return p.m }
+
+// ToPoint centres x, reduces it by PCA to P components when it is wider,
+// partially whitens it with Alpha, scales it to unit norm (angular metric
+// only) and stores it in rank space. It returns an error for bad input and,
+// for the angular metric, for a constant representation (zero after centring).
+func (s *ShapeMetric) ToPoint(x mat.Matrix) (Point, error) {
+	if err := CheckRepresentation(x); err != nil {
+		return nil, err
+	}
+	xc := centreColumns(x)
+	m, d := xc.Dims()
+	var (
+		c   *mat.Dense
+		tri bool
+	)
+	if s.alpha == 1 && (s.p == 0 || d <= s.p) {
+		c, tri = rankFactor(xc)
+	} else {
+		cols, e, err := principalCoords(xc)
+		if err != nil {
+			return nil, fmt.Errorf("repgeo: %s: %w", s.Name(), err)
+		}
+		if s.p > 0 && len(e) > s.p {
+			cols = cols.Slice(0, m, 0, s.p).(*mat.Dense)
+			e = e[:s.p]
+		}
+		if s.alpha != 1 {
+			raw := cols.RawMatrix()
+			f := make([]float64, len(e))
+			for j, l := range e {
+				f[j] = s.whitenFactor(l, m)
+			}
+			for i := 0; i < m; i++ {
+				row := raw.Data[i*raw.Stride : i*raw.Stride+raw.Cols]
+				for j := range row {
+					row[j] *= f[j]
+				}
+			}
+		}
+		c = cols
+	}
+	p, err := s.newPoint(m, c)
+	if err != nil {
+		return nil, err
+	}
+	p.tri = tri
+	return p, nil
+}
+
+// newPoint wraps the representative c, normalizing it for the angular metric.
+func (s *ShapeMetric) newPoint(m int, c *mat.Dense) (*shapePoint, error) {
+	if !isFiniteMatrix(c) {
+		return nil, fmt.Errorf("repgeo: %s: non-finite values in the point (overflow)", s.Name())
+	}
+	sq := frobDot(c, c)
+	if s.angular {
+		if sq == 0 {
+			return nil, fmt.Errorf("repgeo: %s: the representation is constant (every row is the same), so it has no shape", s.Name())
+		}
+		c.Scale(1/math.Sqrt(sq), c)
+		sq = 1
+	}
+	return &shapePoint{m: m, c: c, sq: sq}, nil
+}
+
+// whitenFactor returns the partial whitening factor alpha + (1-alpha) e^-1/2
+// of an eigenvalue e of Xc^T Xc, in the metric's convention.
+func (s *ShapeMetric) whitenFactor(e float64, m int) float64 {
+	floor := netrepEigFloor
+	if s.repsim {
+		e /= float64(m)
+		floor = repsimEigFloor
+	}
+	return s.alpha + (1-s.alpha)/math.Sqrt(math.Max(e, floor))
+}
+
+// rankFactor returns an m×r matrix c with c c^T = xc xc^T, r = min(m, d):
+// xc itself when d ≤ m. When d > m the centred columns span at most the
+// (m-1)-dimensional space orthogonal to the ones vector: with H the
+// Householder reflection taking 1/sqrt(m) to e_1, H xc = [0; Z], and c = H
+// [0; L] with L the Cholesky factor of Z Z^T (m-1 columns). If Z Z^T is not
+// positive definite (rank < m-1), c comes from the QR decomposition of xc^T
+// instead. tri reports the Cholesky case.
+func rankFactor(xc *mat.Dense) (c *mat.Dense, tri bool) {
+	m, d := xc.Dims()
+	if d <= m {
+		return xc, false
+	}
+	v := centreReflector(m)
+	hx := mat.DenseCopyOf(xc)
+	applyReflector(v, hx)
+	z := hx.Slice(1, m, 0, d).(*mat.Dense)
+	k := mat.NewSymDense(m-1, nil)
+	k.SymOuterK(1, z)
+	var ch mat.Cholesky
+	if ch.Factorize(k) {
+		var l mat.TriDense
+		ch.LTo(&l)
+		c := mat.NewDense(m, m-1, nil)
+		c.Slice(1, m, 0, m-1).(*mat.Dense).Copy(&l)
+		applyReflector(v, c)
+		return c, true
+	}
+	return qrFactor(xc), false
+}
+
+// centreReflector returns the Householder vector v of H = I - 2 v v^T/(v^T v)
+// that maps the unit vector 1/sqrt(m) to e_1 (so H is symmetric and
+// orthogonal, and the first row of H xc is zero for centred xc).
+func centreReflector(m int) []float64 {
+	v := make([]float64, m)
+	u := 1 / math.Sqrt(float64(m))
+	for i := range v {
+		v[i] = u
+	}
+	// v = u - e_1 would cancel for m = 1; m ≥ MinInputs keeps u < 1.
+	v[0] -= 1
+	return v
+}
+
+// applyReflector overwrites a with H a, H the reflection of v.
+func applyReflector(v []float64, a *mat.Dense) {
+	m, c := a.Dims()
+	var vv float64
+	for _, x := range v {
+		vv += x * x
+	}
+	raw := a.RawMatrix()
+	w := make([]float64, c) // w = v^T a
+	for i := 0; i < m; i++ {
+		row := raw.Data[i*raw.Stride : i*raw.Stride+c]
+		for j, x := range row {
+			w[j] += v[i] * x
+		}
+	}
+	f := 2 / vv
+	for i := 0; i < m; i++ {
+		row := raw.Data[i*raw.Stride : i*raw.Stride+c]
+		s := f * v[i]
+		for j := range row {
+			row[j] -= s * w[j]
+		}
+	}
+}
+
+// qrFactor returns R^T (m×m) from the QR decomposition xc^T = Q R.
+func qrFactor(xc *mat.Dense) *mat.Dense {
+	m, d := xc.Dims()
+	// g = xc^T, d×m, row-major.
+	g := blas64.General{Rows: d, Cols: m, Stride: m, Data: make([]float64, d*m)}
+	raw := xc.RawMatrix()
+	for i := 0; i < m; i++ {
+		row := raw.Data[i*raw.Stride : i*raw.Stride+d]
+		for j, v := range row {
+			g.Data[j*m+i] = v
+		}
+	}
+	tau := make([]float64, m)
+	work := make([]float64, 1)
+	lapack64.Geqrf(g, tau, work, -1)
+	work = make([]float64, int(work[0]))
+	lapack64.Geqrf(g, tau, work, len(work))
+	c := mat.NewDense(m, m, nil)
+	for i := 0; i < m; i++ {
+		for j := i; j < m; j++ {
+			c.Set(j, i, g.Data[i*m+j])
+		}
+	}
+	return c
+}
+
+// principalCoords returns the principal coordinates xc V (m×r, r = min(m, d))
+// of xc, V the eigenvectors of xc^T xc, with the eigenvalues e in descending
+// order. For d ≤ m they come from xc^T xc as in netrep; for d > m from
+// xc xc^T = U diag(e) U^T, with xc V = U diag(s) and s_j = |xc^T u_j|, which
+// stays accurate for the zero singular values.
+func principalCoords(xc *mat.Dense) (*mat.Dense, []float64, error) {
+	m, d := xc.Dims()
+	if d <= m {
+		e, v, err := eigSym(gram(xc), true)
+		if err != nil {
+			return nil, nil, err
+		}
+		cols := mat.NewDense(m, d, nil)
+		cols.Mul(xc, v)
+		return cols, e, nil
+	}
+	_, u, err := eigSym(outerGram(xc), true)
+	if err != nil {
+		return nil, nil, err
+	}
+	var y mat.Dense
+	y.Mul(xc.T(), u) // d×m: column j is xc^T u_j = s_j v_j
+	e := make([]float64, m)
+	for j := 0; j < m; j++ {
+		col := mat.Col(nil, j, &y)
+		e[j] = blas64.Dot(blas64.Vector{N: d, Inc: 1, Data: col}, blas64.Vector{N: d, Inc: 1, Data: col})
+	}
+	cols := mat.NewDense(m, m, nil)
+	cols.Copy(u)
+	for j := 0; j < m; j++ {
+		s := math.Sqrt(e[j])
+		for i := 0; i < m; i++ {
+			cols.Set(i, j, cols.At(i, j)*s)
+		}
+	}
+	return cols, e, nil
+}
+
+// point returns p as a point of this metric.
+func (s *ShapeMetric) point(p Point) (*shapePoint, error) {
+	sp, ok := p.(*shapePoint)
+	if !ok || sp == nil {
+		return nil, fmt.Errorf("repgeo: %s: point of type %T was not made by a shape metric", s.Name(), p)
+	}
+	return sp, nil
+}
+
+func (s *ShapeMetric) points(p, q Point) (*shapePoint, *shapePoint, error) {
+	a, err := s.point(p)
+	if err != nil {
+		return nil, nil, err
+	}
+	b, err := s.point(q)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := checkSameInputs(a, b); err != nil {
+		return nil, nil, err
+	}
+	return a, b, nil
+}
+
+// Distance returns arccos(clip(||A^T B||_*)) for the angular metric and
+// sqrt(|A|^2 + |B|^2 - 2 ||A^T B||_*) for the Euclidean one. It costs one
+// r_p×m by m×r_q product and the singular values of the r_p×r_q result.
+func (s *ShapeMetric) Distance(p, q Point) (float64, error) {
+	a, b, err := s.points(p, q)
+	if err != nil {
+		return 0, err
+	}
+	if a == b {
+		return 0, nil
+	}
+	var cross *mat.Dense
+	if a.tri || b.tri {
+		cross = crossTriangular(a.centred(), b.centred(), a.tri, b.tri)
+	} else {
+		cross = new(mat.Dense)
+		cross.Mul(a.c.T(), b.c)
+	}
+	nuc, err := nuclearNorm(cross)
+	if err != nil {
+		return 0, fmt.Errorf("repgeo: %s: %w", s.Name(), err)
+	}
+	// Near zero the formulas cancel (arccos near 1, a difference of nearly
+	// equal squares: absolute errors about 1e-8 and 1e-8 |A|). For points of
+	// width at most chordMaxWidth the distance is then recomputed from the
+	// aligned difference |A - B*|, which is accurate to rounding.
+	_, ca := a.c.Dims()
+	_, cb := b.c.Dims()
+	exact := max(ca, cb) <= chordMaxWidth
+	if s.angular {
+		if nuc < 1-1e-6 || !exact {
+			return math.Acos(clampUnit(nuc)), nil
+		}
+		chord, err := s.alignedGap(a, b)
+		if err != nil {
+			return 0, err
+		}
+		return 2 * math.Asin(math.Min(1, chord/2)), nil
+	}
+	d2 := a.sq + b.sq - 2*nuc
+	if d2 > 1e-6*(a.sq+b.sq) || !exact {
+		return math.Sqrt(d2), nil
+	}
+	return s.alignedGap(a, b)
+}
+
+// alignedGap returns |A - B*|, B* the representative of b rotated onto a.
+func (s *ShapeMetric) alignedGap(a, b *shapePoint) (float64, error) {
+	ap, bs, _, err := procrustes(a.c, b.c, 0)
+	if err != nil {
+		return 0, fmt.Errorf("repgeo: %s: %w", s.Name(), err)
+	}
+	bs.Sub(ap, bs)
+	return frobeniusNorm(bs), nil
+}
+
+// crossBlock is the block size of crossTriangular.
+const crossBlock = 256
+
+// crossTriangular returns za^T zb (za n×ra, zb n×rb) when za (triA) or zb
+// (triB) is lower triangular, skipping the products with their zero
+// blocks: output block (I, J) only needs the rows from the first column of I
+// (triA) or of J (triB) on. For two triangular factors this is about a third
+// of the work of a full product, for one about a half.
+func crossTriangular(za, zb *mat.Dense, triA, triB bool) *mat.Dense {
+	n, ra := za.Dims()
+	_, rb := zb.Dims()
+	out := mat.NewDense(ra, rb, nil)
+	for i0 := 0; i0 < ra; i0 += crossBlock {
+		i1 := min(i0+crossBlock, ra)
+		for j0 := 0; j0 < rb; j0 += crossBlock {
+			j1 := min(j0+crossBlock, rb)
+			k0 := 0
+			if triA {
+				k0 = max(k0, i0)
+			}
+			if triB {
+				k0 = max(k0, j0)
+			}
+			if k0 >= n {
+				continue
+			}
+			dst := out.Slice(i0, i1, j0, j1).(*mat.Dense)
+			dst.Mul(za.Slice(k0, n, i0, i1).T(), zb.Slice(k0, n, j0, j1))
+		}
+	}
+	return out
+}
+
+// chordMaxWidth is the largest point width for which Distance recomputes
+// near-zero distances from the Procrustes alignment (a full SVD).
+const chordMaxWidth = 300
+
+// clampUnit clips x to [-1, 1].
+func clampUnit(x float64) float64 { return math.Max(-1, math.Min(1, x)) }
+
+// procrustes pads the representatives of a and b (and the optional extra
+// width k) to a common width and rotates b onto a: it returns A, B* = B R
+// and R, with R = V U^T from A^T B = U S V^T.
+func procrustes(a, b *mat.Dense, k int) (ap, bs, r *mat.Dense, err error) {
+	_, ca := a.Dims()
+	_, cb := b.Dims()
+	k = max(k, ca, cb)
+	ap, bp := padColumns(a, k), padColumns(b, k)
+	r, ok := procrustesRotation(a, b, k)
+	if !ok {
+		// Rank-deficient cross product: the SVD handles it.
+		var cross mat.Dense
+		cross.Mul(ap.T(), bp)
+		u, v, _, err := svdFull(&cross)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		r = new(mat.Dense)
+		r.Mul(v, u.T())
+	}
+	// Only the first cb rows of R meet nonzero columns of the padded B.
+	bs = new(mat.Dense)
+	bs.Mul(b, r.Slice(0, cb, 0, k))
+	return ap, bs, r, nil
+}
+
+// procrustesRotation returns the k×k orthogonal R maximizing tr(A^T B R)
+// for a (m×ca) and b (m×cb) zero-padded to k columns, from the polar factor
+// of the unpadded ca×cb cross product M = A^T B, completed to an orthogonal
+// matrix. ok is false when M is numerically rank deficient.
+//
+// For ca ≥ cb, M = U_T H with U_T (ca×cb) orthonormal, and R has rows
+// [U_T^T 0], [U_⊥^T 0], [0 I]; for ca < cb, M^T = U_T H and R has the
+// columns [U_T U_⊥ 0] over [0 0 I]. Either way B R = [B U_T^T 0] or
+// [B U_T, B U_⊥, 0].
+func procrustesRotation(a, b *mat.Dense, k int) (*mat.Dense, bool) {
+	_, ca := a.Dims()
+	_, cb := b.Dims()
+	var cross mat.Dense
+	cross.Mul(a.T(), b)
+	r := mat.NewDense(k, k, nil)
+	if ca >= cb {
+		u, perp, ok := polarTall(&cross)
+		if !ok {
+			return nil, false
+		}
+		r.Slice(0, cb, 0, ca).(*mat.Dense).Copy(u.T())
+		if ca > cb {
+			r.Slice(cb, ca, 0, ca).(*mat.Dense).Copy(perp.T())
+		}
+		for i := ca; i < k; i++ {
+			r.Set(i, i, 1)
+		}
+	} else {
+		u, perp, ok := polarTall(cross.T())
+		if !ok {
+			return nil, false
+		}
+		r.Slice(0, cb, 0, ca).(*mat.Dense).Copy(u)
+		r.Slice(0, cb, ca, cb).(*mat.Dense).Copy(perp)
+		for i := cb; i < k; i++ {
+			r.Set(i, i, 1)
+		}
+	}
+	return r, true
+}
+
+// polarTall returns the orthonormal polar factor U V^T of a tall n×s matrix
+// t = U S V^T (n ≥ s) and an orthonormal basis of the complement of its
+// columns (n×(n-s)), through the QR decomposition t = Q R and the scaled
+// Newton iteration on R. ok is false when t is numerically rank deficient.
+func polarTall(t mat.Matrix) (u, perp *mat.Dense, ok bool) {
+	n, s := t.Dims()
+	var qr mat.QR
+	qr.Factorize(t)
+	var q, rr mat.Dense
+	qr.QTo(&q)
+	qr.RTo(&rr)
+	p, ok := newtonPolar(rr.Slice(0, s, 0, s))
+	if !ok {
+		return nil, nil, false
+	}
+	u = new(mat.Dense)
+	u.Mul(q.Slice(0, n, 0, s), p)
+	if n > s {
+		perp = q.Slice(0, n, s, n).(*mat.Dense)
+	}
+	return u, perp, true
+}
+
+// newtonPolar returns the orthogonal polar factor of the square matrix x by
+// Newton's iteration X <- (ζX + X^-T/ζ)/2 with Frobenius-norm scaling ζ
+// (Higham, "Functions of Matrices", 8.6). ok is false when x is too close
+// to singular for the iteration to be accurate.
+func newtonPolar(x mat.Matrix) (*mat.Dense, bool) {
+	n, _ := x.Dims()
+	if n == 0 {
+		return mat.NewDense(0, 0, nil), true
+	}
+	xk := mat.DenseCopyOf(x)
+	scale := true
+	var inv, next mat.Dense
+	for it := 0; it < 60; it++ {
+		if err := inv.Inverse(xk); err != nil {
+			// Singular or condition number beyond 1e16: not accurate.
+			return nil, false
+		}
+		zeta := 1.0
+		if scale {
+			zeta = math.Sqrt(frobeniusNorm(&inv) / frobeniusNorm(xk))
+		}
+		next.Scale(zeta/2, xk)
+		next.Add(&next, scaled(0.5/zeta, inv.T()))
+		var diff mat.Dense
+		diff.Sub(&next, xk)
+		change := frobeniusNorm(&diff) / frobeniusNorm(&next)
+		xk.Copy(&next)
+		if change < 1e-2 {
+			scale = false
+		}
+		if change < 1e-10 {
+			// Quadratic convergence: one more step reaches rounding level.
+			inv.Inverse(xk)
+			next.Scale(0.5, xk)
+			next.Add(&next, scaled(0.5, inv.T()))
+			return mat.DenseCopyOf(&next), true
+		}
+	}
+	return nil, false
+}
+
+// horizontal returns the horizontal part W - A S of the tangent vector w at
+// the pre-shape a (both m×k), S the skew solution of the Sylvester equation
+// (A^T A) S + S (A^T A) = A^T W - W^T A. (Writing W = H + A S with A^T H
+// symmetric and S skew gives this right-hand side; the opposite sign found
+// in some references adds the vertical part instead of removing it.)
+func horizontal(a, w *mat.Dense) (*mat.Dense, error) {
+	l, v, err := eigSym(gram(a), true)
+	if err != nil {
+		return nil, err
+	}
+	return horizontalEig(a, w, l, v), nil
+}
+
+// horizontalEig is horizontal with the eigendecomposition A^T A = V diag(l) V^T
+// given (l descending).
+func horizontalEig(a, w *mat.Dense, l []float64, v *mat.Dense) *mat.Dense {
+	_, k := a.Dims()
+	var wa mat.Dense
+	wa.Mul(a.T(), w)
+	c := mat.NewDense(k, k, nil)
+	for i := 0; i < k; i++ {
+		for j := 0; j < k; j++ {
+			c.Set(i, j, wa.At(i, j)-wa.At(j, i))
+		}
+	}
+	var cp, tmp mat.Dense
+	tmp.Mul(c, v)
+	cp.Mul(v.T(), &tmp)
+	tol := 1e-13 * math.Max(l[0], 0)
+	for i := 0; i < k; i++ {
+		for j := 0; j < k; j++ {
+			den := l[i] + l[j]
+			if den > tol {
+				cp.Set(i, j, cp.At(i, j)/den)
+			} else {
+				cp.Set(i, j, 0)
+			}
+		}
+	}
+	var sk mat.Dense
+	tmp.Mul(v, &cp)
+	sk.Mul(&tmp, v.T())
+	h := mat.DenseCopyOf(w)
+	var vert mat.Dense
+	vert.Mul(a, &sk)
+	h.Sub(h, &vert)
+	return h
+}
+
+// isHorizontal reports whether A^T W is symmetric to rounding, so that the
+// horizontal projection would not change w.
+func isHorizontal(a, w *mat.Dense) bool {
+	var aw mat.Dense
+	aw.Mul(a.T(), w)
+	k, _ := aw.Dims()
+	var asym float64
+	for i := 0; i < k; i++ {
+		for j := i + 1; j < k; j++ {
+			d := aw.At(i, j) - aw.At(j, i)
+			asym += d * d
+		}
+	}
+	return math.Sqrt(2*asym) <= 1e-13*frobeniusNorm(a)*frobeniusNorm(w)
+}
+
+// sphereFrame returns the unit tangent e at a toward b (both unit norm) and
+// the angle between them; e is nil when b = a numerically.
+func sphereFrame(a, b *mat.Dense) (e *mat.Dense, theta, cos float64) {
+	cos = frobDot(a, b)
+	u := mat.DenseCopyOf(b)
+	u.Sub(u, scaled(cos, a))
+	nu := frobeniusNorm(u)
+	theta = math.Atan2(nu, cos)
+	if nu <= 1e-300 {
+		return nil, 0, cos
+	}
+	u.Scale(1/nu, u)
+	return u, theta, cos
+}
+
+// scaled returns f·a as a new matrix.
+func scaled(f float64, a mat.Matrix) *mat.Dense {
+	var s mat.Dense
+	s.Scale(f, a)
+	return &s
+}
+
+// Geodesic aligns q to p (Procrustes) and follows the great circle
+// (angular) or the straight line (Euclidean) through them; t may be any
+// real number. The result is a point of this metric.
+func (s *ShapeMetric) Geodesic(p, q Point, t float64) (Point, error) {
+	a, b, err := s.points(p, q)
+	if err != nil {
+		return nil, err
+	}
+	ap, bs, _, err := procrustes(a.c, b.c, 0)
+	if err != nil {
+		return nil, fmt.Errorf("repgeo: %s: %w", s.Name(), err)
+	}
+	var g mat.Dense
+	if s.angular {
+		e, theta, _ := sphereFrame(ap, bs)
+		if e == nil {
+			g.Scale(1, ap)
+		} else {
+			// g(t) = cos(tθ) A + sin(tθ) e, the slerp from A to B*.
+			g.Scale(math.Cos(t*theta), ap)
+			g.Add(&g, scaled(math.Sin(t*theta), e))
+		}
+	} else {
+		g.Scale(1-t, ap)
+		g.Add(&g, scaled(t, bs))
+	}
+	return s.newPoint(a.m, &g)
+}
+
+// Log returns the horizontal tangent vector at p toward q, of length
+// d(p, q), as an m×max(r_p, r_q) matrix in p's coordinates.
+func (s *ShapeMetric) Log(p, q Point) (*mat.Dense, error) {
+	a, b, err := s.points(p, q)
+	if err != nil {
+		return nil, err
+	}
+	ap, bs, _, err := procrustes(a.c, b.c, 0)
+	if err != nil {
+		return nil, fmt.Errorf("repgeo: %s: %w", s.Name(), err)
+	}
+	var w *mat.Dense
+	if s.angular {
+		e, theta, _ := sphereFrame(ap, bs)
+		if e == nil {
+			r, c := ap.Dims()
+			return mat.NewDense(r, c, nil), nil
+		}
+		w = scaled(theta, e)
+	} else {
+		w = mat.DenseCopyOf(bs)
+		w.Sub(w, ap)
+	}
+	// The aligned log is horizontal (A^T B* is symmetric); project only what
+	// rounding left.
+	h, err := a.horizontalPart(ap, w, nil)
+	if err != nil {
+		return nil, fmt.Errorf("repgeo: %s: %w", s.Name(), err)
+	}
+	return h, nil
+}
+
+// tangentAt checks that v has m rows and finite entries and returns the
+// representative of a and v padded to a common width, v with its column
+// means removed (and, for the angular metric, its radial part).
+func (s *ShapeMetric) tangentAt(a *shapePoint, v *mat.Dense) (ap, vp *mat.Dense, err error) {
+	if v == nil {
+		return nil, nil, fmt.Errorf("repgeo: %s: nil tangent vector", s.Name())
+	}
+	r, cv := v.Dims()
+	if r != a.m {
+		return nil, nil, fmt.Errorf("repgeo: %s: tangent vector has %d rows, the point has %d inputs", s.Name(), r, a.m)
+	}
+	if !isFiniteMatrix(v) {
+		return nil, nil, fmt.Errorf("repgeo: %s: tangent vector has non-finite entries", s.Name())
+	}
+	_, ca := a.c.Dims()
+	k := max(ca, cv)
+	ap = padColumns(a.c, k)
+	vp = padColumns(mat.DenseCopyOf(v), k)
+	vc := centreColumns(vp)
+	if s.angular {
+		vc.Sub(vc, scaled(frobDot(ap, vc), ap))
+	}
+	return ap, vc, nil
+}
+
+// Exp follows the geodesic from p along the horizontal part of v (the
+// vertical part only rotates the representative) for length |v|.
+func (s *ShapeMetric) Exp(p Point, v *mat.Dense) (Point, error) {
+	a, err := s.point(p)
+	if err != nil {
+		return nil, err
+	}
+	ap, vp, err := s.tangentAt(a, v)
+	if err != nil {
+		return nil, err
+	}
+	h, err := a.horizontalPart(ap, vp, nil)
+	if err != nil {
+		return nil, fmt.Errorf("repgeo: %s: %w", s.Name(), err)
+	}
+	var g mat.Dense
+	if s.angular {
+		n := frobeniusNorm(h)
+		g.Scale(math.Cos(n), ap)
+		if n > 0 {
+			g.Add(&g, scaled(math.Sin(n)/n, h))
+		}
+	} else {
+		g.Add(ap, h)
+	}
+	return s.newPoint(a.m, &g)
+}
+
+// Inner returns the Frobenius inner product of v and w, the narrower one
+// zero-padded. It panics if their numbers of rows differ.
+func (s *ShapeMetric) Inner(p Point, v, w *mat.Dense) float64 {
+	rv, _ := v.Dims()
+	rw, _ := w.Dims()
+	if rv != rw {
+		panic(fmt.Sprintf("repgeo: %s: Inner of tangent vectors with %d and %d rows", s.Name(), rv, rw))
+	}
+	return frobDot(v, w)
+}
+
+// Transport moves v from p to q: q is aligned to p, v is transported along
+// the pre-shape geodesic (the sphere's closed form for the angular metric,
+// unchanged for the Euclidean one), projected on the horizontal space at the
+// aligned q and expressed in q's coordinates. This is the pre-shape
+// transport followed by the horizontal projection, an approximation of the
+// parallel transport of the quotient that is exact along directions where
+// the quotient is flat; it keeps the component along the geodesic exact.
+func (s *ShapeMetric) Transport(p, q Point, v *mat.Dense) (*mat.Dense, error) {
+	a, b, err := s.points(p, q)
+	if err != nil {
+		return nil, err
+	}
+	_, vp, err := s.tangentAt(a, v)
+	if err != nil {
+		return nil, err
+	}
+	_, kv := vp.Dims()
+	ap, bs, r, err := procrustes(a.c, b.c, kv)
+	if err != nil {
+		return nil, fmt.Errorf("repgeo: %s: %w", s.Name(), err)
+	}
+	vp = padColumns(vp, ap.RawMatrix().Cols)
+	w := mat.DenseCopyOf(vp)
+	if s.angular {
+		if e, theta, _ := sphereFrame(ap, bs); e != nil {
+			c := frobDot(e, vp)
+			w.Add(w, scaled(c*(math.Cos(theta)-1), e))
+			w.Sub(w, scaled(c*math.Sin(theta), ap))
+		}
+	}
+	h, err := b.horizontalPart(bs, w, r)
+	if err != nil {
+		return nil, fmt.Errorf("repgeo: %s: %w", s.Name(), err)
+	}
+	// B* = B R, so a vector W at B* is W R^T at B.
+	var out mat.Dense
+	out.Mul(h, r.T())
+	return &out, nil
+}

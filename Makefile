@@ -53,7 +53,7 @@ bench-pairwise:
 
 ## train-fashion: train resnet20 and vgg11 on Fashion-MNIST (installed by
 ## setup) and print their test accuracy and speed; checkpoints go to
-## runs/fashion/. Defaults: width 0.25, 2 epochs on the first 10000 training
+## runs/fashion/ (replacing earlier ones). Defaults: width 0.25, 2 epochs on the first 10000 training
 ## images, the full test set (see docs/models.md for measured numbers).
 FASHION_WIDTH ?= 0.25
 FASHION_EPOCHS ?= 2
@@ -62,6 +62,7 @@ train-fashion:
 	mkdir -p bin runs/fashion
 	$(GO) build -o bin/repgeo ./cmd/repgeo
 	for m in resnet20 vgg11; do \
+	  rm -rf runs/fashion/$$m; \
 	  ./bin/repgeo train --model=$$m --dataset=fashion-mnist --width=$(FASHION_WIDTH) \
 	    --epochs=$(FASHION_EPOCHS) --train-limit=$(FASHION_LIMIT) --out=runs/fashion/$$m --json \
 	    > runs/fashion/$$m.json || exit 1; \

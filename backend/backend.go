@@ -135,8 +135,8 @@ func (b *Backend) Builder(name string) backends.Builder {
 
 // Builder decorates the pure-Go backend's builder. It adds Pad and Reverse,
 // lowers ConvGeneral to matrix products, and runs float32 Sign, ReduceSum,
-// BroadcastInDim and broadcasting Add, Sub, Mul and Div as faster custom ops;
-// every other op is the pure-Go backend's own.
+// BroadcastInDim, Add, Sub, Mul, Div and Max as faster custom ops where they
+// apply; every other op is the pure-Go backend's own.
 type Builder struct {
 	*simplego.Builder
 

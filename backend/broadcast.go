@@ -21,6 +21,7 @@ const (
 	opMul
 	opDiv
 	opCopy // BroadcastInDim: out = small
+	opMax  // element-wise ops only
 )
 
 // bcastPlan describes out[...] = big[...] op small[broadcast index] with the
@@ -85,11 +86,72 @@ func (p *bcastPlan) exec(out []float32, inputs [][]float32) {
 		big, small = inputs[0], inputs[1]
 	}
 	outer := p.dims[0]
+	if len(p.dims) == 2 && p.bcast[0] && !p.bcast[1] && p.op != opCopy {
+		// The common case (per-channel parameters of channels-last tensors):
+		// the same small vector for every row.
+		c := p.dims[1]
+		parallelFor(outer, max(1, (1<<15)/c), func(i0, i1 int) {
+			p.rows(out[i0*c:i1*c], big[i0*c:i1*c], small[:c])
+		})
+		return
+	}
 	parallelFor(outer, max(1, (1<<15)/p.outStrides[0]), func(i0, i1 int) {
 		for i := i0; i < i1; i++ {
 			p.walk(out, big, small, 1, i*p.outStrides[0], i*p.smallStride[0])
 		}
 	})
+}
+
+// rows computes dst = x op y (or y op x when the small operand is the left
+// one) row by row, for rows of len(y). The switch is outside the loops: rows
+// are short (one per pixel, of the channel count).
+func (p *bcastPlan) rows(dst, x, y []float32) {
+	c := len(y)
+	n := len(x) - len(x)%c
+	switch {
+	case p.op == opAdd:
+		for r := 0; r < n; r += c {
+			xr, dr := x[r:r+c], dst[r:r+c]
+			for j, b := range y {
+				dr[j] = xr[j] + b
+			}
+		}
+	case p.op == opMul:
+		for r := 0; r < n; r += c {
+			xr, dr := x[r:r+c], dst[r:r+c]
+			for j, b := range y {
+				dr[j] = xr[j] * b
+			}
+		}
+	case p.op == opSub && !p.smallIsLHS:
+		for r := 0; r < n; r += c {
+			xr, dr := x[r:r+c], dst[r:r+c]
+			for j, b := range y {
+				dr[j] = xr[j] - b
+			}
+		}
+	case p.op == opSub:
+		for r := 0; r < n; r += c {
+			xr, dr := x[r:r+c], dst[r:r+c]
+			for j, b := range y {
+				dr[j] = b - xr[j]
+			}
+		}
+	case p.op == opDiv && !p.smallIsLHS:
+		for r := 0; r < n; r += c {
+			xr, dr := x[r:r+c], dst[r:r+c]
+			for j, b := range y {
+				dr[j] = xr[j] / b
+			}
+		}
+	case p.op == opDiv:
+		for r := 0; r < n; r += c {
+			xr, dr := x[r:r+c], dst[r:r+c]
+			for j, b := range y {
+				dr[j] = b / xr[j]
+			}
+		}
+	}
 }
 
 // walk processes segment level (>= 1), or the innermost run when level is
@@ -234,33 +296,49 @@ func (b *Builder) broadcastBinary(op elemOp, lhs, rhs backends.Op) (backends.Op,
 	return res, err == nil, err
 }
 
-// Add implements backends.Builder.Add, with the float32 broadcast fast path.
+// Add implements backends.Builder.Add, with float32 fast paths for
+// broadcasting and for large operands.
 func (b *Builder) Add(lhs, rhs backends.Op) (backends.Op, error) {
 	if out, ok, err := b.broadcastBinary(opAdd, lhs, rhs); ok || err != nil {
+		return out, err
+	}
+	if out, ok, err := b.parallelBinary(opAdd, lhs, rhs); ok || err != nil {
 		return out, err
 	}
 	return b.Builder.Add(lhs, rhs)
 }
 
-// Sub implements backends.Builder.Sub, with the float32 broadcast fast path.
+// Sub implements backends.Builder.Sub, with float32 fast paths for
+// broadcasting and for large operands.
 func (b *Builder) Sub(lhs, rhs backends.Op) (backends.Op, error) {
 	if out, ok, err := b.broadcastBinary(opSub, lhs, rhs); ok || err != nil {
+		return out, err
+	}
+	if out, ok, err := b.parallelBinary(opSub, lhs, rhs); ok || err != nil {
 		return out, err
 	}
 	return b.Builder.Sub(lhs, rhs)
 }
 
-// Mul implements backends.Builder.Mul, with the float32 broadcast fast path.
+// Mul implements backends.Builder.Mul, with float32 fast paths for
+// broadcasting and for large operands.
 func (b *Builder) Mul(lhs, rhs backends.Op) (backends.Op, error) {
 	if out, ok, err := b.broadcastBinary(opMul, lhs, rhs); ok || err != nil {
+		return out, err
+	}
+	if out, ok, err := b.parallelBinary(opMul, lhs, rhs); ok || err != nil {
 		return out, err
 	}
 	return b.Builder.Mul(lhs, rhs)
 }
 
-// Div implements backends.Builder.Div, with the float32 broadcast fast path.
+// Div implements backends.Builder.Div, with float32 fast paths for
+// broadcasting and for large operands.
 func (b *Builder) Div(lhs, rhs backends.Op) (backends.Op, error) {
 	if out, ok, err := b.broadcastBinary(opDiv, lhs, rhs); ok || err != nil {
+		return out, err
+	}
+	if out, ok, err := b.parallelBinary(opDiv, lhs, rhs); ok || err != nil {
 		return out, err
 	}
 	return b.Builder.Div(lhs, rhs)

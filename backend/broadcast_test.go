@@ -2,6 +2,7 @@ package backend
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"testing"
 
@@ -107,5 +108,69 @@ func TestBroadcastOps(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestElementwiseOps compares the parallel float32 element-wise ops (equal
+// shapes, or one scalar operand) with the pure-Go backend's own.
+func TestElementwiseOps(t *testing.T) {
+	fast := newTestBackend(t)
+	stock, err := backends.NewWithConfig("go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ops := map[string]func(x, y *graph.Node) *graph.Node{
+		"Add": graph.Add, "Sub": graph.Sub, "Mul": graph.Mul, "Div": graph.Div, "Max": graph.Max,
+	}
+	dims := []int{4, 64, 33, 5} // 42240 elements, above minParallelSize
+	n := 4 * 64 * 33 * 5
+	x := make([]float32, n)
+	y := make([]float32, n)
+	for i := range x {
+		x[i] = float32(math.Sin(float64(i)))
+		y[i] = float32(math.Cos(float64(i)*0.3)) + 1.5
+	}
+	x[7] = float32(math.NaN())
+	y[11] = float32(math.NaN())
+	shapesCases := []struct {
+		name  string
+		yDims []int
+		yFlat []float32
+		swap  bool
+	}{
+		{"same", dims, y, false},
+		{"scalar-rhs", nil, []float32{0.75}, false},
+		{"scalar-lhs", nil, []float32{0.75}, true},
+		{"size1-rhs", []int{1, 1, 1, 1}, []float32{-0.5}, false},
+	}
+	for name, fn := range ops {
+		for _, sc := range shapesCases {
+			t.Run(name+"-"+sc.name, func(t *testing.T) {
+				run := func(be backends.Backend) []float32 {
+					xt := tensors.FromFlatDataAndDimensions(x, dims...)
+					yt := tensors.FromFlatDataAndDimensions(sc.yFlat, sc.yDims...)
+					if sc.swap {
+						xt, yt = yt, xt
+					}
+					out, err := graph.ExecOnce(be, func(a, b *graph.Node) *graph.Node { return fn(a, b) }, xt, yt)
+					if err != nil {
+						t.Fatalf("%s: %v", be, err)
+					}
+					return tensors.MustCopyFlatData[float32](out)
+				}
+				before := customExecs.Load()
+				got := run(fast)
+				if customExecs.Load() == before {
+					t.Errorf("fast path not used")
+				}
+				want := run(stock)
+				for i := range want {
+					if math.Float32bits(got[i]) != math.Float32bits(want[i]) &&
+						!(math.IsNaN(float64(got[i])) && math.IsNaN(float64(want[i]))) {
+						t.Fatalf("element %d = %v, want %v", i, got[i], want[i])
+					}
+				}
+			})
+		}
 	}
 }

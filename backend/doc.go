@@ -19,7 +19,8 @@
 //     Add, Sub, Mul and Div run as custom ops: a blocked im2col feeding an
 //     AVX2/FMA matrix kernel (gonum's where the CPU lacks AVX2), and loops
 //     over contiguous runs instead of the per-element index iterators of the
-//     pure-Go backend.
+//     pure-Go backend; large same-shape Add, Sub, Mul, Div and Max run on
+//     all cores.
 //
 // The custom ops are registered in the pure-Go backend's executor table,
 // which GoMLX v0.26 does not export (see hook.go); if that fails, as it would

@@ -10,9 +10,10 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/shapes"
 )
 
-// im2colOp gathers convolution patches of a float32 tensor with two spatial
-// axes into a matrix. Row (r, o0, o1) and column (i0, i1, c) of the output
-// hold input element [rowAxis=r, colAxis=c, spatial j = q_j], where
+// im2colOp describes the patch matrix P of a float32 tensor with up to two
+// spatial axes (the second of size 1 for 1D convolutions). Row (r, o0, o1)
+// and column (i0, i1, c) of P hold input element [rowAxis=r, colAxis=c,
+// spatial j = q_j], where
 // q_j = (o_j*outerStride_j + i_j*innerStride_j - padLo_j) / dilation_j, or
 // zero where that position is padding or falls between dilated samples.
 type im2colOp struct {
@@ -233,9 +234,9 @@ func parallelFor(n, minChunk int, fn func(i0, i1 int)) {
 	wg.Wait()
 }
 
-// fastConv lowers a float32 convolution with one or two spatial axes to the
-// im2col and gemm custom ops. It returns ok=false when the fast path does not
-// apply.
+// fastConv lowers a float32 convolution with one or two spatial axes to a
+// convOp, plus reshapes and transposes. It returns ok=false when the fast path
+// does not apply.
 func (b *Builder) fastConv(input, kernel backends.Op, xShape, kShape, outShape shapes.Shape,
 	axes backends.ConvolveAxesConfig, strides []int, paddings [][2]int, inputDilations, kernelDilations []int) (backends.Op, bool, error) {
 	nSpatial := xShape.Rank() - 2

@@ -20,51 +20,47 @@ type matrix struct {
 
 // sgemmAcc computes C += A·B for A m×k, B k×n (B with unit column stride)
 // and C m×n row-major with leading dimension ldc, for rows [i0, i1) of C and
-// contraction indices [p0, p1).
+// contraction indices [p0, p1). The assembly micro-kernel computes blocks of
+// 4 rows and 16 columns; the rest goes to gonum's Sgemm.
 func sgemmAcc(a, b matrix, c []float32, ldc, n, i0, i1, p0, p1 int) {
-	if p1 <= p0 || i1 <= i0 {
-		return
-	}
-	k := p1 - p0
-	if !useKernel4x16 && b.col == 1 && (a.col == 1 || a.row == 1) {
-		// Without the micro-kernel, gonum's blocked product.
-		tA, aOff, lda := blas.NoTrans, i0*a.row+p0, a.row
-		if a.col != 1 {
-			tA, aOff, lda = blas.Trans, p0*a.col+i0, a.col
-		}
-		gonumImpl.Sgemm(tA, blas.NoTrans, i1-i0, n, k, 1, a.data[aOff:], lda, b.data[p0*b.row:], b.row,
-			1, c[i0*ldc:], ldc)
+	if p1 <= p0 || i1 <= i0 || n <= 0 {
 		return
 	}
 	n16 := 0
 	if useKernel4x16 && b.col == 1 {
 		n16 = n &^ 15
 	}
-	i := i0
+	i4 := i0 + (i1-i0)&^3
 	if n16 > 0 {
-		for ; i+4 <= i1; i += 4 {
+		k := p1 - p0
+		for i := i0; i < i4; i += 4 {
 			aPtr := &a.data[i*a.row+p0*a.col]
 			for j := 0; j < n16; j += 16 {
 				kernel4x16(k, aPtr, a.row, a.col, &b.data[p0*b.row+j], b.row, &c[i*ldc+j], ldc)
 			}
 		}
-		// Remaining rows, first 16*q columns.
-		for ; i < i1; i++ {
-			sgemmRowGo(a, b, c, ldc, i, 0, n16, p0, p1)
-		}
+		gemmRest(a, b, c, ldc, i4, i1, 0, n16, p0, p1) // remaining rows
 	}
-	// Everything not covered by the micro-kernel.
-	start := i0
-	if n16 == 0 {
-		for r := start; r < i1; r++ {
-			sgemmRowGo(a, b, c, ldc, r, 0, n, p0, p1)
-		}
+	gemmRest(a, b, c, ldc, i0, i1, n16, n, p0, p1) // remaining columns
+}
+
+// gemmRest computes C[i0:i1, j0:j1] += A[i0:i1, p0:p1]·B[p0:p1, j0:j1] with
+// gonum's Sgemm when the views allow it, in plain Go otherwise.
+func gemmRest(a, b matrix, c []float32, ldc, i0, i1, j0, j1, p0, p1 int) {
+	if i1 <= i0 || j1 <= j0 {
 		return
 	}
-	if n16 < n {
-		for r := start; r < i1; r++ {
-			sgemmRowGo(a, b, c, ldc, r, n16, n, p0, p1)
+	if b.col == 1 && (a.col == 1 || a.row == 1) {
+		tA, aOff, lda := blas.NoTrans, i0*a.row+p0, a.row
+		if a.col != 1 {
+			tA, aOff, lda = blas.Trans, p0*a.col+i0, a.col
 		}
+		gonumImpl.Sgemm(tA, blas.NoTrans, i1-i0, j1-j0, p1-p0, 1, a.data[aOff:], lda, b.data[p0*b.row+j0:], b.row,
+			1, c[i0*ldc+j0:], ldc)
+		return
+	}
+	for i := i0; i < i1; i++ {
+		sgemmRowGo(a, b, c, ldc, i, j0, j1, p0, p1)
 	}
 }
 

@@ -8,15 +8,17 @@ import (
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/backends/simplego"
 	"github.com/gomlx/gomlx/pkg/core/shapes"
+	"github.com/pkg/errors"
 )
 
 // The pure-Go backend of GoMLX v0.26 has no public way to add an op. The
-// float32 fast path adds two (im2col and a matrix product) by reaching into
-// it: its table of op executors and its node constructor are linked by name,
-// and the unexported fields it needs (Node.data, Buffer.flat) are located by
-// reflection once, at start-up. If any of them is not what this code expects
-// (another GoMLX version), hookErr is set and the decorator uses only
-// standard ops.
+// float32 fast path adds its own (convolution, broadcasting arithmetic,
+// ReduceSum, Sign) by reaching into it: its table of op executors and its
+// node constructor are linked by name (go.mod pins GoMLX v0.26.0; another
+// version without these symbols fails to link), and the unexported fields it
+// needs (Node.data, Buffer.flat) are located by reflection once, at start-up.
+// If they are not what this code expects, hookErr is set and the decorator
+// uses only standard ops.
 
 type sgExecutor func(backend *simplego.Backend, node *simplego.Node, inputs []*simplego.Buffer, inputsOwned []bool) (*simplego.Buffer, error)
 
@@ -27,8 +29,8 @@ var sgNodeExecutors [backends.OpTypeLast]sgExecutor
 func sgNewNode(b *simplego.Builder, opType backends.OpType, shape shapes.Shape, inputs ...*simplego.Node) *simplego.Node
 
 var (
-	nodeDataOffset, nodeInputsOffset, bufferFlatOffset uintptr
-	hookErr                                            error
+	nodeDataOffset, bufferFlatOffset uintptr
+	hookErr                          error
 )
 
 // customOpType is the op type under which the decorator's own ops are
@@ -50,11 +52,10 @@ func fieldOffset(t reflect.Type, name string, want reflect.Type) (uintptr, bool)
 
 func initHook() error {
 	anyType := reflect.TypeOf((*any)(nil)).Elem()
-	var ok1, ok2, ok3 bool
+	var ok1, ok2 bool
 	nodeDataOffset, ok1 = fieldOffset(reflect.TypeOf(simplego.Node{}), "data", anyType)
-	nodeInputsOffset, ok2 = fieldOffset(reflect.TypeOf(simplego.Node{}), "inputs", reflect.TypeOf([]*simplego.Node{}))
-	bufferFlatOffset, ok3 = fieldOffset(reflect.TypeOf(simplego.Buffer{}), "flat", anyType)
-	if !ok1 || !ok2 || !ok3 {
+	bufferFlatOffset, ok2 = fieldOffset(reflect.TypeOf(simplego.Buffer{}), "flat", anyType)
+	if !ok1 || !ok2 {
 		return errHook("simplego.Node or simplego.Buffer layout differs from GoMLX v0.26")
 	}
 	if sgNodeExecutors[customOpType] != nil {
@@ -77,6 +78,13 @@ type customOp interface {
 	exec(out []float32, inputs [][]float32)
 }
 
+// inPlacer is implemented by custom ops that can write their output over
+// one of their inputs (element-wise ops): inPlace returns the indices of the
+// inputs that have the output's shape, in order of preference.
+type inPlacer interface {
+	inPlace() []int
+}
+
 type customNode struct {
 	op    customOp
 	shape shapes.Shape
@@ -96,7 +104,7 @@ func (b *Builder) addCustom(op customOp, shape shapes.Shape, inputs ...backends.
 	for i, in := range inputs {
 		n, ok := in.(*simplego.Node)
 		if !ok {
-			return nil, errHook("input is not a pure-Go backend op")
+			return nil, errors.Errorf("backend: input %d of a custom op is a %T, not a pure-Go backend op", i, in)
 		}
 		nodes[i] = n
 	}
@@ -108,17 +116,33 @@ func (b *Builder) addCustom(op customOp, shape shapes.Shape, inputs ...backends.
 // customExecs counts executions of custom ops (for tests).
 var customExecs atomic.Int64
 
-func execCustom(backend *simplego.Backend, node *simplego.Node, inputs []*simplego.Buffer, _ []bool) (*simplego.Buffer, error) {
+func execCustom(backend *simplego.Backend, node *simplego.Node, inputs []*simplego.Buffer, inputsOwned []bool) (*simplego.Buffer, error) {
 	cn, ok := (*nodeData(node)).(*customNode)
 	if !ok {
-		return nil, errHook("node of op type " + customOpType.String() + " without custom data")
+		return nil, errors.Errorf("backend: node of op type %s without custom data", customOpType)
 	}
 	flats := make([][]float32, len(inputs))
 	for i, in := range inputs {
 		flats[i] = (*bufferFlat(in)).([]float32)
 	}
 	customExecs.Add(1)
+	if ip, ok := cn.op.(inPlacer); ok {
+		// Reuse an input the executor no longer needs, as the pure-Go
+		// backend's own element-wise ops do: setting it to nil tells the
+		// executor that it became the output.
+		for _, i := range ip.inPlace() {
+			if i < len(inputs) && inputsOwned[i] && inputs[i] != nil && len(flats[i]) == cn.shape.Size() {
+				out := inputs[i]
+				inputs[i] = nil
+				cn.op.exec(flats[i], flats)
+				return out, nil
+			}
+		}
+	}
 	out := backend.NewBuffer(cn.shape)
+	if out == nil {
+		return nil, errors.Errorf("backend: no buffer for %s (backend finalized?)", cn.shape)
+	}
 	cn.op.exec((*bufferFlat(out)).([]float32), flats)
 	return out, nil
 }

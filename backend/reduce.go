@@ -25,9 +25,7 @@ func (r *reducePlan) exec(out []float32, inputs [][]float32) {
 	outer := p.dims[0]
 	workers := min(runtime.GOMAXPROCS(0), max(1, p.size/(1<<15)), outer)
 	if workers <= 1 {
-		for i := range outer {
-			r.walk(out, x, 1, i*p.outStrides[0], i*p.smallStride[0])
-		}
+		r.span(out, x, 0, outer)
 		return
 	}
 	chunk := (outer + workers - 1) / workers
@@ -47,9 +45,7 @@ func (r *reducePlan) exec(out []float32, inputs [][]float32) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := i0; i < i1; i++ {
-				r.walk(dst, x, 1, i*p.outStrides[0], i*p.smallStride[0])
-			}
+			r.span(dst, x, i0, i1)
 		}()
 	}
 	wg.Wait()
@@ -57,6 +53,26 @@ func (r *reducePlan) exec(out []float32, inputs [][]float32) {
 		for i, v := range part {
 			out[i] += v
 		}
+	}
+}
+
+// span reduces indices [i0, i1) of the outermost segment into out.
+func (r *reducePlan) span(out, x []float32, i0, i1 int) {
+	p := r.p
+	if len(p.dims) == 2 && p.bcast[0] && !p.bcast[1] {
+		// Sum of rows (batch statistics of channels-last tensors).
+		c := p.dims[1]
+		out = out[:c]
+		for i := i0; i < i1; i++ {
+			row := x[i*c : (i+1)*c]
+			for j, v := range row {
+				out[j] += v
+			}
+		}
+		return
+	}
+	for i := i0; i < i1; i++ {
+		r.walk(out, x, 1, i*p.outStrides[0], i*p.smallStride[0])
 	}
 }
 

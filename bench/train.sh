@@ -6,10 +6,13 @@
 #     Debian's python3-torch if missing) for ResNet-20 and VGG-11-BN/4 at
 #     batch 64, inference at batch 256. Skipped, with a note, when the script
 #     is absent.
-#  2. Go: bench/trainstep on the stock pure-Go backend ("go", the "before";
-#     STOCK=0 skips it, it takes minutes) and on "repgeo-go" (the "after"),
-#     the same models at the same batch sizes; then "repgeo train" on
-#     synthetic data when the command exists.
+#  2. Go: bench/trainstep on the pure-Go backend with only its gaps filled
+#     ("repgeo-go:stockconv,nofast", the "before": the stock "go" backend
+#     cannot train conv nets, it lacks Reverse; STOCK=0 skips it, it takes
+#     minutes), with convolutions lowered to standard ops only
+#     ("repgeo-go:nofast") and on "repgeo-go" (the "after"), the same models
+#     at the same batch sizes; then "repgeo train" on synthetic data when the
+#     command exists.
 #  3. A table of images/s and the Go/PyTorch ratios.
 #
 # Environment: STEPS (timed Go training steps, default 5), STOCK_STEPS
@@ -51,8 +54,10 @@ echo "== Go (bench/trainstep)"
 "$GO" build -o "$tmp/trainstep" ./bench/trainstep
 : >"$tmp/go.jsonl"
 if [ "$STOCK" != 0 ]; then
-	"$tmp/trainstep" -backends=go -models="$MODELS" -batch=64 -steps="$STOCK_STEPS" \
+	"$tmp/trainstep" -backends='repgeo-go:stockconv,nofast' -models="$MODELS" -batch=64 -steps="$STOCK_STEPS" \
 		-infer-batch=64 -infer-steps=1 -json | tee -a "$tmp/go.jsonl"
+	"$tmp/trainstep" -backends='repgeo-go:nofast' -models="$MODELS" -batch=64 -steps="$STOCK_STEPS" \
+		-infer-batch=256 -infer-steps=1 -json | tee -a "$tmp/go.jsonl"
 fi
 "$tmp/trainstep" -backends=repgeo-go -models="$MODELS" -batch=64 -steps="$STEPS" \
 	-infer-batch=256 -infer-steps="$INFER_STEPS" -json | tee -a "$tmp/go.jsonl"
@@ -82,7 +87,7 @@ for line in open(go_path):
     if line:
         r = json.loads(line)
         res = r["result"]
-        go[(res["model"], res["backend"], r["kind"])] = res["images_per_second"]
+        go[(res["model"], res["backend"], r["kind"])] = (res["images_per_second"], res.get("cpu_cores"))
 torch = {}
 if torch_path != "none":
     names = {"r20": "resnet20", "vgg11n": "vgg11n", "vgg11": "vgg11", "r18": "resnet18"}
@@ -102,19 +107,27 @@ except (OSError, ValueError):
 def fmt(v):
     return "n/a" if v is None else f"{v:.1f}"
 
+def get(m, b, kind):
+    v = go.get((m, b, kind))
+    return (None, None) if v is None else v
+
 print()
-print("| model | kind | go (stock) img/s | repgeo-go img/s | speed-up | PyTorch img/s | repgeo-go / PyTorch |")
-print("|---|---|---|---|---|---|---|")
+print("| model | kind | before: gaps filled, stock conv | standard-op lowering (nofast) | repgeo-go (CPU cores) | speed-up | PyTorch | repgeo-go / PyTorch |")
+print("|---|---|---|---|---|---|---|---|")
 for m in sorted({k[0] for k in go}):
     for kind in ("train", "inference"):
-        before, after = go.get((m, "go", kind)), go.get((m, "repgeo-go", kind))
+        before, _ = get(m, "repgeo-go:stockconv,nofast", kind)
+        mid, _ = get(m, "repgeo-go:nofast", kind)
+        after, cores = get(m, "repgeo-go", kind)
         ref = torch.get((m, kind))
-        up = f"{after / before:.1f}x" if before and after else "n/a"
+        up = f"{after / before:.0f}x" if before and after else "n/a"
         ratio = f"{after / ref:.3f}" if ref and after else "n/a"
-        print(f"| {m} | {kind} | {fmt(before)} | {fmt(after)} | {up} | {fmt(ref)} | {ratio} |")
+        c = f" ({cores:.2f})" if cores else ""
+        print(f"| {m} | {kind} | {fmt(before)} | {fmt(mid)} | {fmt(after)}{c} | {up} | {fmt(ref)} | {ratio} |")
 if cli is not None:
     ref = torch.get(("resnet20", "train"))
     ratio = f"{cli / ref:.3f}" if ref else "n/a"
-    print(f"| resnet20 (repgeo train, synthetic) | train | | {cli:.1f} | | {fmt(ref)} | {ratio} |")
-print("\ntraining at batch 64; inference at batch 256 (stock backend: 64); CPU shared, see load averages")
+    print(f"| resnet20 (repgeo train, synthetic) | train | | | {cli:.1f} | | {fmt(ref)} | {ratio} |")
+print("\nimages/s; training at batch 64, inference at batch 256 (before: 64); CPU cores = process CPU time")
+print("over wall time (2 = the machine to itself); the machine may be shared, see the load averages")
 PYEOF

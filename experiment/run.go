@@ -85,7 +85,7 @@ func Net(runs string, s Spec, log io.Writer) (*models.Net, *TrainInfo, error) {
 		if err != nil {
 			return nil, nil, fmt.Errorf("experiment: %w: %v (delete %s to retrain)", ErrCache, err, dir)
 		}
-		logf(log, "%s: loaded from %s (%d steps, test accuracy %.3f)\n", s.Name(), modelDir, info.Steps, info.TestAccuracy)
+		logf(log, "%s: loaded from its checkpoint %s (%d steps, test accuracy %.3f)\n", s.Name(), filepath.Join(s.Key(), "model"), info.Steps, info.TestAccuracy)
 		return net, &info, nil
 	}
 	set, err := data.Load(s.Dataset, "")
@@ -94,7 +94,7 @@ func Net(runs string, s Spec, log io.Writer) (*models.Net, *TrainInfo, error) {
 	}
 	cfg := models.Config{Model: s.Model, Width: s.Width, Dataset: s.Dataset,
 		InputShape: [3]int{set.Height, set.Width, set.Channels}, Classes: set.Classes}
-	net, err := models.New(b, cfg, int64(s.Seed))
+	net, err := models.New(b, cfg, s.Seed)
 	if err != nil {
 		return nil, nil, fmt.Errorf("experiment: %w", err)
 	}
@@ -143,7 +143,7 @@ func Activations(runs string, s Spec, log io.Writer) (*models.Activations, error
 		if err != nil {
 			return nil, err
 		}
-		logf(log, "%s: activations of %d taps on %d probes loaded from %s\n", s.Name(), len(acts.Taps), len(acts.Labels), path)
+		logf(log, "%s: activations of %d taps on %d probes loaded from %s\n", s.Name(), len(acts.Taps), len(acts.Labels), filepath.Join(s.Key(), filepath.Base(path)))
 		return acts, nil
 	}
 	net, _, err := Net(runs, s, log)

@@ -15,6 +15,7 @@ import (
 // `apt-get install libopenblas-dev`, then build with `-tags openblas`.
 func init() {
 	blas64.Use(netlib.Implementation{})
+	gramBlockRows = 256
 }
 
 // BLASImplementation names the BLAS that gonum's matrix products use in this build.

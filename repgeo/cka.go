@@ -139,9 +139,17 @@ func (c *AngularCKA) toPoint(x mat.Matrix, dense bool) (*ckaPoint, error) {
 	m, d := x.Dims()
 	p := &ckaPoint{m: m, variant: c.variant}
 	xc, ssX, ssXc := pkdCentred(x)
+	if math.IsInf(ssX, 0) {
+		return nil, errors.New("repgeo: angular-cka: the representation's values are too large (their squares overflow float64)")
+	}
 	// Every row equal, up to the rounding of the column means.
 	if ssXc == 0 || ssXc <= 1e-24*ssX {
 		return nil, errCKAConstant
+	}
+	if c.kernel == "linear" {
+		// The point does not depend on the scale of X: unit norm keeps every
+		// product below overflow.
+		xc.Scale(1/math.Sqrt(ssXc), xc)
 	}
 	if !dense && c.lowRankPossible(m, d) {
 		// |Kc|_F = |Xcᵀ Xc|_F, a d×d product.
@@ -175,7 +183,10 @@ func (c *AngularCKA) toPoint(x mat.Matrix, dense bool) (*ckaPoint, error) {
 		}
 	}
 	ss := pkdDot(m, k, k)
-	if ss == 0 || math.IsNaN(ss) || math.IsInf(ss, 0) {
+	if math.IsNaN(ss) || math.IsInf(ss, 0) {
+		return nil, errors.New("repgeo: angular-cka: the kernel matrix overflows float64")
+	}
+	if ss == 0 {
 		return nil, errCKAConstant
 	}
 	floats.Scale(1/math.Sqrt(ss), k)

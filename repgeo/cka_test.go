@@ -278,6 +278,7 @@ func metricProperties(t *testing.T, m Metric, scaleInv bool) {
 		{"rotation+translation", 1, true, true, false},
 		{"scale", 3.7, false, false, true},
 		{"scale+rotation+translation", 0.25, true, true, true},
+		{"zero columns appended", 1, false, false, false},
 	}
 	for _, tr := range transforms {
 		if tr.needScaleInvariant && !scaleInv {
@@ -285,6 +286,11 @@ func metricProperties(t *testing.T, m Metric, scaleInv bool) {
 		}
 		for i, x := range reps {
 			y := transformed(rng, x, tr.scale, tr.rotate, tr.translate)
+			if strings.HasPrefix(tr.name, "zero columns") {
+				r, c := x.Dims()
+				y = mat.NewDense(r, c+3, nil)
+				y.Slice(0, r, 0, c).(*mat.Dense).Copy(x)
+			}
 			py := mustPoint(t, m, y)
 			if d := mustDist(t, m, pts[i], py); d > tolZero {
 				t.Errorf("%s of layer %d moved the point by %g", tr.name, i, d)
@@ -596,6 +602,7 @@ func TestCKAErrors(t *testing.T) {
 		{"NaN", Options{Kernel: "linear"}, nan, "non-finite"},
 		{"two rows", Options{Kernel: "linear"}, mat.NewDense(2, 3, []float64{1, 2, 3, 4, 5, 6}), "rows"},
 		{"median zero", Options{Kernel: "rbf"}, dup, "median distance"},
+		{"overflow", Options{Kernel: "linear"}, mat.NewDense(3, 1, []float64{1e200, -1e200, 0}), "too large"},
 	}
 	for _, c := range cases {
 		m, err := NewMetric("angular-cka", c.opts)
@@ -651,5 +658,47 @@ func TestSelectKth(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestCKAConcurrentForms checks that factored points form their m×m matrix
+// once and safely when many goroutines need it at the same time (run with -race).
+func TestCKAConcurrentForms(t *testing.T) {
+	m, _ := NewMetric("angular-cka", DefaultOptions())
+	r := m.(*AngularCKA)
+	reps := relatedReps(44, 40, []int{5, 9})
+	a, b := mustPoint(t, m, reps[0]), mustPoint(t, m, reps[1])
+	if a.(*ckaPoint).hasPacked() || b.(*ckaPoint).hasPacked() {
+		t.Fatal("narrow points should start factored")
+	}
+	want := mustDist(t, m, a, b)
+	const n = 8
+	errs := make(chan error, n)
+	dists := make(chan float64, n)
+	for k := 0; k < n; k++ {
+		go func() {
+			v, err := r.Log(a, b)
+			if err != nil {
+				errs <- err
+				return
+			}
+			dists <- math.Sqrt(r.Inner(a, v, v))
+			errs <- nil
+		}()
+	}
+	for k := 0; k < n; k++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(dists)
+	for d := range dists {
+		if math.Abs(d-want) > tolDist {
+			t.Errorf("|log| = %.12g, d = %.12g", d, want)
+		}
+	}
+	first := a.(*ckaPoint).packed()
+	if second := a.(*ckaPoint).packed(); &first[0] != &second[0] {
+		t.Error("the packed matrix was formed twice")
 	}
 }

@@ -414,14 +414,15 @@ func projectIterate(r Riemannian, a, b, c Point, v, w *mat.Dense, dab float64) (
 		tv.Scale(t, v)
 		return r.Exp(a, &tv)
 	}
-	// phi returns the next fixed-point step <log_p c, u>/dab at t and p(t).
-	phi := func(t float64) (float64, Point, error) {
+	// phi returns the next fixed-point step <log_p c, u>/dab at t, p(t) and
+	// d(c, p(t)) = |log_p c|.
+	phi := func(t float64) (float64, Point, float64, error) {
 		p, err := at(t)
 		if err != nil {
-			return 0, nil, err
+			return 0, nil, 0, err
 		}
 		if t == 0 {
-			return r.Inner(a, w, v) / (dab * dab), p, nil
+			return r.Inner(a, w, v) / (dab * dab), p, math.Sqrt(r.Inner(a, w, w)), nil
 		}
 		var lc, dir *mat.Dense
 		var dirLen float64
@@ -435,34 +436,26 @@ func projectIterate(r Riemannian, a, b, c Point, v, w *mat.Dense, dab float64) (
 			return err
 		})
 		if err != nil {
-			return 0, nil, err
+			return 0, nil, 0, err
 		}
-		return r.Inner(p, lc, dir) / (dirLen * dab), p, nil
+		return r.Inner(p, lc, dir) / (dirLen * dab), p, math.Sqrt(r.Inner(p, lc, lc)), nil
 	}
 
 	t := r.Inner(a, w, v) / (dab * dab) // tangent-space projection at a
 	var tPrev, fPrev float64
 	havePrev := false
 	for iter := 0; iter < projectMaxIter; iter++ {
-		f, p, err := phi(t)
+		f, p, dist, err := phi(t)
 		if err != nil {
 			return Projection{}, fmt.Errorf("repgeo: Project: at T = %v: %w", t, err)
 		}
-		if math.IsNaN(f) || math.IsInf(f, 0) {
+		if math.IsNaN(f) || math.IsInf(f, 0) || math.IsNaN(dist) {
 			return Projection{}, fmt.Errorf("repgeo: Project: non-finite step at T = %v", t)
 		}
 		if math.Abs(f) <= projectTol*math.Max(1, math.Abs(t)) {
-			t += f
-			if f != 0 {
-				if p, err = at(t); err != nil {
-					return Projection{}, fmt.Errorf("repgeo: Project: %w", err)
-				}
-			}
-			d, err := r.Distance(c, p)
-			if err != nil {
-				return Projection{}, fmt.Errorf("repgeo: Project: %w", err)
-			}
-			return Projection{T: t, Distance: d, Point: p}, nil
+			// The remaining step is below the tolerance: p(t) is the
+			// projection, and the distance is stationary there.
+			return Projection{T: t, Distance: dist, Point: p}, nil
 		}
 		step := f
 		// Secant acceleration on the root of f(t): in a flat space the slope

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
@@ -590,5 +591,32 @@ func TestGeomCombinePadsNarrowerVector(t *testing.T) {
 	}
 	if got := geomCombine(1, v, 1, u); !mat.Equal(got, mat.NewDense(2, 3, []float64{11, 2, 3, 24, 5, 6})) {
 		t.Errorf("geomCombine(v, u) = %v", mat.Formatted(got))
+	}
+}
+
+// geoNoisyLog is flat space whose log map towards one point carries noise,
+// so that Project's iteration cannot settle.
+type geoNoisyLog struct {
+	geoFlat
+	target Point
+	rng    *rand.Rand
+}
+
+func (m geoNoisyLog) Log(p, q Point) (*mat.Dense, error) {
+	l, err := m.geoFlat.Log(p, q)
+	if err != nil || q != m.target {
+		return l, err
+	}
+	r, c := l.Dims()
+	l.Add(l, geoRand(m.rng, r, c))
+	return l, nil
+}
+
+func TestProjectReportsNonConvergence(t *testing.T) {
+	pts := geoPoints(t, geoFlat{}, 51, 3, 4, 3)
+	m := geoNoisyLog{target: pts[2], rng: rand.New(rand.NewPCG(52, 53))}
+	pr, err := Project(m, pts[0], pts[1], pts[2])
+	if err == nil || !strings.Contains(err.Error(), "did not converge") {
+		t.Fatalf("Project with a noisy log map: %+v, error %v; want a convergence error", pr, err)
 	}
 }

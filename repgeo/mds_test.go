@@ -151,7 +151,15 @@ func TestMDSErrors(t *testing.T) {
 			t.Errorf("ClassicalMDS %s: error %v, want error %v", tc.name, err, tc.classical)
 		}
 		if tc.name == "dim > n" {
-			continue // spherical MDS may embed 3 points in S^4
+			// Not an error for spherical MDS: 3 points fit in S^4 too.
+			y, err := SphericalMDS(tc.d, tc.dim, 1)
+			if err != nil {
+				t.Fatalf("SphericalMDS of 3 points in S^%d: %v", tc.dim, err)
+			}
+			if r, c := y.Dims(); r != 3 || c != tc.dim+1 || !mat.EqualApprox(mdsDistances(y, true), tc.d, 1e-8) {
+				t.Errorf("SphericalMDS of 3 points in S^%d: %d×%d, angles %v", tc.dim, r, c, mat.Formatted(mdsDistances(y, true)))
+			}
+			continue
 		}
 		if _, err := SphericalMDS(tc.d, tc.dim, 1); err == nil {
 			t.Errorf("SphericalMDS %s: no error", tc.name)

@@ -44,8 +44,10 @@ func pkdUnpack(m int, a []float64) *mat.Dense {
 	return out
 }
 
-// gramBlockRows is the number of rows of the Gram matrix computed at once.
-const gramBlockRows = 128
+// gramBlockRows is the number of rows of the Gram matrix computed at once:
+// 128 suits gonum's pure-Go matrix product, OpenBLAS prefers more (see
+// blas_openblas.go).
+var gramBlockRows = 128
 
 // gramBlocks computes the upper triangle of the Gram matrix A Aᵀ of the
 // m×k matrix a by blocks of rows, with matrix products that gonum's BLAS (or

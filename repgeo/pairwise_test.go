@@ -220,3 +220,27 @@ func TestPairwiseProgress(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkPairwise times Pairwise on 8 layers of 500 inputs and widths
+// 32 to 1000 (narrow and wide, so angular CKA packs its points).
+func BenchmarkPairwise(b *testing.B) {
+	dense := relatedReps(35, 500, []int{32, 128, 512, 1000, 32, 128, 512, 1000})
+	reps := make([]mat.Matrix, len(dense))
+	for i, x := range dense {
+		reps[i] = x
+	}
+	for _, pm := range pairwiseMetrics {
+		m, _ := NewMetric(pm.name, pm.opts)
+		label := pm.name
+		if pm.name == "angular-cka" {
+			label = m.(*AngularCKA).String()
+		}
+		b.Run(label, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := Pairwise(m, reps, nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -619,3 +619,74 @@ func TestShapeRankSpaceMatchesDirect(t *testing.T) {
 		}
 	}
 }
+
+// TestShapeAIRPairwise runs the all-pairs engine (points shared by
+// concurrent pairs, lazily built caches) and compares it with single
+// Distance calls on fresh points.
+func TestShapeAIRPairwise(t *testing.T) {
+	raw := shReps(91, 14, 3, 20, 9, 30, 14)
+	reps := make([]mat.Matrix, len(raw))
+	for i, x := range raw {
+		reps[i] = x
+	}
+	for _, c := range []struct {
+		metric string
+		opts   Options
+	}{
+		{"angular-shape", DefaultOptions()},
+		{"euclidean-shape", shapeOpts(0.5, "netrep", 0)},
+		{"air", airOpts("gram", 0, 0.1)},
+		{"air", airOpts("cov", 4, 0.1)},
+	} {
+		m := shMust(NewMetric(c.metric, c.opts))
+		d := shMust(Pairwise(m, reps, &PairwiseOptions{Workers: 4}))
+		for i := range reps {
+			for j := range reps {
+				want := 0.0
+				if i != j {
+					want = shMust(m.Distance(shMust(m.ToPoint(reps[i])), shMust(m.ToPoint(reps[j]))))
+				}
+				shNear(t, c.metric+" pairwise", d.At(i, j), want, 1e-12*(1+want))
+			}
+		}
+	}
+}
+
+// TestShapePCA checks the PCA option against a direct computation: project
+// the centred data on its top p right singular vectors, then take the
+// nuclear norm of the cross product.
+func TestShapePCA(t *testing.T) {
+	const p = 4
+	reps := shReps(101, 25, 10, 6, 40, 3)
+	pca := func(x *mat.Dense) *mat.Dense {
+		xc := centreColumns(x)
+		_, d := xc.Dims()
+		if d <= p {
+			return xc
+		}
+		var svd mat.SVD
+		if !svd.Factorize(xc, mat.SVDThin) {
+			t.Fatal("svd failed")
+		}
+		var v mat.Dense
+		svd.VTo(&v)
+		var y mat.Dense
+		y.Mul(xc, v.Slice(0, d, 0, p))
+		return &y
+	}
+	ang := shMust(NewMetric("angular-shape", shapeOpts(1, "netrep", p)))
+	euc := shMust(NewMetric("euclidean-shape", shapeOpts(1, "netrep", p)))
+	for i := range reps {
+		for j := i + 1; j < len(reps); j++ {
+			ya, yb := pca(reps[i]), pca(reps[j])
+			var cross mat.Dense
+			cross.Mul(ya.T(), yb)
+			nuc := shMust(nuclearNorm(&cross))
+			na, nb := frobeniusNorm(ya), frobeniusNorm(yb)
+			gotAng := shMust(ang.Distance(shMust(ang.ToPoint(reps[i])), shMust(ang.ToPoint(reps[j]))))
+			gotEuc := shMust(euc.Distance(shMust(euc.ToPoint(reps[i])), shMust(euc.ToPoint(reps[j]))))
+			shNear(t, "angular p=4", gotAng, math.Acos(nuc/(na*nb)), 1e-10)
+			shNear(t, "euclidean p=4", gotEuc, math.Sqrt(na*na+nb*nb-2*nuc), 1e-9)
+		}
+	}
+}

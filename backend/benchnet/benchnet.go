@@ -8,6 +8,7 @@ package benchnet
 import (
 	"fmt"
 	"math/rand/v2"
+	"syscall"
 	"time"
 
 	"github.com/gomlx/gomlx/backends"
@@ -116,6 +117,18 @@ type Result struct {
 	ImagesPerSec float64 `json:"images_per_second"`
 	// FirstStepSeconds includes graph building and compilation.
 	FirstStepSeconds float64 `json:"first_step_seconds"`
+	// CPUCores is the process CPU time over the wall time of the timed
+	// steps: below the number of cores, other processes took CPU time.
+	CPUCores float64 `json:"cpu_cores"`
+}
+
+// cpuSeconds returns the CPU time (user and system) used by this process.
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
 }
 
 // Trainer runs SGD training steps of a model on one fixed batch.
@@ -160,7 +173,7 @@ func MeasureTraining(backend backends.Backend, name string, batch, steps int) (R
 		return Result{}, err
 	}
 	first := time.Since(start).Seconds()
-	start = time.Now()
+	start, cpu := time.Now(), cpuSeconds()
 	for range steps {
 		if _, err := t.Step(); err != nil {
 			return Result{}, err
@@ -168,7 +181,7 @@ func MeasureTraining(backend backends.Backend, name string, batch, steps int) (R
 	}
 	secs := time.Since(start).Seconds()
 	return Result{Backend: backend.String(), Model: name, Batch: batch, Steps: steps, Seconds: secs,
-		ImagesPerSec: float64(batch*steps) / secs, FirstStepSeconds: first}, nil
+		ImagesPerSec: float64(batch*steps) / secs, FirstStepSeconds: first, CPUCores: (cpuSeconds() - cpu) / secs}, nil
 }
 
 // MeasureInference times steps forward passes (batch norm in inference mode)
@@ -191,7 +204,7 @@ func MeasureInference(backend backends.Backend, name string, batch, steps int) (
 		return Result{}, err
 	}
 	first := time.Since(start).Seconds()
-	start = time.Now()
+	start, cpu := time.Now(), cpuSeconds()
 	for range steps {
 		if _, err := exec.Exec(images); err != nil {
 			return Result{}, err
@@ -199,5 +212,5 @@ func MeasureInference(backend backends.Backend, name string, batch, steps int) (
 	}
 	secs := time.Since(start).Seconds()
 	return Result{Backend: backend.String(), Model: name, Batch: batch, Steps: steps, Seconds: secs,
-		ImagesPerSec: float64(batch*steps) / secs, FirstStepSeconds: first}, nil
+		ImagesPerSec: float64(batch*steps) / secs, FirstStepSeconds: first, CPUCores: (cpuSeconds() - cpu) / secs}, nil
 }

@@ -4,8 +4,9 @@
 //
 //	go run ./bench/pairwise -dir bench/out/pairwise -numpy "$(cat bench/out/pairwise/numpy.json)"
 //
-// It prints one line per metric and exits with status 1 if a matrix differs
-// from numpy's by more than -tol.
+// It prints one line per metric (wall time, and the process CPU time, which
+// varies less when the machine is shared) and exits with status 1 if a
+// matrix differs from numpy's by more than -tol.
 package main
 
 import (
@@ -19,6 +20,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 
 	"codeberg.org/sbinet/npyio"
@@ -37,6 +39,16 @@ func main() {
 		fmt.Fprintln(os.Stderr, "bench/pairwise:", err)
 		os.Exit(1)
 	}
+}
+
+// cpuSeconds returns the user and system CPU time of this process so far:
+// on a machine shared with other jobs it varies less than the wall time.
+func cpuSeconds() float64 {
+	var r syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &r); err != nil {
+		return math.NaN()
+	}
+	return float64(r.Utime.Sec+r.Stime.Sec) + float64(r.Utime.Usec+r.Stime.Usec)/1e6
 }
 
 func readNpy(path string) (*mat.Dense, error) {
@@ -114,13 +126,13 @@ func run(dir, numpyJSON string, tol float64, only []string) error {
 			fmt.Printf("%-14s skipped: %v\n", mt.name, err)
 			continue
 		}
-		start := time.Now()
+		start, cpu0 := time.Now(), cpuSeconds()
 		d, err := repgeo.Pairwise(metric, reps, nil)
 		if err != nil {
 			return fmt.Errorf("%s: %w", mt.name, err)
 		}
-		secs := time.Since(start).Seconds()
-		line := fmt.Sprintf("%-14s go %7.2f s", mt.name, secs)
+		secs, cpu := time.Since(start).Seconds(), cpuSeconds()-cpu0
+		line := fmt.Sprintf("%-14s go %7.2f s (cpu %7.2f s)", mt.name, secs, cpu)
 		if v, ok := ref[mt.key+"_seconds"].(float64); ok {
 			line += fmt.Sprintf("   numpy %7.2f s   go/numpy %.3f", v, secs/v)
 		}

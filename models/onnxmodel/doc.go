@@ -6,7 +6,8 @@
 // Load parses an ONNX file with onnx-gomlx and checks that every operator it
 // uses can be converted to a GoMLX graph; corrupt files and unsupported
 // operators are reported by name. Operators the importer lacks but that have
-// exact equivalents (Sigmoid, HardSigmoid, HardSwish) are rewritten first. Model.Nodes lists the graph's operators
+// exact equivalents (Sigmoid, HardSigmoid, HardSwish, max pooling in ceil
+// mode) are rewritten first. Model.Nodes lists the graph's operators
 // with the PyTorch module each belongs to (torch.onnx.export names nodes by
 // module scope, such as "/layer1/layer1.0/relu_1/Relu" for module
 // "layer1.0.relu_1"). Model.Taps resolves tap specifications, in path order:

@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -56,7 +57,7 @@ func TestLoadErrors(t *testing.T) {
 func TestUnsupported(t *testing.T) {
 	cases := []struct{ file, want string }{
 		{"leakyrelu.onnx", `operator "LeakyRelu" (node "/1/LeakyRelu")`},
-		{"ceilmode.onnx", "MaxPool: support for attribute 'ceil_mode' is not yet implemented"},
+		{"avgceil.onnx", "AveragePool: support for attribute 'ceil_mode' is not yet implemented"},
 	}
 	for _, tc := range cases {
 		_, err := Load(filepath.Join("testdata", tc.file))
@@ -99,6 +100,56 @@ func TestRewrittenActivations(t *testing.T) {
 	t.Logf("output: max |diff| %.3g (largest %.3g)", diff, scale)
 	if diff > 1e-5*max(scale, 1) {
 		t.Errorf("max |diff| %.3g from PyTorch (largest value %.3g)", diff, scale)
+	}
+}
+
+// TestMaxPoolCeilMode checks the rewriting of a max-pool in ceil mode (5×5
+// windows where floor mode gives 4×4) against PyTorch, on a map with
+// negative values.
+func TestMaxPoolCeilMode(t *testing.T) {
+	m := load(t, "ceilmode.onnx")
+	in := refArray(t, "ceil_input")
+	x := &Images{N: 2, C: 3, H: 12, W: 12}
+	for _, v := range in.Data.RawMatrix().Data {
+		x.Data = append(x.Data, float32(v))
+	}
+	taps, err := m.Taps("output")
+	if err != nil {
+		t.Fatal(err)
+	}
+	act, err := m.Extract(newBackend(t), x, taps, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := refArray(t, "ceil_output").Data
+	if r, c := act.Layers[0].Dims(); r != 2 || c != 2*5*5 {
+		t.Fatalf("output %d×%d, want 2×50", r, c)
+	}
+	if diff, scale := maxAbsDiff(act.Layers[0], want); diff > 1e-5*max(scale, 1) {
+		t.Errorf("max |diff| %.3g from PyTorch (largest value %.3g)", diff, scale)
+	}
+}
+
+func TestCeilPads(t *testing.T) {
+	cases := []struct {
+		kernel, strides, pads, dilations []int64
+		want                             []int64
+		ok                               bool
+	}{
+		{[]int64{3, 3}, []int64{2, 2}, []int64{0, 0, 0, 0}, nil, []int64{0, 0, 1, 1}, true},
+		{[]int64{3, 3}, []int64{2, 2}, nil, nil, []int64{0, 0, 1, 1}, true},
+		{[]int64{3, 2}, []int64{3, 2}, []int64{1, 0, 0, 0}, nil, []int64{1, 0, 2, 1}, true},
+		{[]int64{2}, nil, nil, nil, []int64{0, 0}, true},     // stride 1: ceil = floor
+		{[]int64{1, 1}, []int64{2, 2}, nil, nil, nil, false}, // a window could start in the padding
+		{[]int64{3, 3}, []int64{2, 2}, []int64{1, 1, 2, 2}, nil, nil, false},
+		{[]int64{3, 3}, []int64{2, 2}, nil, []int64{2, 2}, nil, false}, // dilated
+		{[]int64{3, 3}, []int64{2}, nil, nil, nil, false},              // malformed
+	}
+	for _, tc := range cases {
+		got, ok := ceilPads(tc.kernel, tc.strides, tc.pads, tc.dilations)
+		if ok != tc.ok || (ok && !slices.Equal(got, tc.want)) {
+			t.Errorf("ceilPads(%v, %v, %v, %v) = %v, %v; want %v, %v", tc.kernel, tc.strides, tc.pads, tc.dilations, got, ok, tc.want, tc.ok)
+		}
 	}
 }
 

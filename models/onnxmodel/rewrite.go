@@ -8,8 +8,9 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
-// rewritable lists the operators the importer lacks that rewriteOps
-// replaces by exact equivalents built from operators it has.
+// rewritable lists the operators the importer lacks (or, for
+// GlobalAveragePool, converts to the wrong rank) that rewriteOps replaces by
+// exact equivalents built from operators it converts correctly.
 var rewritable = map[string]bool{"Sigmoid": true, "HardSigmoid": true, "HardSwish": true, "GlobalAveragePool": true}
 
 // rewriteOps returns the model re-serialized with every Sigmoid,

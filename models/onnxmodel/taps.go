@@ -21,8 +21,8 @@ const (
 	// nonlinearities of any convolutional network.
 	PresetFine = "fine"
 	// PresetModules taps the output of every top-level module, containers
-	// (such as nn.Sequential) expanded into their children, for any model
-	// exported from PyTorch.
+	// (such as nn.Sequential, with no operator of their own) expanded into
+	// their children, for any model exported from PyTorch.
 	PresetModules = "modules"
 )
 
@@ -44,18 +44,23 @@ var (
 )
 
 // Layout returns "resnet" or "vgg" when the graph has the module names of
-// torchvision's ResNet (blocks layerN.M) or VGG (convolutions features.K,
-// which AlexNet shares), and "" otherwise.
+// torchvision's ResNet (blocks layerN.M) or VGG (a plain sequence of layers
+// features.K including convolutions, which AlexNet shares), and "" otherwise.
 func (m *Model) Layout() string {
 	for _, n := range m.nodes {
 		if resnetBlock.MatchString(n.Module) {
 			return "resnet"
 		}
 	}
+	conv := false
 	for _, n := range m.nodes {
-		if n.Op == "Conv" && vggFeature.MatchString(n.Module) {
-			return "vgg"
+		if strings.HasPrefix(n.Module, "features.") && !vggFeature.MatchString(n.Module) {
+			return "" // blocks inside features (SqueezeNet's Fire, MobileNet's)
 		}
+		conv = conv || (n.Op == "Conv" && vggFeature.MatchString(n.Module))
+	}
+	if conv {
+		return "vgg"
 	}
 	return ""
 }
@@ -190,21 +195,27 @@ func (m *Model) preset(p string) ([]Tap, error) {
 	var mods []string
 	switch {
 	case p == PresetModules:
-		// Top-level modules, with containers (modules whose operators belong
-		// to two or more children) expanded into their children.
+		// Top-level modules, with containers (modules all of whose
+		// operators belong to two or more children, such as nn.Sequential)
+		// expanded into their children. A module with operators of its own
+		// (GoogLeNet's Inception concatenating parallel branches) is kept
+		// whole.
 		children := map[string]map[string]bool{}
+		own := map[string]bool{}
 		for _, n := range m.nodes {
 			parts := strings.SplitN(n.Module, ".", 3)
-			if len(parts) >= 2 {
-				if children[parts[0]] == nil {
-					children[parts[0]] = map[string]bool{}
-				}
-				children[parts[0]][parts[1]] = true
+			if len(parts) == 1 {
+				own[parts[0]] = true
+				continue
 			}
+			if children[parts[0]] == nil {
+				children[parts[0]] = map[string]bool{}
+			}
+			children[parts[0]][parts[1]] = true
 		}
 		mods = m.orderedModules(func(mod string) string {
 			parts := strings.SplitN(mod, ".", 3)
-			if len(parts) >= 2 && len(children[parts[0]]) >= 2 {
+			if len(parts) >= 2 && len(children[parts[0]]) >= 2 && !own[parts[0]] {
 				return parts[0] + "." + parts[1]
 			}
 			return parts[0]

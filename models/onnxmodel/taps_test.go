@@ -139,3 +139,36 @@ func TestTapErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestModulesPresetContainers checks on a graph with GoogLeNet's structure
+// that a container is expanded into its children only when it has no
+// operator of its own: parallel branches joined by a Concat stay whole.
+func TestModulesPresetContainers(t *testing.T) {
+	names := []string{
+		"/conv1/Conv",
+		"/inception3a/branch1/Conv", "/inception3a/branch2/branch2.0/Conv", "/inception3a/Concat",
+		"/stack/stack.0/Relu", "/stack/stack.1/Conv",
+		"/fc/Gemm",
+	}
+	m := &Model{input: "x", producer: map[string]int{}}
+	for i, name := range names {
+		out := name + "_output_0"
+		if i == len(names)-1 {
+			out = "y"
+		}
+		m.nodes = append(m.nodes, Node{Name: name, Op: name[strings.LastIndexByte(name, '/')+1:], Module: modulePath(name), Outputs: []string{out}})
+		m.producer[out] = i
+	}
+	m.output = "y"
+	taps, err := m.Taps(PresetModules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"input", "conv1", "inception3a", "stack.0", "stack.1", "fc"}
+	if got := tapNames(taps); !slices.Equal(got, want) {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	if taps[2].Tensor != "/inception3a/Concat_output_0" {
+		t.Errorf("inception3a taps %q, want its Concat", taps[2].Tensor)
+	}
+}

@@ -7,8 +7,8 @@ large); run by hand:
     /usr/bin/python3 verify_torchvision.py OUTDIR [ARCH ...]
 
 writes OUTDIR/ARCH.onnx and OUTDIR/ARCH.npz (input float32 2x3x224x224,
-output float32 2x1000 and, for models with a "features" module, its output
-"features", or for ResNets the output of "layer4"). The models are exported as a user would: eval mode,
+output float32 2x1000 and the output of the module "features", or for
+ResNets "layer4", for GoogLeNet "inception5b"). The models are exported as a user would: eval mode,
 default constant folding, dynamic batch axis.
 """
 import os
@@ -32,11 +32,14 @@ def main():
         model = getattr(torchvision.models, arch)(weights=None, **kwargs).eval()
         x = torch.randn(2, 3, 224, 224, generator=torch.Generator().manual_seed(1))
         mid = {}
-        name = "layer4" if hasattr(model, "layer4") else "features" if hasattr(model, "features") else None
+        name = next((n for n in ("layer4", "features", "inception5b") if hasattr(model, n)), None)
+        hook = None
         if name:
-            getattr(model, name).register_forward_hook(lambda m, i, o: mid.__setitem__("tap", o.detach().clone()))
+            hook = getattr(model, name).register_forward_hook(lambda m, i, o: mid.__setitem__("tap", o.detach().clone()))
         with torch.no_grad():
             y = model(x)
+        if hook:
+            hook.remove()
         path = os.path.join(out, arch + ".onnx")
         try:
             torch.onnx.export(model, x[:1], path, opset_version=13, input_names=["input"],

@@ -50,14 +50,25 @@ func gemmRest(a, b matrix, c []float32, ldc, i0, i1, j0, j1, p0, p1 int) {
 	if i1 <= i0 || j1 <= j0 {
 		return
 	}
-	if b.col == 1 && (a.col == 1 || a.row == 1) {
-		tA, aOff, lda := blas.NoTrans, i0*a.row+p0, a.row
-		if a.col != 1 {
-			tA, aOff, lda = blas.Trans, p0*a.col+i0, a.col
+	// gonum's Sgemm needs leading dimensions of at least the row length; a
+	// view with a single row or a single contraction index may have any
+	// stride there (it is never used), so it is raised to the minimum.
+	m, n, k := i1-i0, j1-j0, p1-p0
+	if b.col == 1 && (b.row >= n || k == 1) {
+		ldb := max(b.row, n)
+		var tA blas.Transpose
+		var aOff, lda int
+		switch {
+		case a.col == 1 && (a.row >= k || m == 1):
+			tA, aOff, lda = blas.NoTrans, i0*a.row+p0, max(a.row, k)
+		case a.row == 1 && (a.col >= m || k == 1):
+			tA, aOff, lda = blas.Trans, p0*a.col+i0, max(a.col, m)
 		}
-		gonumImpl.Sgemm(tA, blas.NoTrans, i1-i0, j1-j0, p1-p0, 1, a.data[aOff:], lda, b.data[p0*b.row+j0:], b.row,
-			1, c[i0*ldc+j0:], ldc)
-		return
+		if lda > 0 {
+			gonumImpl.Sgemm(tA, blas.NoTrans, m, n, k, 1, a.data[aOff:], lda, b.data[p0*b.row+j0:], ldb,
+				1, c[i0*ldc+j0:], ldc)
+			return
+		}
 	}
 	for i := i0; i < i1; i++ {
 		sgemmRowGo(a, b, c, ldc, i, j0, j1, p0, p1)

@@ -17,7 +17,7 @@ func TestSgemmAcc(t *testing.T) {
 	}
 	defer func(v bool) { useKernel4x16 = v }(useKernel4x16)
 	r := rand.New(rand.NewPCG(3, 4))
-	sizes := [][3]int{{1, 1, 1}, {4, 16, 1}, {5, 17, 3}, {64, 16, 27}, {130, 32, 144}, {7, 48, 300}, {16, 144, 700}, {3, 5, 7}}
+	sizes := [][3]int{{1, 1, 1}, {1, 9, 5}, {1, 20, 7}, {5, 9, 1}, {4, 16, 1}, {5, 17, 3}, {64, 16, 27}, {130, 32, 144}, {7, 48, 300}, {16, 144, 700}, {3, 5, 7}}
 	for _, asm := range kernels {
 		useKernel4x16 = asm
 		for _, sz := range sizes {

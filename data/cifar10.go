@@ -13,6 +13,8 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+
+	"github.com/repgeo/repgeo/internal/atomicfile"
 )
 
 // CIFAR-10's official binary distribution.
@@ -163,7 +165,10 @@ func ExtractCIFAR10(r io.ReadSeeker, wantMD5, dir string) error {
 			continue
 		}
 		src := &readErr{r: tr}
-		if err := writeAtomic(filepath.Join(dir, base), src); err != nil {
+		if err := atomicfile.Write(filepath.Join(dir, base), func(w io.Writer) error {
+			_, err := io.Copy(w, src)
+			return err
+		}); err != nil {
 			if src.err != nil {
 				return fmt.Errorf("data: cifar10: archive: %w: %s: %v", ErrCorrupt, base, src.err)
 			}
@@ -178,23 +183,6 @@ func ExtractCIFAR10(r io.ReadSeeker, wantMD5, dir string) error {
 			ErrCorrupt, found, len(cifarTrainFiles)+1)
 	}
 	return nil
-}
-
-// writeAtomic copies r to a temporary file beside name and renames it to name.
-func writeAtomic(name string, r io.Reader) error {
-	f, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if _, err := io.Copy(f, r); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), name)
 }
 
 // readErr remembers the error of its reader, to tell a corrupt archive from

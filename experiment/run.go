@@ -19,6 +19,7 @@ import (
 
 	"github.com/repgeo/repgeo/backend"
 	"github.com/repgeo/repgeo/data"
+	"github.com/repgeo/repgeo/internal/atomicfile"
 	"github.com/repgeo/repgeo/models"
 	"github.com/repgeo/repgeo/npy"
 	"github.com/repgeo/repgeo/repgeo"
@@ -333,26 +334,13 @@ func mustJSON(v any) []byte {
 	return append(b, '\n')
 }
 
-// writeAtomic writes data to path through a temporary file in the same directory.
+// writeAtomic creates path's directory if needed and writes data to path atomically.
 func writeAtomic(path string, data []byte) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("experiment: %w", err)
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
+	if err := atomicfile.WriteFile(path, data); err != nil {
 		return fmt.Errorf("experiment: %w", err)
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("experiment: writing %s: %w", path, err)
 	}
 	return nil
 }

@@ -8,10 +8,9 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
-	"path/filepath"
 	"strings"
 
+	"github.com/repgeo/repgeo/internal/atomicfile"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -21,7 +20,7 @@ func WriteNPY(path string, x mat.Matrix) error {
 	if err := checkWritable(x); err != nil {
 		return fmt.Errorf("npy: %s: %w", path, err)
 	}
-	return writeAtomic(path, func(w io.Writer) error {
+	return writeNPYAtomic(path, func(w io.Writer) error {
 		return encode(w, x)
 	})
 }
@@ -51,7 +50,7 @@ func WriteNPZ(path string, names []string, xs []mat.Matrix) error {
 			return fmt.Errorf("npy: %s: %s: %w", path, name, err)
 		}
 	}
-	return writeAtomic(path, func(w io.Writer) error {
+	return writeNPYAtomic(path, func(w io.Writer) error {
 		zw := zip.NewWriter(w)
 		for i, name := range names {
 			fw, err := zw.CreateHeader(&zip.FileHeader{Name: name + ".npy", Method: zip.Store})
@@ -131,39 +130,10 @@ func encode(w io.Writer, x mat.Matrix) error {
 	return bw.Flush()
 }
 
-// writeAtomic calls write on a temporary file in path's directory, then
-// renames it to path. On any failure the temporary file is removed and path
-// is left untouched.
-func writeAtomic(path string, write func(io.Writer) error) (err error) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("npy: %s: %w", path, unwrapPathError(err))
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	if err = write(f); err != nil {
-		return fmt.Errorf("npy: writing %s: %w", path, err)
-	}
-	if err = f.Chmod(0o644); err != nil {
+// writeNPYAtomic writes path through write atomically, prefixing errors with the package name.
+func writeNPYAtomic(path string, write func(io.Writer) error) error {
+	if err := atomicfile.Write(path, write); err != nil {
 		return fmt.Errorf("npy: %w", err)
-	}
-	if err = f.Sync(); err != nil {
-		return fmt.Errorf("npy: writing %s: %w", path, err)
-	}
-	if err = f.Close(); err != nil {
-		return fmt.Errorf("npy: writing %s: %w", path, err)
-	}
-	if err = os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("npy: %s: %w", path, unwrapPathError(err))
 	}
 	return nil
 }

@@ -6,12 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"html"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 
 	"github.com/janpfeifer/gonb/gonbui"
+	"github.com/repgeo/repgeo/internal/atomicfile"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
@@ -112,31 +112,7 @@ func SavePNG(name string, png []byte) (string, error) {
 		return "", err
 	}
 	path := filepath.Join(dir, name+".png")
-	return path, writeAtomic(path, png)
-}
-
-// writeAtomic writes data to path through a temporary file in the same directory.
-func writeAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("ui: %w", err)
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp, 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("ui: writing %s: %w", path, err)
-	}
-	return nil
+	return path, atomicfile.WriteFile(path, png)
 }
 
 // ShowPNG saves png as the figure name (see SavePNG) and displays it in the

@@ -11,6 +11,7 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 
+	"github.com/repgeo/repgeo/internal/atomicfile"
 	"github.com/repgeo/repgeo/repgeo"
 )
 
@@ -194,7 +195,7 @@ func plotEmbedding(path string, labels []string, xy *mat.Dense, metric string, s
 	if err != nil {
 		return err
 	}
-	return atomicWriteFile(path, func(w io.Writer) error {
+	return atomicfile.Write(path, func(w io.Writer) error {
 		_, err := wt.WriteTo(w)
 		return err
 	})

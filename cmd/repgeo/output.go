@@ -82,41 +82,6 @@ func fmtNum(v float64) string {
 	return strconv.FormatFloat(v, 'f', 6, 64)
 }
 
-// atomicWriteFile writes a file through write into a temporary file in
-// path's directory and renames it into place; on failure nothing is left
-// behind and an existing file at path is untouched.
-func atomicWriteFile(path string, write func(io.Writer) error) (err error) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
-	if err != nil {
-		var pe *os.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
-		}
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	if err = write(f); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err = f.Chmod(0o644); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return os.Rename(tmp, path)
-}
-
 // checkOutputPath returns a bad-input error unless path ends with ext and
 // its directory exists, so that a command fails before its work rather
 // than after it.

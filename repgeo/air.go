@@ -160,15 +160,8 @@ func (a *AIR) point(p Point) (*airPoint, error) {
 }
 
 func (a *AIR) points(p, q Point) (*airPoint, *airPoint, error) {
-	x, err := a.point(p)
+	x, y, err := pointPair(a.point, p, q)
 	if err != nil {
-		return nil, nil, err
-	}
-	y, err := a.point(q)
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := checkSameInputs(x, y); err != nil {
 		return nil, nil, err
 	}
 	if x.s.SymmetricDim() != y.s.SymmetricDim() {

@@ -45,3 +45,18 @@ func checkSameInputs(p, q Point) error {
 	}
 	return nil
 }
+
+// pointPair converts p and q with a metric's point function and checks that
+// they describe the same inputs.
+func pointPair[T Point](point func(Point) (T, error), p, q Point) (a, b T, err error) {
+	if a, err = point(p); err != nil {
+		return a, b, err
+	}
+	if b, err = point(q); err != nil {
+		return a, b, err
+	}
+	if err = checkSameInputs(a, b); err != nil {
+		return a, b, err
+	}
+	return a, b, nil
+}

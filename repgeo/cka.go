@@ -313,18 +313,7 @@ func selectKth(v []float64, k int) float64 {
 
 // points returns p and q as CKA points made with this metric's options.
 func (c *AngularCKA) points(p, q Point) (*ckaPoint, *ckaPoint, error) {
-	a, err := c.point(p)
-	if err != nil {
-		return nil, nil, err
-	}
-	b, err := c.point(q)
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := checkSameInputs(a, b); err != nil {
-		return nil, nil, err
-	}
-	return a, b, nil
+	return pointPair(c.point, p, q)
 }
 
 func (c *AngularCKA) point(p Point) (*ckaPoint, error) {

@@ -365,18 +365,7 @@ func (s *ShapeMetric) point(p Point) (*shapePoint, error) {
 }
 
 func (s *ShapeMetric) points(p, q Point) (*shapePoint, *shapePoint, error) {
-	a, err := s.point(p)
-	if err != nil {
-		return nil, nil, err
-	}
-	b, err := s.point(q)
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := checkSameInputs(a, b); err != nil {
-		return nil, nil, err
-	}
-	return a, b, nil
+	return pointPair(s.point, p, q)
 }
 
 // Distance returns arccos(clip(||A^T B||_*)) for the angular metric and

@@ -74,18 +74,7 @@ func (*Stress) point(p Point) (*stressPoint, error) {
 }
 
 func (s *Stress) points(p, q Point) (*stressPoint, *stressPoint, error) {
-	a, err := s.point(p)
-	if err != nil {
-		return nil, nil, err
-	}
-	b, err := s.point(q)
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := checkSameInputs(a, b); err != nil {
-		return nil, nil, err
-	}
-	return a, b, nil
+	return pointPair(s.point, p, q)
 }
 
 // Distance returns the root mean square difference of the two distance

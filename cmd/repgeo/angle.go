@@ -22,15 +22,7 @@ func runAngle(args []string, stdout io.Writer) error {
 	if err := parseCommandFlags(fs, args, stdout); err != nil {
 		return err
 	}
-	m, err := mf.metric()
-	if err != nil {
-		return err
-	}
-	reps, err := readRepresentations(fs.Args(), 3, 3, "A B C")
-	if err != nil {
-		return err
-	}
-	pts, err := reps.points(m)
+	m, reps, pts, err := metricPoints(mf, fs.Args(), 3, 3, "A B C")
 	if err != nil {
 		return err
 	}

@@ -19,15 +19,7 @@ func runDistance(args []string, stdout io.Writer) error {
 	if err := parseCommandFlags(fs, args, stdout); err != nil {
 		return err
 	}
-	m, err := mf.metric()
-	if err != nil {
-		return err
-	}
-	reps, err := readRepresentations(fs.Args(), 2, 2, "A B")
-	if err != nil {
-		return err
-	}
-	pts, err := reps.points(m)
+	m, reps, pts, err := metricPoints(mf, fs.Args(), 2, 2, "A B")
 	if err != nil {
 		return err
 	}

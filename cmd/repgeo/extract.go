@@ -132,25 +132,7 @@ func extractCheckpoint(dir string, oc onnxExtract, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	names := append([]string(nil), acts.Taps...)
-	mats := make([]mat.Matrix, 0, len(names)+1)
-	for _, l := range acts.Layers {
-		mats = append(mats, l)
-	}
-	if acts.Target != nil {
-		names = append(names, "target")
-		mats = append(mats, acts.Target)
-	}
-	if err := npy.WriteNPZ(oc.Out, names, mats); err != nil {
-		return err
-	}
-	t := newTable(stdout)
-	t.row("tap", "m", "d")
-	for i, name := range names {
-		r, c := mats[i].Dims()
-		t.row(name, r, c)
-	}
-	if err := t.flush(); err != nil {
+	if err := writeActivations(stdout, oc.Out, acts); err != nil {
 		return err
 	}
 	_, err = fmt.Fprintf(stdout, "wrote %s (%s width %g from %s on %s)\n", oc.Out, cfg.Model, cfg.Width, dir, b.Name())
@@ -207,4 +189,28 @@ func readCheckpointInputs(path string, nhwc bool, m, h, w, c int) ([]float32, er
 		}
 	}
 	return out, nil
+}
+
+// writeActivations writes the taps of acts, then "target" when it has one,
+// to an .npz file at path, and prints a table of their shapes.
+func writeActivations(stdout io.Writer, path string, acts *models.Activations) error {
+	names := append([]string(nil), acts.Taps...)
+	mats := make([]mat.Matrix, 0, len(names)+1)
+	for _, l := range acts.Layers {
+		mats = append(mats, l)
+	}
+	if acts.Target != nil {
+		names = append(names, "target")
+		mats = append(mats, acts.Target)
+	}
+	if err := npy.WriteNPZ(path, names, mats); err != nil {
+		return err
+	}
+	t := newTable(stdout)
+	t.row("tap", "m", "d")
+	for i, name := range names {
+		r, c := mats[i].Dims()
+		t.row(name, r, c)
+	}
+	return t.flush()
 }

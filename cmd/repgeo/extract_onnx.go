@@ -8,8 +8,6 @@ import (
 	"strconv"
 	"strings"
 
-	"gonum.org/v1/gonum/mat"
-
 	"github.com/repgeo/repgeo/backend"
 	"github.com/repgeo/repgeo/data"
 	"github.com/repgeo/repgeo/models/onnxmodel"
@@ -160,25 +158,7 @@ func runExtractONNX(cfg onnxExtract, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	names := append([]string(nil), act.Taps...)
-	mats := make([]mat.Matrix, 0, len(names)+1)
-	for _, l := range act.Layers {
-		mats = append(mats, l)
-	}
-	if act.Target != nil {
-		names = append(names, "target")
-		mats = append(mats, act.Target)
-	}
-	if err := npy.WriteNPZ(cfg.Out, names, mats); err != nil {
-		return err
-	}
-	t := newTable(stdout)
-	t.row("tap", "m", "d")
-	for i, name := range names {
-		r, c := mats[i].Dims()
-		t.row(name, r, c)
-	}
-	if err := t.flush(); err != nil {
+	if err := writeActivations(stdout, cfg.Out, act); err != nil {
 		return err
 	}
 	_, err = fmt.Fprintf(stdout, "wrote %s (%s on %s)\n", cfg.Out, cfg.Model, b.Name())

@@ -143,3 +143,22 @@ func (r *representations) points(m repgeo.Metric) ([]repgeo.Point, error) {
 	pts, err := repgeo.Points(m, r.mats, nil)
 	return pts, r.explain(err)
 }
+
+// metricPoints builds the metric of the flags, reads between min and max
+// representations from files (see readRepresentations) and maps them to
+// points of the metric.
+func metricPoints(mf *metricFlags, files []string, min, max int, usage string) (repgeo.Metric, *representations, []repgeo.Point, error) {
+	m, err := mf.metric()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	reps, err := readRepresentations(files, min, max, usage)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	pts, err := reps.points(m)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return m, reps, pts, nil
+}

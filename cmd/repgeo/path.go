@@ -31,15 +31,7 @@ func runPath(args []string, stdout io.Writer) error {
 	if err := parseCommandFlags(fs, args, stdout); err != nil {
 		return err
 	}
-	m, err := mf.metric()
-	if err != nil {
-		return err
-	}
-	reps, err := readRepresentations(fs.Args(), 3, -1, "FILE...")
-	if err != nil {
-		return err
-	}
-	pts, err := reps.points(m)
+	m, reps, pts, err := metricPoints(mf, fs.Args(), 3, -1, "FILE...")
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,21 @@
 
 package repgeo
 
+import (
+	"gonum.org/v1/gonum/blas/blas64"
+
+	"github.com/repgeo/repgeo/internal/fastblas"
+)
+
+// By default, gonum's matrix products (and so this package's) run in
+// internal/fastblas: gonum's pure-Go BLAS with a packed, cache-blocked Dgemm
+// (AVX2/FMA assembly micro-kernel on amd64) and Dsyrk, Dtrmm and Dtrsm on top
+// of it.
+func init() {
+	blas64.Use(fastblas.Implementation{})
+}
+
 // BLASImplementation names the BLAS that gonum's matrix products use in this
-// build: gonum's pure-Go one by default, OpenBLAS with the build tag openblas.
-const BLASImplementation = "gonum (pure Go)"
+// build: fastblas (pure Go with Go assembly) by default, OpenBLAS with the
+// build tag openblas.
+const BLASImplementation = "fastblas (pure Go + AVX2/FMA assembly)"

@@ -1,0 +1,264 @@
+package fastblas
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/gonum"
+)
+
+// Implementation is gonum's float64 and float32 BLAS implementation with a
+// faster Dgemm, Dsyrk, Dtrmm and Dtrsm. Its zero value is ready to use.
+type Implementation struct {
+	gonum.Implementation
+}
+
+var _ blas.Float64 = Implementation{}
+
+// Cache blocking: the product runs over blocks of kc contraction indices
+// (one packed micro-panel of B, kc·nr values, stays in L1), mc rows of A
+// (a packed block of A, mc·kc values, stays in L2) and nc columns of B.
+const (
+	kc = 256
+	mc = 20 * mr
+	nc = 256 * nr
+)
+
+// minFlops is the size m·n·k under which Dgemm passes the product to gonum;
+// tests set it to zero to exercise the blocked code on every shape.
+var minFlops = 32 * 32 * 32
+
+// Dgemm performs one of the matrix-matrix operations
+//
+//	C = alpha * A * B + beta * C
+//	C = alpha * Aᵀ * B + beta * C
+//	C = alpha * A * Bᵀ + beta * C
+//	C = alpha * Aᵀ * Bᵀ + beta * C
+//
+// where A is an m×k or k×m dense matrix, B is an n×k or k×n dense matrix, C is
+// an m×n matrix, and alpha and beta are scalars. tA and tB specify whether A or
+// B are transposed. It panics like gonum's Dgemm on invalid arguments.
+func (impl Implementation) Dgemm(tA, tB blas.Transpose, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	if !dgemmValid(tA, tB, m, n, k, a, lda, b, ldb, c, ldc) || m*n*k < minFlops {
+		impl.Implementation.Dgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
+	aTrans := tA != blas.NoTrans
+	bTrans := tB != blas.NoTrans
+	if beta != 1 {
+		for i := 0; i < m; i++ {
+			ci := c[i*ldc : i*ldc+n]
+			if beta == 0 {
+				clear(ci)
+				continue
+			}
+			for j := range ci {
+				ci[j] *= beta
+			}
+		}
+	}
+	if alpha == 0 {
+		return
+	}
+	dgemmBlocked(aTrans, bTrans, m, n, k, alpha, a, lda, b, ldb, c, ldc)
+}
+
+// dgemmValid reports whether the arguments of Dgemm are valid and the
+// product is not empty (m, n, k > 0), with the conditions of gonum's Dgemm.
+func dgemmValid(tA, tB blas.Transpose, m, n, k int, a []float64, lda int, b []float64, ldb int, c []float64, ldc int) bool {
+	okT := func(t blas.Transpose) bool {
+		return t == blas.NoTrans || t == blas.Trans || t == blas.ConjTrans
+	}
+	if !okT(tA) || !okT(tB) || m <= 0 || n <= 0 || k <= 0 || ldc < n || len(c) < (m-1)*ldc+n {
+		return false
+	}
+	if tA == blas.NoTrans {
+		if lda < k || len(a) < (m-1)*lda+k {
+			return false
+		}
+	} else if lda < m || len(a) < (k-1)*lda+m {
+		return false
+	}
+	if tB == blas.NoTrans {
+		if ldb < n || len(b) < (k-1)*ldb+n {
+			return false
+		}
+	} else if ldb < k || len(b) < (n-1)*ldb+k {
+		return false
+	}
+	return true
+}
+
+// packPoolA and packPoolB hold packing buffers of kc·nc (for B) or mc·kc (for A) values.
+var (
+	packPoolA = sync.Pool{New: func() any { s := make([]float64, mc*kc); return &s }}
+	packPoolB = sync.Pool{New: func() any { s := make([]float64, kc*nc); return &s }}
+)
+
+// dgemmBlocked computes C += alpha·op(A)·op(B) with packed blocks.
+func dgemmBlocked(aTrans, bTrans bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, c []float64, ldc int) {
+	workers := runtime.GOMAXPROCS(0)
+	if 2*m*n*k < 1<<22 {
+		workers = 1
+	}
+	bufB := packPoolB.Get().(*[]float64)
+	defer packPoolB.Put(bufB)
+	bp := *bufB
+
+	for j0 := 0; j0 < n; j0 += nc {
+		ncb := min(nc, n-j0)
+		panels := (ncb + nr - 1) / nr
+		for p0 := 0; p0 < k; p0 += kc {
+			kcb := min(kc, k-p0)
+			// Pack B[p0:p0+kcb, j0:j0+ncb] into micro-panels of nr columns.
+			parallel(workers, panels, func(next func() int) {
+				for q := next(); q >= 0; q = next() {
+					packB(bp, b, ldb, bTrans, p0, kcb, j0, ncb, q, q+1)
+				}
+			})
+			// Tasks: blocks of mc rows times ranges of column panels, taken
+			// in order by the goroutines as they become free.
+			rowBlocks := (m + mc - 1) / mc
+			split := 1
+			for workers > 1 && rowBlocks*split < 8*workers && split*2 <= panels {
+				split *= 2
+			}
+			parallel(workers, rowBlocks*split, func(next func() int) {
+				bufA := packPoolA.Get().(*[]float64)
+				defer packPoolA.Put(bufA)
+				ap := *bufA
+				last := -1
+				for t := next(); t >= 0; t = next() {
+					rb, s := t/split, t%split
+					i0 := rb * mc
+					mcb := min(mc, m-i0)
+					if rb != last {
+						packA(ap, a, lda, aTrans, alpha, i0, mcb, p0, kcb)
+						last = rb
+					}
+					q0, q1 := s*panels/split, (s+1)*panels/split
+					macroKernel(ap, bp, kcb, mcb, ncb, q0, q1, c[i0*ldc+j0:], ldc)
+				}
+			})
+		}
+	}
+}
+
+// parallel runs worker on up to workers goroutines (on the calling one if
+// there is only one) and waits for them. The workers share the tasks 0 to n-1:
+// next returns the lowest task not yet taken, or -1 when none is left.
+func parallel(workers, n int, worker func(next func() int)) {
+	var counter atomic.Int64
+	next := func() int {
+		if t := int(counter.Add(1)) - 1; t < n {
+			return t
+		}
+		return -1
+	}
+	w := min(workers, n)
+	if w <= 1 {
+		worker(next)
+		return
+	}
+	var wg sync.WaitGroup
+	for range w {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			worker(next)
+		}()
+	}
+	wg.Wait()
+}
+
+// packA packs alpha·op(A)[i0:i0+mcb, p0:p0+kcb] into micro-panels of mr rows:
+// ap[q*kcb*mr + p*mr + r] is alpha·op(A)(i0+q*mr+r, p0+p), zero past row mcb.
+func packA(ap, a []float64, lda int, aTrans bool, alpha float64, i0, mcb, p0, kcb int) {
+	for q := 0; q*mr < mcb; q++ {
+		dst := ap[q*kcb*mr : (q+1)*kcb*mr]
+		rows := min(mr, mcb-q*mr)
+		ib := i0 + q*mr
+		if aTrans {
+			// op(A)(i, p) = a[p*lda+i]: rows of a are contiguous in i.
+			for p := range kcb {
+				src := a[(p0+p)*lda+ib : (p0+p)*lda+ib+rows]
+				d := dst[p*mr : p*mr+mr]
+				for r, v := range src {
+					d[r] = alpha * v
+				}
+				clear(d[rows:])
+			}
+			continue
+		}
+		for r := range rows {
+			src := a[(ib+r)*lda+p0 : (ib+r)*lda+p0+kcb]
+			for p, v := range src {
+				dst[p*mr+r] = alpha * v
+			}
+		}
+		if rows < mr {
+			for p := range kcb {
+				clear(dst[p*mr+rows : p*mr+mr])
+			}
+		}
+	}
+}
+
+// packB packs micro-panels q0 to q1 of op(B)[p0:p0+kcb, j0:j0+ncb]:
+// bp[q*kcb*nr + p*nr + j] is op(B)(p0+p, j0+q*nr+j), zero past column ncb.
+func packB(bp, b []float64, ldb int, bTrans bool, p0, kcb, j0, ncb, q0, q1 int) {
+	for q := q0; q < q1; q++ {
+		dst := bp[q*kcb*nr : (q+1)*kcb*nr]
+		cols := min(nr, ncb-q*nr)
+		jb := j0 + q*nr
+		if !bTrans {
+			for p := range kcb {
+				d := dst[p*nr : p*nr+nr]
+				copy(d, b[(p0+p)*ldb+jb:(p0+p)*ldb+jb+cols])
+				clear(d[cols:])
+			}
+			continue
+		}
+		// op(B)(p, j) = b[j*ldb+p]: rows of b are contiguous in p.
+		for j := range cols {
+			src := b[(jb+j)*ldb+p0 : (jb+j)*ldb+p0+kcb]
+			for p, v := range src {
+				dst[p*nr+j] = v
+			}
+		}
+		if cols < nr {
+			for p := range kcb {
+				clear(dst[p*nr+cols : p*nr+nr])
+			}
+		}
+	}
+}
+
+// macroKernel computes C[0:mcb, q0*nr:min(q1*nr, ncb)] += Ap·Bp for packed
+// blocks ap (mcb rows) and bp (ncb columns) of kcb contraction indices.
+func macroKernel(ap, bp []float64, kcb, mcb, ncb, q0, q1 int, c []float64, ldc int) {
+	var tmp [mr * nr]float64
+	for q := q0; q < q1; q++ {
+		j := q * nr
+		cols := min(nr, ncb-j)
+		bq := bp[q*kcb*nr : (q+1)*kcb*nr]
+		for i := 0; i < mcb; i += mr {
+			rows := min(mr, mcb-i)
+			aq := ap[(i/mr)*kcb*mr : (i/mr+1)*kcb*mr]
+			if rows == mr && cols == nr {
+				microKernel(kcb, aq, bq, c[i*ldc+j:], ldc)
+				continue
+			}
+			clear(tmp[:])
+			microKernel(kcb, aq, bq, tmp[:], nr)
+			for r := range rows {
+				cr := c[(i+r)*ldc+j : (i+r)*ldc+j+cols]
+				for jj := range cr {
+					cr[jj] += tmp[r*nr+jj]
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,23 @@
+// Package fastblas provides a float64 BLAS implementation for gonum whose
+// matrix product is faster than gonum's pure-Go one while staying free of
+// cgo.
+//
+// Implementation embeds gonum's blas/gonum.Implementation and overrides Dgemm
+// with a packed, cache-blocked product whose inner micro-kernel (6×8 doubles)
+// is written in AVX2/FMA assembly on amd64. Dsyrk, Dtrmm and Dtrsm are
+// overridden too: they split C (or the triangle) into blocks and send the
+// bulk of the work through Dgemm, which also speeds up the parts of gonum's
+// LAPACK (LU factorisation, inverse, QR) that call them. Without AVX2 and FMA,
+// on other architectures, or with the build tag noasm, the same blocked
+// algorithm runs with a pure-Go micro-kernel.
+//
+// Large products run in parallel on GOMAXPROCS goroutines; each element of C
+// is computed by one goroutine in a fixed summation order, so results do not
+// depend on the number of goroutines. Small products and invalid arguments
+// are passed to gonum's implementation, so the semantics and the panics for
+// bad arguments are gonum's.
+//
+// Install it for all of gonum's matrix operations with
+//
+//	blas64.Use(fastblas.Implementation{})
+package fastblas

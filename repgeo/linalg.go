@@ -261,3 +261,35 @@ func frobDot(a, b *mat.Dense) float64 {
 	}
 	return sum
 }
+
+// inverseLU sets dst to the inverse of the square matrix x through an LU
+// factorization and two triangular solves (level-3 work throughout). It
+// returns false when x is singular or so ill-conditioned that the pivots of
+// U span more than 1e15, where the inverse would not be accurate.
+func inverseLU(dst *mat.Dense, x mat.Matrix) bool {
+	n, _ := x.Dims()
+	lu := mat.DenseCopyOf(x)
+	g := lu.RawMatrix()
+	ipiv := make([]int, n)
+	if !lapack64.Getrf(g, ipiv) {
+		return false
+	}
+	lo, hi := math.Inf(1), 0.0
+	for i := 0; i < n; i++ {
+		d := math.Abs(g.Data[i*g.Stride+i])
+		lo, hi = math.Min(lo, d), math.Max(hi, d)
+	}
+	if !(lo > 1e-15*hi) {
+		return false
+	}
+	if r, c := dst.Dims(); dst.IsEmpty() || r != n || c != n {
+		dst.Reset()
+		dst.ReuseAs(n, n)
+	}
+	dst.Zero()
+	for i := 0; i < n; i++ {
+		dst.Set(i, i, 1)
+	}
+	lapack64.Getrs(blas.NoTrans, g, dst.RawMatrix(), ipiv)
+	return true
+}

@@ -567,8 +567,8 @@ func newtonPolar(x mat.Matrix) (*mat.Dense, bool) {
 	scale := true
 	var inv, next mat.Dense
 	for it := 0; it < 60; it++ {
-		if err := inv.Inverse(xk); err != nil {
-			// Singular or condition number beyond 1e16: not accurate.
+		if !inverseLU(&inv, xk) {
+			// Singular or nearly so: the inverse is not accurate.
 			return nil, false
 		}
 		zeta := 1.0
@@ -586,7 +586,9 @@ func newtonPolar(x mat.Matrix) (*mat.Dense, bool) {
 		}
 		if change < 1e-10 {
 			// Quadratic convergence: one more step reaches rounding level.
-			inv.Inverse(xk)
+			if !inverseLU(&inv, xk) {
+				return nil, false
+			}
 			next.Scale(0.5, xk)
 			next.Add(&next, scaled(0.5, inv.T()))
 			return mat.DenseCopyOf(&next), true

@@ -265,6 +265,11 @@ func geomClip(x float64) float64 {
 	return math.Max(-1, math.Min(1, x))
 }
 
+// projector is implemented by metrics with a faster Project of their own.
+type projector interface {
+	project(a, b, c Point) (Projection, error)
+}
+
 // Projection is the point of a geodesic nearest to a given point.
 type Projection struct {
 	// T is the signed position of Point as a fraction of d(a, b) from a:
@@ -296,6 +301,10 @@ const (
 // to max(1, |T|)); it returns an error if that takes more than 200 steps.
 // The iteration finds a stationary point of the distance from c along the
 // geodesic, which is the nearest point except in strongly curved spaces.
+// The shape metrics iterate on the nuclear norm of C^T g(T) instead, with
+// one polar decomposition per step and no log maps, from T = 1/2; angular
+// shape T is reported modulo π/d(a, b) (g(T + π/d) is the same shape), in
+// the period centred on the segment's midpoint.
 // Project needs a Riemannian metric and distinct a and b.
 func Project(m Metric, a, b, c Point) (Projection, error) {
 	if err := geomCheckPoints("Project", a, b, c); err != nil {
@@ -307,6 +316,9 @@ func Project(m Metric, a, b, c Point) (Projection, error) {
 			return Projection{}, errors.New("repgeo: Project: nil metric")
 		}
 		return Projection{}, fmt.Errorf("repgeo: Project: metric %q has no log map", m.Name())
+	}
+	if p, ok := m.(projector); ok {
+		return p.project(a, b, c)
 	}
 	_, sphere := geomUnitSphere(m)
 	if sphere {

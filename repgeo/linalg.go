@@ -16,6 +16,8 @@ import (
 	"gonum.org/v1/gonum/lapack"
 	"gonum.org/v1/gonum/lapack/lapack64"
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/repgeo/repgeo/internal/svd"
 )
 
 // errNoConvergence reports that an eigenvalue or singular value iteration of
@@ -143,42 +145,52 @@ func symmetrize(a mat.Matrix) *mat.SymDense {
 }
 
 // singularValues returns the singular values of a in descending order,
-// computed by Householder bidiagonalization (no singular vectors), which is
-// accurate to about 1e-16 times the largest one.
+// computed without singular vectors by internal/svd (a two-stage Householder
+// reduction to bidiagonal form and dqds), which is backward stable: each
+// value is accurate to a small multiple of n·1e-16 times the largest one.
 func singularValues(a mat.Matrix) ([]float64, error) {
 	r, c := a.Dims()
 	// Work on the orientation with at least as many rows as columns.
 	var g blas64.General
 	if r >= c {
 		g = blas64.General{Rows: r, Cols: c, Stride: c, Data: make([]float64, r*c)}
-		for i := 0; i < r; i++ {
-			for j := 0; j < c; j++ {
-				g.Data[i*c+j] = a.At(i, j)
+	} else {
+		g = blas64.General{Rows: c, Cols: r, Stride: r, Data: make([]float64, r*c)}
+	}
+	if d, ok := a.(*mat.Dense); ok && !d.IsEmpty() {
+		raw := d.RawMatrix()
+		if r >= c {
+			for i := 0; i < r; i++ {
+				copy(g.Data[i*c:(i+1)*c], raw.Data[i*raw.Stride:i*raw.Stride+c])
+			}
+		} else {
+			// Transpose in 32×32 tiles, which stay in cache.
+			for i0 := 0; i0 < r; i0 += 32 {
+				for j0 := 0; j0 < c; j0 += 32 {
+					for i := i0; i < min(i0+32, r); i++ {
+						for j, v := range raw.Data[i*raw.Stride+j0 : i*raw.Stride+min(j0+32, c)] {
+							g.Data[(j0+j)*r+i] = v
+						}
+					}
+				}
 			}
 		}
 	} else {
-		g = blas64.General{Rows: c, Cols: r, Stride: r, Data: make([]float64, r*c)}
 		for i := 0; i < r; i++ {
 			for j := 0; j < c; j++ {
-				g.Data[j*r+i] = a.At(i, j)
+				if r >= c {
+					g.Data[i*c+j] = a.At(i, j)
+				} else {
+					g.Data[j*r+i] = a.At(i, j)
+				}
 			}
 		}
 	}
-	for _, v := range g.Data {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return nil, errors.New("repgeo: matrix has a non-finite entry")
-		}
-	}
-	k := min(r, c)
-	s := make([]float64, k)
-	if k == 0 {
-		return s, nil
-	}
-	none := blas64.General{Stride: 1}
-	work := make([]float64, 1)
-	lapack64.Gesvd(lapack.SVDNone, lapack.SVDNone, g, none, none, s, work, -1)
-	work = make([]float64, int(work[0]))
-	if ok := lapack64.Gesvd(lapack.SVDNone, lapack.SVDNone, g, none, none, s, work, len(work)); !ok {
+	s, err := svd.Values(g)
+	switch {
+	case errors.Is(err, svd.ErrNotFinite):
+		return nil, errors.New("repgeo: matrix has a non-finite entry")
+	case err != nil:
 		return nil, errNoConvergence
 	}
 	return s, nil
@@ -263,15 +275,16 @@ func frobDot(a, b *mat.Dense) float64 {
 }
 
 // inverseLU sets dst to the inverse of the square matrix x through an LU
-// factorization and two triangular solves (level-3 work throughout). It
-// returns false when x is singular or so ill-conditioned that the pivots of
-// U span more than 1e15, where the inverse would not be accurate.
+// factorization, the inverse of U and one triangular solve (level-3 work
+// throughout). It returns false when x is singular or so ill-conditioned
+// that the pivots of U span more than 1e15, where the inverse would not be
+// accurate.
 func inverseLU(dst *mat.Dense, x mat.Matrix) bool {
 	n, _ := x.Dims()
 	lu := mat.DenseCopyOf(x)
 	g := lu.RawMatrix()
 	ipiv := make([]int, n)
-	if !lapack64.Getrf(g, ipiv) {
+	if !luFactor(g, ipiv) {
 		return false
 	}
 	lo, hi := math.Inf(1), 0.0
@@ -282,14 +295,11 @@ func inverseLU(dst *mat.Dense, x mat.Matrix) bool {
 	if !(lo > 1e-15*hi) {
 		return false
 	}
+	luInverse(g, ipiv)
 	if r, c := dst.Dims(); dst.IsEmpty() || r != n || c != n {
 		dst.Reset()
 		dst.ReuseAs(n, n)
 	}
-	dst.Zero()
-	for i := 0; i < n; i++ {
-		dst.Set(i, i, 1)
-	}
-	lapack64.Getrs(blas.NoTrans, g, dst.RawMatrix(), ipiv)
+	dst.Copy(lu)
 	return true
 }

@@ -1,6 +1,7 @@
 package repgeo
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -50,5 +51,61 @@ func TestInverseLU(t *testing.T) {
 		if !mat.EqualApprox(&prod, eye(n), 1e-10) {
 			t.Errorf("%s: X·inverse is not the identity", tc.name)
 		}
+	}
+}
+
+// TestSingularValues checks singularValues (internal/svd) against gonum's
+// mat.SVD in both orientations and on a transposed view: every value within
+// 2·max(r,c)·ε·σ_max, and a NaN gives an error.
+func TestSingularValues(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	gauss := func(r, c int) *mat.Dense {
+		x := mat.NewDense(r, c, nil)
+		for i := 0; i < r; i++ {
+			for j := 0; j < c; j++ {
+				x.Set(i, j, rng.NormFloat64())
+			}
+		}
+		return x
+	}
+	tall := gauss(120, 45)
+	tests := []struct {
+		name string
+		a    mat.Matrix
+	}{
+		{"1x1", mat.NewDense(1, 1, []float64{-3})},
+		{"tall 120x45", tall},
+		{"wide 45x120 view", tall.T()},
+		{"nearly square 70x64", gauss(70, 64)},
+		{"wide 64x70", gauss(64, 70)},
+		{"square 100", gauss(100, 100)},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := singularValues(tc.a)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ref mat.SVD
+			if !ref.Factorize(tc.a, mat.SVDNone) {
+				t.Fatal("reference SVD failed")
+			}
+			want := ref.Values(nil)
+			if len(got) != len(want) {
+				t.Fatalf("%d values, want %d", len(got), len(want))
+			}
+			r, c := tc.a.Dims()
+			tol := 2 * float64(max(r, c)) * 0x1p-52 * want[0]
+			for i := range want {
+				if d := got[i] - want[i]; d > tol || d < -tol {
+					t.Errorf("σ[%d] = %.17g, want %.17g (tol %.3g)", i, got[i], want[i], tol)
+				}
+			}
+		})
+	}
+	bad := gauss(5, 8)
+	bad.Set(2, 3, math.NaN())
+	if _, err := singularValues(bad); err == nil {
+		t.Error("NaN entry: no error")
 	}
 }

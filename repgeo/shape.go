@@ -555,46 +555,99 @@ func polarTall(t mat.Matrix) (u, perp *mat.Dense, ok bool) {
 }
 
 // newtonPolar returns the orthogonal polar factor of the square matrix x by
-// Newton's iteration X <- (ζX + X^-T/ζ)/2 with Frobenius-norm scaling ζ
-// (Higham, "Functions of Matrices", 8.6). ok is false when x is too close
-// to singular for the iteration to be accurate.
+// Newton's iteration X <- (ζX + X^-T/ζ)/2 with the scaling ζ of Byers and
+// Xu (SIAM J. Matrix Anal. Appl. 30, 2008): ζ_0 = 1/sqrt(αβ) from estimates
+// α of the largest and β of the smallest singular value of x (a few power
+// iterations on x and x^-1), ζ_1 = sqrt(2 sqrt(αβ)/(α+β)) and then
+// ζ_k+1 = sqrt(2/(ζ_k + 1/ζ_k)), which tends to 1. ok is false when x is too
+// close to singular for the iteration to be accurate.
 func newtonPolar(x mat.Matrix) (*mat.Dense, bool) {
 	n, _ := x.Dims()
 	if n == 0 {
 		return mat.NewDense(0, 0, nil), true
 	}
 	xk := mat.DenseCopyOf(x)
-	scale := true
-	var inv, next mat.Dense
+	next := mat.NewDense(n, n, nil)
+	// Newton converges quadratically: once a step is below sqrt(n u)
+	// (relative), the new iterate is orthogonal to about n u (Higham,
+	// "Functions of Matrices", chapter 8).
+	stop := math.Sqrt(float64(n) * 0x1p-53)
+	var inv mat.Dense
+	var mu float64
 	for it := 0; it < 60; it++ {
 		if !inverseLU(&inv, xk) {
 			// Singular or nearly so: the inverse is not accurate.
 			return nil, false
 		}
-		zeta := 1.0
-		if scale {
-			zeta = math.Sqrt(frobeniusNorm(&inv) / frobeniusNorm(xk))
+		var zeta float64
+		if it == 0 {
+			hi, lo := norm2Estimate(xk), 1/norm2Estimate(&inv)
+			zeta = 1 / math.Sqrt(hi*lo)
+			mu = math.Sqrt(2 * math.Sqrt(hi*lo) / (hi + lo))
+		} else {
+			zeta = mu
+			mu = math.Sqrt(2 / (mu + 1/mu))
 		}
-		next.Scale(zeta/2, xk)
-		next.Add(&next, scaled(0.5/zeta, inv.T()))
-		var diff mat.Dense
-		diff.Sub(&next, xk)
-		change := frobeniusNorm(&diff) / frobeniusNorm(&next)
-		xk.Copy(&next)
-		if change < 1e-2 {
-			scale = false
-		}
-		if change < 1e-10 {
-			// Quadratic convergence: one more step reaches rounding level.
-			if !inverseLU(&inv, xk) {
-				return nil, false
-			}
-			next.Scale(0.5, xk)
-			next.Add(&next, scaled(0.5, inv.T()))
-			return mat.DenseCopyOf(&next), true
+		change := polarStep(next, xk, &inv, zeta)
+		xk, next = next, xk
+		if change <= stop {
+			return xk, true
 		}
 	}
 	return nil, false
+}
+
+// norm2Estimate returns an estimate (from below) of the largest singular
+// value of the square a, by eight steps of the power iteration on a^T a from
+// a fixed start.
+func norm2Estimate(a *mat.Dense) float64 {
+	n, _ := a.Dims()
+	v := mat.NewVecDense(n, nil)
+	for i := 0; i < n; i++ {
+		v.SetVec(i, 1+float64(i%7)/7)
+	}
+	v.ScaleVec(1/mat.Norm(v, 2), v)
+	var w mat.VecDense
+	var s float64
+	for k := 0; k < 8; k++ {
+		w.MulVec(a, v)
+		v.MulVec(a.T(), &w)
+		nv := mat.Norm(v, 2)
+		if nv == 0 {
+			return mat.Norm(a, 2) / math.Sqrt(float64(n))
+		}
+		s = math.Sqrt(nv)
+		v.ScaleVec(1/nv, v)
+	}
+	return s
+}
+
+// polarStep sets next = (ζ x + inv^T/ζ)/2 (all n×n) and returns
+// |next - x|/|next|.
+func polarStep(next, x, inv *mat.Dense, zeta float64) float64 {
+	n, _ := x.Dims()
+	nr, xr, ir := next.RawMatrix(), x.RawMatrix(), inv.RawMatrix()
+	a, b := zeta/2, 0.5/zeta
+	var dd, nn float64
+	const blk = 32
+	for i0 := 0; i0 < n; i0 += blk {
+		i1 := min(i0+blk, n)
+		for j0 := 0; j0 < n; j0 += blk {
+			j1 := min(j0+blk, n)
+			for i := i0; i < i1; i++ {
+				nrow := nr.Data[i*nr.Stride : i*nr.Stride+n]
+				xrow := xr.Data[i*xr.Stride : i*xr.Stride+n]
+				for j := j0; j < j1; j++ {
+					v := a*xrow[j] + b*ir.Data[j*ir.Stride+i]
+					d := v - xrow[j]
+					nrow[j] = v
+					dd += d * d
+					nn += v * v
+				}
+			}
+		}
+	}
+	return math.Sqrt(dd / nn)
 }
 
 // horizontal returns the horizontal part W - A S of the tangent vector w at

@@ -4,7 +4,7 @@ import "gonum.org/v1/gonum/blas"
 
 // triBlock is the largest triangular dimension that Dtrmm and Dtrsm pass to
 // gonum's implementation without splitting it.
-const triBlock = 64
+const triBlock = 16
 
 // triValid reports whether the arguments of Dtrmm or Dtrsm are valid and B
 // is not empty (m, n > 0), with the conditions of gonum's Dtrmm and Dtrsm.

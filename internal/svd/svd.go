@@ -1,0 +1,130 @@
+package svd
+
+import (
+	"errors"
+	"math"
+
+	"gonum.org/v1/gonum/blas/blas64"
+	"gonum.org/v1/gonum/lapack/gonum"
+)
+
+// ErrNotFinite is returned by Values for a matrix with a NaN or infinite
+// entry.
+var ErrNotFinite = errors.New("svd: matrix has a NaN or infinite entry")
+
+// ErrNoConvergence is returned by Values when the dqds iteration for the
+// singular values of the bidiagonal does not converge.
+var ErrNoConvergence = errors.New("svd: singular value iteration did not converge")
+
+// bandwidth returns the bandwidth of the intermediate band form for an n×n
+// matrix: a wider band makes the first stage's passes over the trailing
+// matrix fewer and the bulge chasing slower (measured on amd64).
+func bandwidth(n int) int {
+	if n >= 1536 {
+		return 32
+	}
+	return 24
+}
+
+// qrBlock is the block size of the QR factorization of tall matrices.
+const qrBlock = 64
+
+// tallRatio: a matrix with at least this many times more rows than columns is
+// first reduced to its square R factor by a QR factorization.
+const tallRatio = 5.0 / 3
+
+// Values returns the min(r, c) singular values of the r×c matrix a in
+// descending order, overwriting a when r ≥ c. It returns ErrNotFinite for a
+// matrix with a NaN or infinite entry and ErrNoConvergence if the iteration
+// fails.
+func Values(a blas64.General) ([]float64, error) {
+	return values(a, 0)
+}
+
+// values is Values with the bandwidth of the first stage as a parameter
+// (0 for the default).
+func values(a blas64.General, nb int) ([]float64, error) {
+	m, n := a.Rows, a.Cols
+	k := min(m, n)
+	if k == 0 {
+		return []float64{}, nil
+	}
+	// Work on an m×n array with m ≥ n, row-major.
+	data, lda := a.Data, a.Stride
+	if m < n {
+		t := make([]float64, m*n)
+		for i := 0; i < m; i++ {
+			for j, v := range a.Data[i*lda : i*lda+n] {
+				t[j*m+i] = v
+			}
+		}
+		data, lda = t, m
+		m, n = n, m
+	}
+	amax := 0.0
+	for i := 0; i < m; i++ {
+		for _, v := range data[i*lda : i*lda+n] {
+			if v := math.Abs(v); !(v <= amax) {
+				if v != v || math.IsInf(v, 1) {
+					return nil, ErrNotFinite
+				}
+				amax = v
+			}
+		}
+	}
+	s := make([]float64, n)
+	if amax == 0 {
+		return s, nil
+	}
+	// Scale into a safe range as LAPACK's Dgesvd does, by a power of two
+	// so that the scaling is exact.
+	scale := 1.0
+	if amax < 0x1p-500 || amax > 0x1p500 {
+		_, e := math.Frexp(amax)
+		scale = math.Ldexp(1, -e)
+		for i := 0; i < m; i++ {
+			row := data[i*lda : i*lda+n]
+			for j := range row {
+				row[j] *= scale
+			}
+		}
+	}
+
+	if nb == 0 {
+		nb = bandwidth(n)
+	}
+	nb = max(1, min(nb, n-1))
+	if m > n && float64(m) >= tallRatio*float64(n) {
+		// Reduce to the n×n triangular factor R of a = QR.
+		newReducer(m, n, qrBlock).qr(data, lda)
+		m = n
+	}
+	red := newReducer(m, n, nb)
+	if n > 1 {
+		red.band(data, lda)
+	}
+	d := s
+	e := make([]float64, n)
+	if nb == 1 || n == 1 {
+		for i := 0; i < n; i++ {
+			d[i] = data[i*lda+i]
+			if i+1 < n {
+				e[i] = data[i*lda+i+1]
+			}
+		}
+	} else {
+		bd := newBand(n, nb)
+		bd.load(data, lda)
+		bd.bidiagonalize(d, e)
+	}
+	work := make([]float64, 4*n)
+	if info := (gonum.Implementation{}).Dlasq1(n, d, e, work); info != 0 {
+		return nil, ErrNoConvergence
+	}
+	if scale != 1 {
+		for i := range s {
+			s[i] /= scale
+		}
+	}
+	return s, nil
+}

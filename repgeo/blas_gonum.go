@@ -20,3 +20,8 @@ func init() {
 // build: fastblas (pure Go with Go assembly) by default, OpenBLAS with the
 // build tag openblas.
 const BLASImplementation = "fastblas (pure Go + AVX2/FMA assembly)"
+
+// singleThreadedBLAS is a no-op in this build: fastblas splits a product over
+// the cores only when it is large, and its goroutines share them with the
+// callers'.
+func singleThreadedBLAS() (restore func()) { return func() {} }

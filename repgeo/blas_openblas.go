@@ -2,10 +2,16 @@
 
 package repgeo
 
-// #cgo LDFLAGS: -lopenblas
+/*
+#cgo LDFLAGS: -lopenblas
+void openblas_set_num_threads(int);
+int openblas_get_num_threads(void);
+*/
 import "C"
 
 import (
+	"sync"
+
 	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/netlib/blas/netlib"
 )
@@ -20,3 +26,30 @@ func init() {
 
 // BLASImplementation names the BLAS that gonum's matrix products use in this build.
 const BLASImplementation = "OpenBLAS (cgo)"
+
+var (
+	blasThreadsMu    sync.Mutex
+	blasThreadsUsers int
+	blasThreadsSaved C.int
+)
+
+// singleThreadedBLAS limits OpenBLAS to one thread while this package runs
+// its own goroutines over the cores, and returns the function that restores
+// the previous number once the last such caller is done.
+func singleThreadedBLAS() (restore func()) {
+	blasThreadsMu.Lock()
+	if blasThreadsUsers == 0 {
+		blasThreadsSaved = C.openblas_get_num_threads()
+		C.openblas_set_num_threads(1)
+	}
+	blasThreadsUsers++
+	blasThreadsMu.Unlock()
+	return func() {
+		blasThreadsMu.Lock()
+		blasThreadsUsers--
+		if blasThreadsUsers == 0 {
+			C.openblas_set_num_threads(blasThreadsSaved)
+		}
+		blasThreadsMu.Unlock()
+	}
+}

@@ -71,6 +71,11 @@ func parallelFor(n, workers int, f func(k int) error) error {
 	if workers > n {
 		workers = n
 	}
+	if workers > 1 {
+		// The goroutines share the cores; a threaded BLAS would
+		// oversubscribe them.
+		defer singleThreadedBLAS()()
+	}
 	var (
 		mu      sync.Mutex
 		next    int

@@ -211,6 +211,13 @@ func polarDots(m, p, q *mat.Dense) (float64, float64, error) {
 // SVD.
 func polarThin(t mat.Matrix) (*mat.Dense, error) {
 	n, s := t.Dims()
+	if n == s {
+		// Square: Newton's iteration applies to t itself.
+		if u, ok := newtonPolar(t); ok {
+			return u, nil
+		}
+		return polarSVD(t)
+	}
 	g := blas64.General{Rows: n, Cols: s, Stride: s, Data: make([]float64, n*s)}
 	if tt, ok := t.(mat.Transpose); ok {
 		// A transposed view: copy row by row of the original.
@@ -245,15 +252,7 @@ func polarThin(t mat.Matrix) (*mat.Dense, error) {
 	}
 	pr, ok := newtonPolar(rr)
 	if !ok {
-		var svd mat.SVD
-		if !svd.Factorize(t, mat.SVDThin) {
-			return nil, errNoConvergence
-		}
-		var w, v, uv mat.Dense
-		svd.UTo(&w)
-		svd.VTo(&v)
-		uv.Mul(&w, v.T())
-		return &uv, nil
+		return polarSVD(t)
 	}
 	raw := pr.RawMatrix()
 	for i := 0; i < s; i++ {
@@ -261,4 +260,18 @@ func polarThin(t mat.Matrix) (*mat.Dense, error) {
 	}
 	lapack64.Ormqr(blas.Left, blas.NoTrans, g, tau, u, work, len(work))
 	return mat.NewDense(n, s, u.Data), nil
+}
+
+// polarSVD returns the polar factor W V^T of t = W S V^T (n×s, n ≥ s) from
+// the thin SVD, for rank-deficient t.
+func polarSVD(t mat.Matrix) (*mat.Dense, error) {
+	var svd mat.SVD
+	if !svd.Factorize(t, mat.SVDThin) {
+		return nil, errNoConvergence
+	}
+	var w, v, uv mat.Dense
+	svd.UTo(&w)
+	svd.VTo(&v)
+	uv.Mul(&w, v.T())
+	return &uv, nil
 }

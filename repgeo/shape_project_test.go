@@ -119,8 +119,8 @@ func shapeCheckLocalMin(t *testing.T, what string, s *ShapeMetric, pts [3]Point,
 }
 
 // TestPolarDots checks <U, P> and <U, Q> against the polar factor from the
-// SVD, for tall, wide and square matrices, and for a rank-deficient one
-// (the SVD fallback).
+// SVD, for tall, wide and square matrices, and for rank-deficient tall and
+// square ones (the SVD fallback).
 func TestPolarDots(t *testing.T) {
 	rng := rand.New(rand.NewPCG(74, 75))
 	lowRank := func(r, k int) *mat.Dense {
@@ -129,13 +129,15 @@ func TestPolarDots(t *testing.T) {
 		return &x
 	}
 	cases := []struct {
-		name string
-		m    *mat.Dense
+		name      string
+		m         *mat.Dense
+		deficient bool
 	}{
-		{"tall", geoRand(rng, 7, 4)},
-		{"wide", geoRand(rng, 3, 8)},
-		{"square", geoRand(rng, 5, 5)},
-		{"rank 2", lowRank(6, 4)},
+		{"tall", geoRand(rng, 7, 4), false},
+		{"wide", geoRand(rng, 3, 8), false},
+		{"square", geoRand(rng, 5, 5), false},
+		{"tall rank 2", lowRank(6, 4), true},
+		{"square rank 2", lowRank(5, 5), true},
 	}
 	for _, tc := range cases {
 		r, k := tc.m.Dims()
@@ -154,7 +156,7 @@ func TestPolarDots(t *testing.T) {
 		}
 		// The polar factor of a rank-deficient matrix is not unique; only
 		// its product with the matrix is.
-		if tc.name == "rank 2" {
+		if tc.deficient {
 			gm, _, err := polarDots(tc.m, tc.m, q)
 			if err != nil {
 				t.Fatal(err)

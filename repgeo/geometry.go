@@ -454,8 +454,7 @@ func projectIterate(r Riemannian, a, b, c Point, v, w *mat.Dense, dab float64) (
 	}
 
 	t := r.Inner(a, w, v) / (dab * dab) // tangent-space projection at a
-	var tPrev, fPrev float64
-	havePrev := false
+	var sec projectSecant
 	for iter := 0; iter < projectMaxIter; iter++ {
 		f, p, dist, err := phi(t)
 		if err != nil {
@@ -469,20 +468,33 @@ func projectIterate(r Riemannian, a, b, c Point, v, w *mat.Dense, dab float64) (
 			// projection, and the distance is stationary there.
 			return Projection{T: t, Distance: dist, Point: p}, nil
 		}
-		step := f
-		// Secant acceleration on the root of f(t): in a flat space the slope
-		// is -1 and the fixed-point step is exact; on curved spaces it is
-		// between -1 and 0. Secant steps are kept to 2 d(a, b) at most.
-		if havePrev && t != tPrev {
-			slope := (f - fPrev) / (t - tPrev)
-			if slope < 0 {
-				step = math.Max(-2, math.Min(2, -f/slope))
-			}
-		}
-		tPrev, fPrev, havePrev = t, f, true
-		t += step
+		// In a flat space the slope of f is -1 and the fixed-point step is
+		// exact; on curved spaces it is between -1 and 0.
+		t += sec.step(t, f)
 	}
 	return Projection{}, fmt.Errorf("repgeo: Project did not converge in %d iterations (last T = %v)", projectMaxIter, t)
+}
+
+// projectSecant accelerates Project's fixed-point iterations t <- t + f(t),
+// whose step f has a slope between -1 and 0, by the secant method on the
+// root of f.
+type projectSecant struct {
+	t, f float64
+	ok   bool
+}
+
+// step returns the next change of t given the step f at t: the secant step
+// through the previous point when the slope there is negative (kept to 2,
+// that is 2 d(a, b), at most), and f itself otherwise.
+func (s *projectSecant) step(t, f float64) float64 {
+	st := f
+	if s.ok && t != s.t {
+		if slope := (f - s.f) / (t - s.t); slope < 0 {
+			st = math.Max(-2, math.Min(2, -f/slope))
+		}
+	}
+	s.t, s.f, s.ok = t, f, true
+	return st
 }
 
 // geodesicDirection returns a tangent vector at p = p(t) pointing along the

@@ -106,8 +106,7 @@ func (s *ShapeMetric) project(pa, pb, pc Point) (Projection, error) {
 	}
 
 	t := 0.5
-	var tPrev, fPrev float64
-	havePrev := false
+	var sec projectSecant
 	for iter := 0; iter < projectMaxIter; iter++ {
 		f, nuc, err := step(t)
 		if err != nil {
@@ -126,17 +125,8 @@ func (s *ShapeMetric) project(pa, pb, pc Point) (Projection, error) {
 			}
 			return s.projection(a, c, ap, dir, dab, t, nuc)
 		}
-		st := f
-		// The step has slope T'(t) - 1 in (-1, 0]: secant on its root,
-		// bounded by 2 d(a, b) as in the generic iteration.
-		if havePrev && t != tPrev {
-			slope := (f - fPrev) / (t - tPrev)
-			if slope < 0 {
-				st = math.Max(-2, math.Min(2, -f/slope))
-			}
-		}
-		tPrev, fPrev, havePrev = t, f, true
-		t += st
+		// The step has slope T'(t) - 1 in [-1, 0).
+		t += sec.step(t, f)
 	}
 	return Projection{}, fmt.Errorf("repgeo: Project did not converge in %d iterations (last T = %v)", projectMaxIter, t)
 }

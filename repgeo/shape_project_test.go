@@ -1,6 +1,7 @@
 package repgeo
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -166,5 +167,39 @@ func TestPolarDots(t *testing.T) {
 		}
 		geoNear(t, tc.name+": <U, P>", gu, frobDot(&w, p), 1e-12)
 		geoNear(t, tc.name+": <U, Q>", gv, frobDot(&w, q), 1e-12)
+	}
+}
+
+// TestShapeProjectErrors checks the shape projection's errors: coincident a
+// and b, points of another metric and different inputs.
+func TestShapeProjectErrors(t *testing.T) {
+	for _, name := range []string{"angular-shape", "euclidean-shape"} {
+		metric, err := NewMetric(name, DefaultOptions())
+		if err != nil {
+			t.Fatal(err)
+		}
+		pts := geoPoints(t, metric, 78, 3, 10, 4)
+		other := geoPoints(t, metric, 79, 1, 12, 4)[0]
+		foreign := geoPoints(t, geoSphere{}, 80, 1, 10, 4)[0]
+		a, b, c := pts[0], pts[1], pts[2]
+		tests := []struct {
+			what string
+			run  func() error
+			is   error
+		}{
+			{"a = b", func() error { _, err := Project(metric, a, a, c); return err }, errGeomCoincident},
+			{"inputs", func() error { _, err := Project(metric, a, b, other); return err }, ErrInputMismatch},
+			{"foreign point", func() error { _, err := Project(metric, a, b, foreign); return err }, nil},
+		}
+		for _, tc := range tests {
+			err := tc.run()
+			if err == nil {
+				t.Errorf("%s: %s: no error", name, tc.what)
+				continue
+			}
+			if tc.is != nil && !errors.Is(err, tc.is) {
+				t.Errorf("%s: %s: error %v, want %v", name, tc.what, err, tc.is)
+			}
+		}
 	}
 }

@@ -10,8 +10,8 @@ import (
 
 // By default, gonum's matrix products (and so this package's) run in
 // internal/fastblas: gonum's pure-Go BLAS with a packed, cache-blocked Dgemm
-// (AVX2/FMA assembly micro-kernel on amd64) and Dsyrk, Dtrmm and Dtrsm on top
-// of it.
+// (AVX-512 or AVX2/FMA assembly micro-kernel on amd64) and Dsyrk, Dtrmm and
+// Dtrsm on top of it.
 func init() {
 	blas64.Use(fastblas.Implementation{})
 }
@@ -19,9 +19,9 @@ func init() {
 // BLASImplementation names the BLAS that gonum's matrix products use in this
 // build: fastblas (pure Go with Go assembly) by default, OpenBLAS with the
 // build tag openblas.
-const BLASImplementation = "fastblas (pure Go + AVX2/FMA assembly)"
+const BLASImplementation = "fastblas (pure Go + AVX-512 or AVX2/FMA assembly)"
 
-// singleThreadedBLAS is a no-op in this build: fastblas splits a product over
-// the cores only when it is large, and its goroutines share them with the
-// callers'.
-func singleThreadedBLAS() (restore func()) { return func() {} }
+// singleThreadedBLAS makes fastblas run each product on its calling goroutine
+// while this package runs its own goroutines over the cores, and returns the
+// function that lets it split products again.
+func singleThreadedBLAS() (restore func()) { return fastblas.Serial() }

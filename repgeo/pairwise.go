@@ -1,8 +1,10 @@
 package repgeo
 
 import (
+	"cmp"
 	"fmt"
 	"runtime"
+	"slices"
 	"sync"
 
 	"gonum.org/v1/gonum/mat"
@@ -30,6 +32,14 @@ type pairPlanner interface {
 	// pairPrepare returns the indices of the points to convert before the
 	// pairs, and the conversion. It must be safe to run on several points at once.
 	pairPrepare(pts []Point) ([]int, func(Point) error)
+}
+
+// pairCoster is implemented by metrics whose pairs differ much in cost: the
+// engine starts the costliest pairs first, so that the cores finish
+// together instead of one of them ending on a long pair.
+type pairCoster interface {
+	// pairCost estimates the relative cost of Distance(p, q).
+	pairCost(p, q Point) float64
 }
 
 // progress serializes the calls of a Progress callback.
@@ -204,18 +214,11 @@ func pairwisePoints(m Metric, pts []Point, opts *PairwiseOptions, pr *progress) 
 			return nil, err
 		}
 	}
-	// Pairs (i, j), i < j, in row order.
-	pi := make([]int32, 0, n*(n-1)/2)
-	pj := make([]int32, 0, n*(n-1)/2)
-	for i := 0; i < n; i++ {
-		for j := i + 1; j < n; j++ {
-			pi, pj = append(pi, int32(i)), append(pj, int32(j))
-		}
-	}
+	pairs := pairOrder(m, pts)
 	out := mat.NewSymDense(n, nil)
 	var mu sync.Mutex
-	err := parallelFor(len(pi), workers, func(k int) error {
-		i, j := int(pi[k]), int(pj[k])
+	err := parallelFor(len(pairs), workers, func(k int) error {
+		i, j := int(pairs[k][0]), int(pairs[k][1])
 		d, err := m.Distance(pts[i], pts[j])
 		if err != nil {
 			return fmt.Errorf("points %d and %d: %w", i, j, err)
@@ -230,6 +233,28 @@ func pairwisePoints(m Metric, pts []Point, opts *PairwiseOptions, pr *progress) 
 		return nil, err
 	}
 	return out, nil
+}
+
+// pairOrder returns the pairs (i, j), i < j, in row order, or by decreasing
+// cost for a pairCoster (ties in row order).
+func pairOrder(m Metric, pts []Point) [][2]int32 {
+	n := len(pts)
+	pairs := make([][2]int32, 0, n*(n-1)/2)
+	for i := 0; i < n; i++ {
+		for j := i + 1; j < n; j++ {
+			pairs = append(pairs, [2]int32{int32(i), int32(j)})
+		}
+	}
+	pc, ok := m.(pairCoster)
+	if !ok {
+		return pairs
+	}
+	cost := make(map[[2]int32]float64, len(pairs))
+	for _, p := range pairs {
+		cost[p] = pc.pairCost(pts[p[0]], pts[p[1]])
+	}
+	slices.SortStableFunc(pairs, func(a, b [2]int32) int { return cmp.Compare(cost[b], cost[a]) })
+	return pairs
 }
 
 // Pairwise maps each representation to a point (as Points does) and returns

@@ -42,6 +42,8 @@ var pairwiseMetrics = []struct {
 	{"angular-cka", Options{Kernel: "linear", Unbiased: true}},
 	{"angular-cka", Options{Kernel: "rbf"}},
 	{"stress", DefaultOptions()},
+	{"angular-shape", DefaultOptions()},
+	{"euclidean-shape", Options{Alpha: 0.5}},
 }
 
 // TestPairwiseEqualsLoop checks that Pairwise and PairwisePoints return the
@@ -89,6 +91,40 @@ func TestPairwiseEqualsLoop(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestPairOrder checks that the shape metric's pairs come costliest first
+// (widest points first) and that every pair comes exactly once.
+func TestPairOrder(t *testing.T) {
+	dense := relatedReps(33, 40, []int{5, 30, 12, 3, 20})
+	m, err := NewMetric("angular-shape", DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pts []Point
+	for _, x := range dense {
+		pts = append(pts, mustPoint(t, m, x))
+	}
+	pairs := pairOrder(m, pts)
+	if want := [2]int32{1, 4}; pairs[0] != want {
+		t.Errorf("first pair %v, want %v (widths 30 and 20)", pairs[0], want)
+	}
+	if last := pairs[len(pairs)-1]; last != [2]int32{0, 3} {
+		t.Errorf("last pair %v, want [0 3] (widths 5 and 3)", last)
+	}
+	seen := map[[2]int32]int{}
+	for k, p := range pairs {
+		seen[p]++
+		if k > 0 {
+			prev := m.(pairCoster).pairCost(pts[pairs[k-1][0]], pts[pairs[k-1][1]])
+			if c := m.(pairCoster).pairCost(pts[p[0]], pts[p[1]]); c > prev {
+				t.Errorf("pair %d %v costs %g, more than the pair before (%g)", k, p, c, prev)
+			}
+		}
+	}
+	if len(seen) != 10 || len(pairs) != 10 {
+		t.Errorf("%d pairs, %d distinct, want 10", len(pairs), len(seen))
 	}
 }
 

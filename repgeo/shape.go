@@ -414,6 +414,19 @@ func (s *ShapeMetric) Distance(p, q Point) (float64, error) {
 	return s.alignedGap(a, b)
 }
 
+// pairCost implements pairCoster: the cross product and the singular values
+// of a distance grow with the points' widths (in rank space).
+func (s *ShapeMetric) pairCost(p, q Point) float64 {
+	a, b, err := s.points(p, q)
+	if err != nil {
+		return 0
+	}
+	_, ra := a.c.Dims()
+	_, rb := b.c.Dims()
+	lo, hi := float64(min(ra, rb)), float64(max(ra, rb))
+	return float64(a.m)*lo*hi + 4*hi*lo*lo
+}
+
 // alignedGap returns |A - B*|, B* the representative of b rotated onto a.
 func (s *ShapeMetric) alignedGap(a, b *shapePoint) (float64, error) {
 	ap, bs, _, err := procrustes(a.c, b.c, 0)
@@ -425,33 +438,40 @@ func (s *ShapeMetric) alignedGap(a, b *shapePoint) (float64, error) {
 }
 
 // crossBlock is the block size of crossTriangular.
-const crossBlock = 256
+const crossBlock = 192
 
 // crossTriangular returns za^T zb (za n×ra, zb n×rb) when za (triA) or zb
 // (triB) is lower triangular, skipping the products with their zero
 // blocks: output block (I, J) only needs the rows from the first column of I
-// (triA) or of J (triB) on. For two triangular factors this is about a third
-// of the work of a full product, for one about a half.
+// (triA) or of J (triB) on. Blocks sharing that first row go to one product,
+// so that each operand is packed about once. For two triangular factors this
+// is about a third of the work of a full product, for one about a half.
 func crossTriangular(za, zb *mat.Dense, triA, triB bool) *mat.Dense {
 	n, ra := za.Dims()
 	_, rb := zb.Dims()
 	out := mat.NewDense(ra, rb, nil)
-	for i0 := 0; i0 < ra; i0 += crossBlock {
-		i1 := min(i0+crossBlock, ra)
-		for j0 := 0; j0 < rb; j0 += crossBlock {
-			j1 := min(j0+crossBlock, rb)
-			k0 := 0
-			if triA {
-				k0 = max(k0, i0)
-			}
-			if triB {
-				k0 = max(k0, j0)
-			}
-			if k0 >= n {
-				continue
-			}
-			dst := out.Slice(i0, i1, j0, j1).(*mat.Dense)
-			dst.Mul(za.Slice(k0, n, i0, i1).T(), zb.Slice(k0, n, j0, j1))
+	// mul sets out[i0:i1, j0:j1] to za[k0:, i0:i1]^T zb[k0:, j0:j1].
+	mul := func(i0, i1, j0, j1, k0 int) {
+		if i0 >= i1 || j0 >= j1 || k0 >= n {
+			return
+		}
+		dst := out.Slice(i0, i1, j0, j1).(*mat.Dense)
+		dst.Mul(za.Slice(k0, n, i0, i1).T(), zb.Slice(k0, n, j0, j1))
+	}
+	for b0 := 0; b0 < max(ra, rb); b0 += crossBlock {
+		b1 := b0 + crossBlock
+		switch {
+		case triA && triB:
+			// Blocks (I, J) with J ≤ I start at row i0: one product per
+			// block row. Those with J > I start at j0: one per block column.
+			mul(b0, min(b1, ra), 0, min(b1, rb), b0)
+			mul(0, min(b0, ra), b0, min(b1, rb), b0)
+		case triA:
+			mul(b0, min(b1, ra), 0, rb, b0)
+		case triB:
+			mul(0, ra, b0, min(b1, rb), b0)
+		default:
+			panic("repgeo: crossTriangular: neither factor is triangular")
 		}
 	}
 	return out

@@ -583,6 +583,8 @@ func TestCrossTriangular(t *testing.T) {
 		triA, triB bool
 	}{
 		{"both", lower(n), lower(n), true, true},
+		{"both, narrower right", lower(n), lower(300), true, true},
+		{"both, narrower left", lower(2 * crossBlock), lower(n), true, true},
 		{"left", lower(n), shRand(rng, n, 300), true, false},
 		{"right", shRand(rng, n, 100), lower(n), false, true},
 	} {

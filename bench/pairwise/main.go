@@ -10,6 +10,7 @@
 package main
 
 import (
+	"bufio"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -17,6 +18,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"sort"
 	"strings"
@@ -34,9 +36,23 @@ func main() {
 	numpyJSON := flag.String("numpy", "", "the JSON line printed by pairwise_reference.py (its timings)")
 	tol := flag.Float64("tol", 1e-6, "largest allowed |D_go - D_numpy|")
 	only := flag.String("metrics", "angular-cka,angular-shape", "comma-separated metrics to time")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the timed runs to this file")
 	flag.Parse()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench/pairwise:", err)
+			os.Exit(1)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(os.Stderr, "bench/pairwise:", err)
+			os.Exit(1)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	if err := run(*dir, *numpyJSON, *tol, strings.Split(*only, ",")); err != nil {
 		fmt.Fprintln(os.Stderr, "bench/pairwise:", err)
+		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 }
@@ -57,7 +73,7 @@ func readNpy(path string) (*mat.Dense, error) {
 		return nil, err
 	}
 	defer f.Close()
-	r, err := npyio.NewReader(f)
+	r, err := npyio.NewReader(bufio.NewReaderSize(f, 1<<20))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}

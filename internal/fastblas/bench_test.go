@@ -58,3 +58,35 @@ func BenchmarkInverse(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkDgemmCross times the products Aᵀ·B of the shape metric's
+// all-pairs distances (m = 2000 inputs): one 256×256 block of a
+// triangular cross product, and full products of 1024- and 1999-wide
+// factors, with the kernel in use.
+func BenchmarkDgemmCross(b *testing.B) {
+	for _, s := range [][3]int{{256, 256, 2000}, {1024, 1024, 2000}, {1999, 1024, 2000}} {
+		m, n, k := s[0], s[1], s[2]
+		rng := rand.New(rand.NewPCG(3, uint64(m)))
+		x, y, c := randSlice(rng, k*m), randSlice(rng, k*n), make([]float64, m*n)
+		b.Run(fmt.Sprintf("%s/%dx%dx%d", kern.name, m, n, k), func(b *testing.B) {
+			for b.Loop() {
+				Implementation{}.Dgemm(blas.Trans, blas.NoTrans, m, n, k, 1, x, m, y, n, 0, c, n)
+			}
+			b.ReportMetric(2*float64(m)*float64(n)*float64(k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}
+
+// BenchmarkDsyrk times C = A·Aᵀ for the Gram matrix of a wide layer (1999
+// rows, 4096 columns), the largest product of the shape metric's points.
+func BenchmarkDsyrk(b *testing.B) {
+	n, k := 1999, 4096
+	rng := rand.New(rand.NewPCG(4, 5))
+	a, c := randSlice(rng, n*k), make([]float64, n*n)
+	b.Run(kern.name, func(b *testing.B) {
+		for b.Loop() {
+			Implementation{}.Dsyrk(blas.Lower, blas.NoTrans, n, k, 1, a, k, 0, c, n)
+		}
+		b.ReportMetric(float64(n)*float64(n)*float64(k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+	})
+}

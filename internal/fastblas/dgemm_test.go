@@ -69,28 +69,52 @@ func checkGemm(t *testing.T, rng *rand.Rand, tc gemmCase, tol float64) {
 	}
 }
 
-// withSettings runs f with the assembly kernel on or off and minFlops set to
-// zero, so that every shape goes through the blocked code.
-func withSettings(t *testing.T, asm bool, f func(t *testing.T)) {
-	saveAsm, saveMin := useAsm, minFlops
-	defer func() { useAsm, minFlops = saveAsm, saveMin }()
-	useAsm, minFlops = asm, 0
+// withSettings runs f with the micro-kernel kn and minFlops set to zero, so
+// that every shape goes through the blocked code.
+func withSettings(t *testing.T, kn kernel, f func(t *testing.T)) {
+	saveKern, saveMin := kern, minFlops
+	defer func() { kern, minFlops = saveKern, saveMin }()
+	kern, minFlops = kn, 0
 	f(t)
 }
 
-// kernels lists the micro-kernels available in this build.
-func kernels() []bool {
-	if haveAsm {
-		return []bool{true, false}
+// kernels lists the micro-kernels this CPU runs, and a pure-Go kernel of
+// each of their tile shapes, so that every packed layout is checked in
+// every build.
+func kernels() []kernel {
+	ks := availableKernels()
+	for _, kn := range asmKernels() {
+		if kn.mr == goKernel.mr && kn.nr == goKernel.nr {
+			continue
+		}
+		ks = append(ks, kernel{name: fmt.Sprintf("go%dx%d", kn.mr, kn.nr), mr: kn.mr, nr: kn.nr, run: kernelGo})
 	}
-	return []bool{false}
+	return ks
 }
 
-func kernelName(asm bool) string {
-	if asm {
-		return "asm"
+// TestKernels checks that the package uses the first available kernel and
+// that the assembly kernels run on this CPU agree with the pure-Go one on a
+// single tile.
+func TestKernels(t *testing.T) {
+	if kern.name != availableKernels()[0].name {
+		t.Fatalf("kernel %s in use, want %s", kern.name, availableKernels()[0].name)
 	}
-	return "go"
+	rng := rand.New(rand.NewPCG(11, 12))
+	for _, kn := range asmKernels() {
+		for _, k := range []int{1, 2, 3, 256} {
+			ap, bp := randSlice(rng, k*kn.mr), randSlice(rng, k*kn.nr)
+			ldc := kn.nr + 3
+			got := randSlice(rng, kn.mr*ldc)
+			want := append([]float64(nil), got...)
+			kn.run(k, ap, bp, got, ldc)
+			kernelGo(k, ap, bp, want, ldc)
+			for i := range got {
+				if math.Abs(got[i]-want[i]) > 1e-13*float64(k) {
+					t.Fatalf("%s, k = %d: C[%d] = %v, pure Go %v", kn.name, k, i, got[i], want[i])
+				}
+			}
+		}
+	}
 }
 
 func TestDgemmTable(t *testing.T) {
@@ -102,9 +126,9 @@ func TestDgemmTable(t *testing.T) {
 	}
 	ts := []blas.Transpose{blas.NoTrans, blas.Trans}
 	scalars := [][2]float64{{1, 0}, {1, 1}, {-0.5, 2.5}, {0, 0.5}, {0, 1}, {2, 0}}
-	for _, asm := range kernels() {
-		t.Run(kernelName(asm), func(t *testing.T) {
-			withSettings(t, asm, func(t *testing.T) {
+	for _, kn := range kernels() {
+		t.Run(kn.name, func(t *testing.T) {
+			withSettings(t, kn, func(t *testing.T) {
 				rng := rand.New(rand.NewPCG(1, 2))
 				for si, s := range shapes {
 					for _, ta := range ts {
@@ -125,7 +149,7 @@ func TestDgemmTable(t *testing.T) {
 }
 
 func TestDgemmConjTrans(t *testing.T) {
-	withSettings(t, haveAsm, func(t *testing.T) {
+	withSettings(t, kern, func(t *testing.T) {
 		rng := rand.New(rand.NewPCG(3, 4))
 		checkGemm(t, rng, gemmCase{tA: blas.ConjTrans, tB: blas.ConjTrans, m: 37, n: 45, k: 53, alpha: 1.5, beta: -1}, 1e-12)
 	})
@@ -134,9 +158,9 @@ func TestDgemmConjTrans(t *testing.T) {
 // TestDgemmRandom compares random shapes, transposes, scalars and paddings
 // with gonum's Dgemm (seeded).
 func TestDgemmRandom(t *testing.T) {
-	for _, asm := range kernels() {
-		t.Run(kernelName(asm), func(t *testing.T) {
-			withSettings(t, asm, func(t *testing.T) {
+	for _, kn := range kernels() {
+		t.Run(kn.name, func(t *testing.T) {
+			withSettings(t, kn, func(t *testing.T) {
 				rng := rand.New(rand.NewPCG(20261127, 7))
 				ts := []blas.Transpose{blas.NoTrans, blas.Trans}
 				scalars := []float64{0, 1, -1, 0.3, 2}
@@ -235,4 +259,36 @@ func recoverPanic(f func()) (r any) {
 	defer func() { r = recover() }()
 	f()
 	return nil
+}
+
+// TestSerial checks that products under Serial give the same result as
+// split ones, and that overlapping calls restore splitting only when the
+// last one is done.
+func TestSerial(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	m, n, k := 300, 310, 700
+	a, b := randSlice(rng, m*k), randSlice(rng, k*n)
+	prod := func() []float64 {
+		c := make([]float64, m*n)
+		Implementation{}.Dgemm(blas.NoTrans, blas.Trans, m, n, k, 1, a, k, b, k, 0, c, n)
+		return c
+	}
+	want := prod()
+	r1 := Serial()
+	r2 := Serial()
+	got := prod()
+	r1()
+	r1() // a second call of the same restore has no effect
+	if serial.Load() != 1 {
+		t.Fatalf("after one of two restores, %d callers are serial, want 1", serial.Load())
+	}
+	r2()
+	if serial.Load() != 0 {
+		t.Fatalf("after both restores, %d callers are serial, want 0", serial.Load())
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("element %d = %v under Serial, %v split", i, got[i], want[i])
+		}
+	}
 }

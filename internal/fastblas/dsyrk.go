@@ -2,8 +2,9 @@ package fastblas
 
 import "gonum.org/v1/gonum/blas"
 
-// syrkBlock is the number of rows of C in one block row of Dsyrk.
-const syrkBlock = mc
+// syrkLeaf is the largest diagonal block of C that Dsyrk computes as a full
+// product (and so twice over): larger triangles are split in two.
+const syrkLeaf = 128
 
 // Dsyrk performs one of the symmetric rank-k operations
 //
@@ -12,55 +13,59 @@ const syrkBlock = mc
 //
 // where A is an n×k or k×n matrix, C is an n×n symmetric matrix of which only
 // the ul triangle is referenced and updated, and alpha and beta are scalars.
-// It runs through Dgemm on blocks of C: each diagonal block is computed in full
-// into a temporary and its triangle added to C. It panics like gonum's Dsyrk on
-// invalid arguments.
+// It splits the triangle of C recursively into two triangles and a
+// rectangle, which goes through Dgemm; triangles of at most syrkLeaf rows are
+// computed in full into a temporary and their triangle added to C. It panics
+// like gonum's Dsyrk on invalid arguments.
 func (impl Implementation) Dsyrk(ul blas.Uplo, tA blas.Transpose, n, k int, alpha float64, a []float64, lda int, beta float64, c []float64, ldc int) {
-	if !dsyrkValid(ul, tA, n, k, a, lda, c, ldc) || alpha == 0 || n*n*k < 2*minFlops || n <= syrkBlock {
+	if !dsyrkValid(ul, tA, n, k, a, lda, c, ldc) || alpha == 0 || n*n*k < 2*minFlops || n <= syrkLeaf {
 		impl.Implementation.Dsyrk(ul, tA, n, k, alpha, a, lda, beta, c, ldc)
 		return
 	}
-	trans := tA != blas.NoTrans
+	tmp := make([]float64, syrkLeaf*syrkLeaf)
+	impl.syrk(ul, tA != blas.NoTrans, 0, n, k, alpha, a, lda, beta, c, ldc, tmp)
+}
+
+// syrk updates rows and columns i0 to i1 of the ul triangle of C.
+func (impl Implementation) syrk(ul blas.Uplo, trans bool, i0, i1, k int, alpha float64, a []float64, lda int, beta float64, c []float64, ldc int, tmp []float64) {
+	tA, tB := blas.NoTrans, blas.Trans
 	// rows returns the offset in a of row i of op(A).
-	rows := func(i int) int {
-		if trans {
-			return i
-		}
-		return i * lda
-	}
-	tB := blas.Trans
+	rows := func(i int) int { return i * lda }
 	if trans {
-		tB = blas.NoTrans
+		tA, tB = blas.Trans, blas.NoTrans
+		rows = func(i int) int { return i }
 	}
-	tmp := make([]float64, syrkBlock*syrkBlock)
-	for i0 := 0; i0 < n; i0 += syrkBlock {
-		i1 := min(n, i0+syrkBlock)
-		nb := i1 - i0
-		// Off-diagonal part of block row i0.
-		if ul == blas.Upper && i1 < n {
-			impl.Dgemm(tA, tB, nb, n-i1, k, alpha, a[rows(i0):], lda, a[rows(i1):], lda, beta, c[i0*ldc+i1:], ldc)
+	nb := i1 - i0
+	if nb > syrkLeaf {
+		// Split at a multiple of the leaf size: the rectangle below (or
+		// right of) the first triangle is one product.
+		h := i0 + max(1, (nb/2+syrkLeaf/2)/syrkLeaf)*syrkLeaf
+		impl.syrk(ul, trans, i0, h, k, alpha, a, lda, beta, c, ldc, tmp)
+		if ul == blas.Lower {
+			impl.Dgemm(tA, tB, i1-h, h-i0, k, alpha, a[rows(h):], lda, a[rows(i0):], lda, beta, c[h*ldc+i0:], ldc)
+		} else {
+			impl.Dgemm(tA, tB, h-i0, i1-h, k, alpha, a[rows(i0):], lda, a[rows(h):], lda, beta, c[i0*ldc+h:], ldc)
 		}
-		if ul == blas.Lower && i0 > 0 {
-			impl.Dgemm(tA, tB, nb, i0, k, alpha, a[rows(i0):], lda, a, lda, beta, c[i0*ldc:], ldc)
+		impl.syrk(ul, trans, h, i1, k, alpha, a, lda, beta, c, ldc, tmp)
+		return
+	}
+	// Diagonal block: full product into tmp, triangle into C.
+	impl.Dgemm(tA, tB, nb, nb, k, alpha, a[rows(i0):], lda, a[rows(i0):], lda, 0, tmp, nb)
+	for i := range nb {
+		j0, j1 := i, nb
+		if ul == blas.Lower {
+			j0, j1 = 0, i+1
 		}
-		// Diagonal block: full product into tmp, triangle into C.
-		impl.Dgemm(tA, tB, nb, nb, k, alpha, a[rows(i0):], lda, a[rows(i0):], lda, 0, tmp, nb)
-		for i := range nb {
-			j0, j1 := i, nb
-			if ul == blas.Lower {
-				j0, j1 = 0, i+1
-			}
-			ci := c[(i0+i)*ldc+i0+j0 : (i0+i)*ldc+i0+j1]
-			ti := tmp[i*nb+j0 : i*nb+j1]
-			for j, v := range ti {
-				switch beta {
-				case 0:
-					ci[j] = v
-				case 1:
-					ci[j] += v
-				default:
-					ci[j] = beta*ci[j] + v
-				}
+		ci := c[(i0+i)*ldc+i0+j0 : (i0+i)*ldc+i0+j1]
+		ti := tmp[i*nb+j0 : i*nb+j1]
+		for j, v := range ti {
+			switch beta {
+			case 0:
+				ci[j] = v
+			case 1:
+				ci[j] += v
+			default:
+				ci[j] = beta*ci[j] + v
 			}
 		}
 	}

@@ -13,9 +13,9 @@ import (
 // TestDsyrk compares Dsyrk with gonum's on all of C (the other triangle and
 // the padding must stay untouched).
 func TestDsyrk(t *testing.T) {
-	for _, asm := range kernels() {
-		t.Run(kernelName(asm), func(t *testing.T) {
-			withSettings(t, asm, func(t *testing.T) {
+	for _, kn := range kernels() {
+		t.Run(kn.name, func(t *testing.T) {
+			withSettings(t, kn, func(t *testing.T) {
 				rng := rand.New(rand.NewPCG(11, 12))
 				for _, n := range []int{121, 250, 333} {
 					for _, k := range []int{1, 7, 300} {

@@ -5,10 +5,30 @@ package fastblas
 import "golang.org/x/sys/cpu"
 
 // kernel6x8 is the AVX2/FMA micro-kernel (see kernel_amd64.s): it computes
-// C[0:6, 0:8] += Ap·Bp like microKernel.
+// C[0:6, 0:8] += Ap·Bp for packed panels of 6 and 8 values per term.
 //
 //go:noescape
 func kernel6x8(k int, a, b, c *float64, ldc int)
 
-// haveAsm reports whether kernel6x8 can run on this CPU.
-var haveAsm = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+// kernel12x16 is the AVX-512 micro-kernel (see kernel_avx512_amd64.s): it
+// computes C[0:12, 0:16] += Ap·Bp for packed panels of 12 and 16 values
+// per term.
+//
+//go:noescape
+func kernel12x16(k int, a, b, c *float64, ldc int)
+
+// asmKernels lists the assembly kernels this CPU can run, fastest first.
+func asmKernels() []kernel {
+	var ks []kernel
+	if cpu.X86.HasAVX512F {
+		ks = append(ks, kernel{name: "avx512", mr: 12, nr: 16, run: func(k int, ap, bp, c []float64, ldc int) {
+			kernel12x16(k, &ap[0], &bp[0], &c[0], ldc)
+		}})
+	}
+	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
+		ks = append(ks, kernel{name: "avx2", mr: 6, nr: 8, run: func(k int, ap, bp, c []float64, ldc int) {
+			kernel6x8(k, &ap[0], &bp[0], &c[0], ldc)
+		}})
+	}
+	return ks
+}

@@ -36,9 +36,9 @@ func TestTriangular(t *testing.T) {
 		{"trmm", Implementation{}.Dtrmm, gonum.Implementation{}.Dtrmm},
 		{"trsm", Implementation{}.Dtrsm, gonum.Implementation{}.Dtrsm},
 	}
-	for _, asm := range kernels() {
-		t.Run(kernelName(asm), func(t *testing.T) {
-			withSettings(t, asm, func(t *testing.T) {
+	for _, kn := range kernels() {
+		t.Run(kn.name, func(t *testing.T) {
+			withSettings(t, kn, func(t *testing.T) {
 				rng := rand.New(rand.NewPCG(13, 14))
 				for _, o := range ops {
 					for _, s := range []blas.Side{blas.Left, blas.Right} {

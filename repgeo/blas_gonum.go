@@ -25,3 +25,10 @@ const BLASImplementation = "fastblas (pure Go + AVX-512 or AVX2/FMA assembly)"
 // while this package runs its own goroutines over the cores, and returns the
 // function that lets it split products again.
 func singleThreadedBLAS() (restore func()) { return fastblas.Serial() }
+
+// serialPointBLAS reports whether the products that build points run on
+// their calling goroutine when points are built in parallel: not in this
+// build, whose goroutines share the cores with the callers' through the Go
+// scheduler, so that a wide layer's product uses the cores the narrow ones
+// leave idle.
+const serialPointBLAS = false

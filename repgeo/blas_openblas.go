@@ -14,6 +14,8 @@ import (
 
 	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/netlib/blas/netlib"
+
+	"github.com/repgeo/repgeo/internal/fastblas"
 )
 
 // With the build tag openblas, every matrix product of gonum (and so of this
@@ -33,10 +35,13 @@ var (
 	blasThreadsSaved C.int
 )
 
-// singleThreadedBLAS limits OpenBLAS to one thread while this package runs
-// its own goroutines over the cores, and returns the function that restores
-// the previous number once the last such caller is done.
+// singleThreadedBLAS limits OpenBLAS to one thread (and fastblas, which
+// computes the shape metrics' cross products, to its calling goroutine) while
+// this package runs its own goroutines over the cores, and returns the
+// function that restores the previous number once the last such caller is
+// done.
 func singleThreadedBLAS() (restore func()) {
+	serial := fastblas.Serial()
 	blasThreadsMu.Lock()
 	if blasThreadsUsers == 0 {
 		blasThreadsSaved = C.openblas_get_num_threads()
@@ -45,6 +50,7 @@ func singleThreadedBLAS() (restore func()) {
 	blasThreadsUsers++
 	blasThreadsMu.Unlock()
 	return func() {
+		serial()
 		blasThreadsMu.Lock()
 		blasThreadsUsers--
 		if blasThreadsUsers == 0 {
@@ -53,3 +59,8 @@ func singleThreadedBLAS() (restore func()) {
 		blasThreadsMu.Unlock()
 	}
 }
+
+// serialPointBLAS reports whether the products that build points run on one
+// thread when points are built in parallel: in this build they do, since
+// OpenBLAS threads started from several goroutines oversubscribe the cores.
+const serialPointBLAS = true

@@ -76,12 +76,14 @@ func (o *PairwiseOptions) progress(total int) *progress {
 
 // parallelFor runs f(k) for k = 0..n-1 on at most workers goroutines, in
 // increasing order of k handed out. After the first error no new k is
-// started; it returns the error of the smallest failing k.
-func parallelFor(n, workers int, f func(k int) error) error {
+// started; it returns the error of the smallest failing k. With serialBLAS
+// and more than one goroutine, the matrix products inside f run on their
+// calling goroutine (see singleThreadedBLAS).
+func parallelFor(n, workers int, serialBLAS bool, f func(k int) error) error {
 	if workers > n {
 		workers = n
 	}
-	if workers > 1 {
+	if workers > 1 && serialBLAS {
 		// The goroutines share the cores; a threaded BLAS would
 		// oversubscribe them.
 		defer singleThreadedBLAS()()
@@ -162,7 +164,9 @@ func points(m Metric, reps []mat.Matrix, opts *PairwiseOptions, pr *progress,
 		build = func(_ int, x mat.Matrix) (Point, error) { return m.ToPoint(x) }
 	}
 	pts := make([]Point, len(reps))
-	err := parallelFor(len(reps), opts.workers(), func(i int) error {
+	// Points differ much in cost (a few wide layers take most of the time),
+	// so where the BLAS shares the cores well their products may split.
+	err := parallelFor(len(reps), opts.workers(), serialPointBLAS, func(i int) error {
 		p, err := build(i, reps[i])
 		if err != nil {
 			return fmt.Errorf("representation %d: %w", i, err)
@@ -204,7 +208,7 @@ func pairwisePoints(m Metric, pts []Point, opts *PairwiseOptions, pr *progress) 
 	workers := opts.workers()
 	if pl, ok := m.(pairPlanner); ok {
 		idx, prep := pl.pairPrepare(pts)
-		err := parallelFor(len(idx), workers, func(k int) error {
+		err := parallelFor(len(idx), workers, serialPointBLAS, func(k int) error {
 			if err := prep(pts[idx[k]]); err != nil {
 				return fmt.Errorf("point %d: %w", idx[k], err)
 			}
@@ -217,7 +221,7 @@ func pairwisePoints(m Metric, pts []Point, opts *PairwiseOptions, pr *progress) 
 	pairs := pairOrder(m, pts)
 	out := mat.NewSymDense(n, nil)
 	var mu sync.Mutex
-	err := parallelFor(len(pairs), workers, func(k int) error {
+	err := parallelFor(len(pairs), workers, true, func(k int) error {
 		i, j := int(pairs[k][0]), int(pairs[k][1])
 		d, err := m.Distance(pts[i], pts[j])
 		if err != nil {

@@ -8,6 +8,8 @@ import (
 	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/lapack/lapack64"
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/repgeo/repgeo/internal/fastblas"
 )
 
 func init() {
@@ -92,10 +94,10 @@ type shapePoint struct {
 	// tri reports that c = H [0; L] with L lower triangular (see
 	// rankFactor); cross products with such points skip L's zero blocks.
 	tri bool
-	// z is H c without its first row, which is zero for centred c:
-	// (m-1)×r, lower triangular when tri. Built once, on first use.
-	zOnce sync.Once
-	z     *mat.Dense
+	// hc is H c (m×r, lower triangular when tri) in the strips the cross
+	// products read. Built once, on first use.
+	hcOnce sync.Once
+	hc     *fastblas.Strips
 	// eigL, eigV: eigendecomposition of c^T c, for horizontal projections.
 	eigOnce sync.Once
 	eigL    []float64
@@ -134,15 +136,15 @@ func (p *shapePoint) horizontalPart(ap, w, r *mat.Dense) (*mat.Dense, error) {
 	return horizontalEig(ap, w, l, v), nil
 }
 
-// centred returns z, the coordinates of c in the centred basis.
-func (p *shapePoint) centred() *mat.Dense {
-	p.zOnce.Do(func() {
+// strips returns H c, the coordinates of c in the centred basis (a first row
+// of zeros for centred c, then lower triangular when tri), in strips.
+func (p *shapePoint) strips() *fastblas.Strips {
+	p.hcOnce.Do(func() {
 		hc := mat.DenseCopyOf(p.c)
 		applyReflector(centreReflector(p.m), hc)
-		_, r := hc.Dims()
-		p.z = hc.Slice(1, p.m, 0, r).(*mat.Dense)
+		p.hc = fastblas.NewStrips(hc.RawMatrix())
 	})
-	return p.z
+	return p.hc
 }
 
 func (p *shapePoint) Inputs() int { return p.m }
@@ -240,16 +242,23 @@ func rankFactor(xc *mat.Dense) (c *mat.Dense, tri bool) {
 	z := hx.Slice(1, m, 0, d).(*mat.Dense)
 	k := mat.NewSymDense(m-1, nil)
 	k.SymOuterK(1, z)
-	var ch mat.Cholesky
-	if ch.Factorize(k) {
-		var l mat.TriDense
-		ch.LTo(&l)
-		c := mat.NewDense(m, m-1, nil)
-		c.Slice(1, m, 0, m-1).(*mat.Dense).Copy(&l)
-		applyReflector(v, c)
-		return c, true
+	// Cholesky factor K = U^T U (upper triangle, in place), without the
+	// condition estimate of mat.Cholesky.
+	u, ok := lapack64.Potrf(k.RawSymmetric())
+	if !ok {
+		return qrFactor(xc), false
 	}
-	return qrFactor(xc), false
+	c = mat.NewDense(m, m-1, nil)
+	raw := c.RawMatrix()
+	for i := 0; i < m-1; i++ {
+		// Row i+1 of c is column i of U: L = U^T.
+		row := raw.Data[(i+1)*raw.Stride : (i+1)*raw.Stride+i+1]
+		for j := range row {
+			row[j] = u.Data[j*u.Stride+i]
+		}
+	}
+	applyReflector(v, c)
+	return c, true
 }
 
 // centreReflector returns the Householder vector v of H = I - 2 v v^T/(v^T v)
@@ -379,13 +388,10 @@ func (s *ShapeMetric) Distance(p, q Point) (float64, error) {
 	if a == b {
 		return 0, nil
 	}
-	var cross *mat.Dense
-	if a.tri || b.tri {
-		cross = crossTriangular(a.centred(), b.centred(), a.tri, b.tri)
-	} else {
-		cross = new(mat.Dense)
-		cross.Mul(a.c.T(), b.c)
-	}
+	_, ra := a.c.Dims()
+	_, rb := b.c.Dims()
+	cross := mat.NewDense(ra, rb, nil)
+	fastblas.MulTN(a.strips(), b.strips(), a.tri, b.tri, cross.RawMatrix())
 	nuc, err := nuclearNorm(cross)
 	if err != nil {
 		return 0, fmt.Errorf("repgeo: %s: %w", s.Name(), err)
@@ -394,9 +400,7 @@ func (s *ShapeMetric) Distance(p, q Point) (float64, error) {
 	// equal squares: absolute errors about 1e-8 and 1e-8 |A|). For points of
 	// width at most chordMaxWidth the distance is then recomputed from the
 	// aligned difference |A - B*|, which is accurate to rounding.
-	_, ca := a.c.Dims()
-	_, cb := b.c.Dims()
-	exact := max(ca, cb) <= chordMaxWidth
+	exact := max(ra, rb) <= chordMaxWidth
 	if s.angular {
 		if nuc < 1-1e-6 || !exact {
 			return math.Acos(clampUnit(nuc)), nil
@@ -435,46 +439,6 @@ func (s *ShapeMetric) alignedGap(a, b *shapePoint) (float64, error) {
 	}
 	bs.Sub(ap, bs)
 	return frobeniusNorm(bs), nil
-}
-
-// crossBlock is the block size of crossTriangular.
-const crossBlock = 192
-
-// crossTriangular returns za^T zb (za n×ra, zb n×rb) when za (triA) or zb
-// (triB) is lower triangular, skipping the products with their zero
-// blocks: output block (I, J) only needs the rows from the first column of I
-// (triA) or of J (triB) on. Blocks sharing that first row go to one product,
-// so that each operand is packed about once. For two triangular factors this
-// is about a third of the work of a full product, for one about a half.
-func crossTriangular(za, zb *mat.Dense, triA, triB bool) *mat.Dense {
-	n, ra := za.Dims()
-	_, rb := zb.Dims()
-	out := mat.NewDense(ra, rb, nil)
-	// mul sets out[i0:i1, j0:j1] to za[k0:, i0:i1]^T zb[k0:, j0:j1].
-	mul := func(i0, i1, j0, j1, k0 int) {
-		if i0 >= i1 || j0 >= j1 || k0 >= n {
-			return
-		}
-		dst := out.Slice(i0, i1, j0, j1).(*mat.Dense)
-		dst.Mul(za.Slice(k0, n, i0, i1).T(), zb.Slice(k0, n, j0, j1))
-	}
-	for b0 := 0; b0 < max(ra, rb); b0 += crossBlock {
-		b1 := b0 + crossBlock
-		switch {
-		case triA && triB:
-			// Blocks (I, J) with J ≤ I start at row i0: one product per
-			// block row. Those with J > I start at j0: one per block column.
-			mul(b0, min(b1, ra), 0, min(b1, rb), b0)
-			mul(0, min(b0, ra), b0, min(b1, rb), b0)
-		case triA:
-			mul(b0, min(b1, ra), 0, rb, b0)
-		case triB:
-			mul(0, ra, b0, min(b1, rb), b0)
-		default:
-			panic("repgeo: crossTriangular: neither factor is triangular")
-		}
-	}
-	return out
 }
 
 // chordMaxWidth is the largest point width for which Distance recomputes

@@ -143,12 +143,18 @@ func run(dir, numpyJSON string, tol float64, only []string) error {
 			continue
 		}
 		start, cpu0 := time.Now(), cpuSeconds()
-		d, err := repgeo.Pairwise(metric, reps, nil)
+		var pointsDone time.Duration
+		opts := &repgeo.PairwiseOptions{Progress: func(done, total int) {
+			if done == len(reps) {
+				pointsDone = time.Since(start)
+			}
+		}}
+		d, err := repgeo.Pairwise(metric, reps, opts)
 		if err != nil {
 			return fmt.Errorf("%s: %w", mt.name, err)
 		}
 		secs, cpu := time.Since(start).Seconds(), cpuSeconds()-cpu0
-		line := fmt.Sprintf("%-14s go %7.2f s (cpu %7.2f s)", mt.name, secs, cpu)
+		line := fmt.Sprintf("%-14s go %7.2f s (cpu %7.2f s, points %.2f s)", mt.name, secs, cpu, pointsDone.Seconds())
 		if v, ok := ref[mt.key+"_seconds"].(float64); ok {
 			line += fmt.Sprintf("   numpy %7.2f s   go/numpy %.3f", v, secs/v)
 		}

@@ -90,3 +90,42 @@ func BenchmarkDsyrk(b *testing.B) {
 		b.ReportMetric(float64(n)*float64(n)*float64(k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 	})
 }
+
+// BenchmarkMulTN times the cross products of the shape metric's points in
+// strips (m = 2000 inputs): two lower triangular factors of 1999 columns,
+// one against a 1024-wide factor, and two 1024-wide ones. GFLOP/s counts
+// the multiply-adds done, without the skipped zeros.
+func BenchmarkMulTN(b *testing.B) {
+	const n = 1999
+	rng := rand.New(rand.NewPCG(6, 7))
+	gen := func(c int, lower bool) blas64.General {
+		g := blas64.General{Rows: n, Cols: c, Stride: c, Data: randSlice(rng, n*c)}
+		if lower {
+			for i := range n {
+				clear(g.Data[i*c+min(i+1, c) : (i+1)*c])
+			}
+		}
+		return g
+	}
+	tri, wide := NewStrips(gen(n, true)), NewStrips(gen(1024, false))
+	for _, s := range []struct {
+		name           string
+		a, b           *Strips
+		lowerA, lowerB bool
+		flops          float64
+	}{
+		{"tri-tri", tri, tri, true, true, 2 * n * n * n / 3.0},
+		{"tri-1024", tri, wide, true, false, n * n * 1024.0},
+		{"1024-1024", wide, wide, false, false, 2 * n * 1024 * 1024.0},
+	} {
+		_, ca := s.a.Dims()
+		_, cb := s.b.Dims()
+		c := blas64.General{Rows: ca, Cols: cb, Stride: cb, Data: make([]float64, ca*cb)}
+		b.Run(skern.name+"/"+s.name, func(b *testing.B) {
+			for b.Loop() {
+				MulTN(s.a, s.b, s.lowerA, s.lowerB, c)
+			}
+			b.ReportMetric(s.flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}

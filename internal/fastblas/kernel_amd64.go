@@ -32,3 +32,30 @@ func asmKernels() []kernel {
 	}
 	return ks
 }
+
+// stripKernel8x16 is the AVX-512 strip kernel (see strips_amd64.s).
+//
+//go:noescape
+func stripKernel8x16(k int, a, b, c *float64, ldc int)
+
+// stripKernel4x8 is the AVX2/FMA strip kernel (see strips_amd64.s).
+//
+//go:noescape
+func stripKernel4x8(k int, a, b, c *float64, ldc int)
+
+// asmStripKernels lists the assembly strip kernels this CPU can run, fastest
+// first.
+func asmStripKernels() []stripKernel {
+	var ks []stripKernel
+	if cpu.X86.HasAVX512F {
+		ks = append(ks, stripKernel{name: "avx512", w: 16, ra: 8, run: func(k int, a, b, c []float64, ldc int) {
+			stripKernel8x16(k, &a[0], &b[0], &c[0], ldc)
+		}})
+	}
+	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
+		ks = append(ks, stripKernel{name: "avx2", w: 8, ra: 4, run: func(k int, a, b, c []float64, ldc int) {
+			stripKernel4x8(k, &a[0], &b[0], &c[0], ldc)
+		}})
+	}
+	return ks
+}

@@ -4,3 +4,6 @@ package fastblas
 
 // asmKernels returns no kernels: this build has no assembly.
 func asmKernels() []kernel { return nil }
+
+// asmStripKernels returns no kernels: this build has no assembly.
+func asmStripKernels() []stripKernel { return nil }

@@ -2,8 +2,6 @@ package svd
 
 import (
 	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/lapack"
-	"gonum.org/v1/gonum/lapack/gonum"
 
 	"github.com/repgeo/repgeo/internal/fastblas"
 )
@@ -13,38 +11,48 @@ import (
 type reducer struct {
 	m, n, nb int
 	tau      []float64
-	t, s, x  []float64 // nb×nb: block reflector factors and a product
-	panel    []float64 // nb×m: the transposed panel
-	y        []float64 // nb×m: explicit reflectors of the panel
-	p        []float64 // m×2nb: [V | Z]
-	q        []float64 // 2nb×n: [W; Y]
-	ap, bp   []float64 // packed small operands of the skinny products
-	strip    []float64 // m×8: a last, narrow strip of columns
-	rows     []float64 // 6×n: a last, short block of rows
+	t, s, x  []float64    // nb×nb: block reflector factors and a product
+	tt       []float64    // nb×nb: a negated, full copy of t or s
+	wt       []float64    // nb×n: Vᵀ C before its product with Tᵀ
+	panel    []float64    // nb×m: the transposed panel
+	y        []float64    // nb×m: explicit reflectors of the panel
+	p        []float64    // m×2nb: [V | Z]
+	q        []float64    // 2nb×n: [W; Y]
+	kern     *microKernel // of the products; nil for fastblas
+	ap, bp   []float64    // packed small operands of the products
+	strip    []float64    // m×nr: a last, narrow strip of columns
+	rows     []float64    // mr×kc: a last, short block of rows
 	work     []float64
 }
 
-// newReducer returns the workspace for an m×n matrix and blocks of nb.
+// newReducer returns the workspace for an m×n matrix and blocks of nb, with
+// the current micro-kernel (the package's kernel) for the products.
 func newReducer(m, n, nb int) *reducer {
-	return &reducer{
+	r := &reducer{
 		m: m, n: n, nb: nb,
+		kern:  kernel,
 		tau:   make([]float64, nb),
 		t:     make([]float64, nb*nb),
 		s:     make([]float64, nb*nb),
 		x:     make([]float64, nb*nb),
+		tt:    make([]float64, nb*nb),
+		wt:    make([]float64, nb*n),
 		panel: make([]float64, nb*m),
 		y:     make([]float64, nb*m),
 		p:     make([]float64, m*2*nb),
 		q:     make([]float64, 2*nb*n),
-		ap:    make([]float64, (nb+5)/6*6*m),
-		bp:    make([]float64, (nb+7)/8*8*n),
-		strip: make([]float64, 8*m),
-		rows:  make([]float64, 6*n),
 		work:  make([]float64, max(m, n)),
 	}
+	if kn := r.kern; kn != nil {
+		r.ap = make([]float64, (nb+kn.mr-1)/kn.mr*kn.mr*m)
+		r.bp = make([]float64, (nb+kn.nr-1)/kn.nr*kn.nr*m)
+		r.strip = make([]float64, kn.nr*min(m, kc))
+		r.rows = make([]float64, kn.mr*min(m, kc))
+	}
+	return r
 }
 
-// lqLeaf is the number of rows below which lq calls the unblocked Dgelq2.
+// lqLeaf is the number of rows below which lq calls the unblocked gelq2.
 const lqLeaf = 12
 
 // lq computes the LQ factorization of the k×nc matrix a (stride lda,
@@ -56,27 +64,26 @@ const lqLeaf = 12
 // H₁⋯H_k = I - Yᵀ T Y.
 func (r *reducer) lq(k, nc int, a []float64, lda int, t []float64, ldt int, y []float64, ldy int) {
 	if k <= lqLeaf {
-		var impl gonum.Implementation
-		impl.Dgelq2(k, nc, a, lda, r.tau[:k], r.work)
-		impl.Dlarft(lapack.Forward, lapack.RowWise, nc, k, a, lda, r.tau, t, ldt)
+		r.gelq2(k, nc, a, lda, r.tau[:k])
 		for i := 0; i < k; i++ {
 			yi := y[i*ldy : i*ldy+nc]
 			clear(yi[:i])
 			yi[i] = 1
 			copy(yi[i+1:], a[i*lda+i+1:i*lda+nc])
 		}
+		larft(k, nc, y, ldy, r.tau, t, ldt)
 		return
 	}
 	var bl fastblas.Implementation
 	k1 := k / 2
 	k2 := k - k1
 	r.lq(k1, nc, a, lda, t, ldt, y, ldy)
-	// A2 = a[k1:k, :] -= (A2 Y1ᵀ) T1 Y1, the product in r.x (k2×k1).
+	// A2 = a[k1:k, :] += (-(A2 Y1ᵀ) T1) Y1, the product in r.x (k2×k1).
 	a2 := a[k1*lda:]
 	w := r.x[:k2*k1]
-	bl.Dgemm(blas.NoTrans, blas.Trans, k2, k1, nc, 1, a2, lda, y, ldy, 0, w, k1)
-	bl.Dtrmm(blas.Right, blas.Upper, blas.NoTrans, blas.NonUnit, k2, k1, 1, t, ldt, w, k1)
-	bl.Dgemm(blas.NoTrans, blas.NoTrans, k2, nc, k1, -1, w, k1, y, ldy, 1, a2, lda)
+	r.mulCYt(k2, k1, nc, a2, lda, y, ldy, w, k1)
+	bl.Dtrmm(blas.Right, blas.Upper, blas.NoTrans, blas.NonUnit, k2, k1, -1, t, ldt, w, k1)
+	r.mulAdd(k2, nc, k1, w, k1, y, ldy, a2, lda)
 	r.lq(k2, nc-k1, a2[k1:], lda, t[k1*ldt+k1:], ldt, y[k1*ldy+k1:], ldy)
 	y2 := y[k1*ldy:]
 	for i := 0; i < k2; i++ {
@@ -84,7 +91,7 @@ func (r *reducer) lq(k, nc int, a []float64, lda int, t []float64, ldt int, y []
 	}
 	// T12 = -T1 (Y1 Y2ᵀ) T2.
 	t12 := t[k1:]
-	bl.Dgemm(blas.NoTrans, blas.Trans, k1, k2, nc-k1, 1, y[k1:], ldy, y2[k1:], ldy, 0, t12, ldt)
+	r.mulCYt(k1, k2, nc-k1, y[k1:], ldy, y2[k1:], ldy, t12, ldt)
 	bl.Dtrmm(blas.Left, blas.Upper, blas.NoTrans, blas.NonUnit, k1, k2, -1, t, ldt, t12, ldt)
 	bl.Dtrmm(blas.Right, blas.Upper, blas.NoTrans, blas.NonUnit, k1, k2, 1, t[k1*ldt+k1:], ldt, t12, ldt)
 }
@@ -121,7 +128,6 @@ func (r *reducer) qrPanel(mq, kb int, a []float64, lda, ldp int) {
 // R of its QR factorization, with zeros below the diagonal, in its first n
 // rows; the rows below are not referenced afterwards.
 func (r *reducer) qr(a []float64, lda int) {
-	var bl fastblas.Implementation
 	m, n, nb := r.m, r.n, r.nb
 	for j := 0; j < n; j += nb {
 		kb := min(nb, n-j)
@@ -134,12 +140,16 @@ func (r *reducer) qr(a []float64, lda int) {
 		if nc == 0 {
 			break
 		}
-		// C = a[j:m, j+kb:n] -= V W with W = Tᵀ Vᵀ C.
+		// C = a[j:m, j+kb:n] += V W with W = -Tᵀ (Vᵀ C), the triangular
+		// product as a full one with a zero triangle.
 		c := a[j*lda+j+kb:]
 		w := r.q[:kb*nc]
-		r.mulVtC(kb, nc, mq, r.p, kb, c, lda, w, nc)
-		bl.Dtrmm(blas.Left, blas.Upper, blas.Trans, blas.NonUnit, kb, nc, 1, r.t, nb, w, nc)
-		bl.Dgemm(blas.NoTrans, blas.NoTrans, mq, nc, kb, -1, r.p, kb, w, nc, 1, c, lda)
+		wt := r.wt[:kb*nc]
+		r.mulVtC(kb, nc, mq, r.p, kb, c, lda, wt, nc)
+		negTriangle(r.tt, kb, r.t, nb, true)
+		clear(w)
+		r.mulAdd(kb, nc, kb, r.tt, kb, wt, nc, w, nc)
+		r.mulAdd(mq, nc, kb, r.p, kb, w, nc, c, lda)
 	}
 }
 
@@ -153,8 +163,6 @@ func (r *reducer) qr(a []float64, lda int) {
 // a[r*lda+c] for 0 ≤ r ≤ c ≤ min(r+nb, n-1); the other entries hold
 // intermediate values and must be ignored.
 func (r *reducer) band(a []float64, lda int) {
-	var impl gonum.Implementation
-	var bl fastblas.Implementation
 	m, n, nb := r.m, r.n, r.nb
 	p, q, x := r.p, r.q, r.x
 	for j := 0; j < n; j += nb {
@@ -168,43 +176,74 @@ func (r *reducer) band(a []float64, lda int) {
 		if nc == 0 {
 			break
 		}
-		// W = Tᵀ Vᵀ C for the trailing C = a[j:m, j+kb:n], into q's first
-		// kb rows.
+		// W = -Tᵀ (Vᵀ C) for the trailing C = a[j:m, j+kb:n], into q's
+		// first kb rows. The triangular products here are full ones with a
+		// zero triangle (negTriangle), which the kernel does faster than a
+		// triangular product would be done.
 		c := a[j*lda+j+kb:]
 		w := q[:kb*ldq]
-		r.mulVtC(kb, nc, mq, p, ldp, c, lda, w, ldq)
-		bl.Dtrmm(blas.Left, blas.Upper, blas.Trans, blas.NonUnit, kb, nc, 1, r.t, nb, w, ldq)
+		wt := r.wt[:kb*nc]
+		r.mulVtC(kb, nc, mq, p, ldp, c, lda, wt, nc)
+		negTriangle(r.tt, kb, r.t, nb, true)
+		for i := 0; i < kb; i++ {
+			clear(w[i*ldq : i*ldq+nc])
+		}
+		r.mulAdd(kb, nc, kb, r.tt, kb, wt, nc, w, ldq)
 		// The block row C1 = a[j:j+kb, j+kb:n] gets the left update
-		// C1 -= V1 W, then its LQ factorization C1 = L Y.
-		bl.Dgemm(blas.NoTrans, blas.NoTrans, kb, nc, kb, -1, p, ldp, w, ldq, 1, c, lda)
+		// C1 += V1 W, then its LQ factorization C1 = L Y.
+		r.mulAdd(kb, nc, kb, p, ldp, w, ldq, c, lda)
 		// Y (k×nc, unit upper trapezoidal) goes to q's rows kb..kb+k-1.
 		y := q[kb*ldq : (kb+k)*ldq]
 		if kb <= nc {
 			r.lq(kb, nc, c, lda, r.s, nb, y, ldq)
 		} else {
-			impl.Dgelq2(kb, nc, c, lda, r.tau, r.work)
-			impl.Dlarft(lapack.Forward, lapack.RowWise, nc, k, c, lda, r.tau, r.s, nb)
+			r.gelq2(kb, nc, c, lda, r.tau)
 			for i := 0; i < k; i++ {
 				yi := y[i*ldq : i*ldq+nc]
 				clear(yi[:i])
 				yi[i] = 1
 				copy(yi[i+1:], c[i*lda+i+1:i*lda+nc])
 			}
+			larft(k, nc, y, ldq, r.tau, r.s, nb)
 		}
 		mr := mq - kb
 		if mr == 0 {
 			continue
 		}
 		// The rest C2 = a[j+kb:m, j+kb:n] is to become
-		// (C2 - V2 W)(I - Yᵀ S Y) = C2 - V2 W - Z Y with
-		// Z = (C2 Yᵀ - V2 (W Yᵀ)) S, in p's columns kb..kb+k-1.
+		// (C2 + V2 W)(I - Yᵀ S Y) = C2 + V2 W + Z Y with
+		// Z = -(C2 Yᵀ + V2 X) S and X = W Yᵀ (in r.x); C2 Yᵀ + V2 X goes to
+		// r.panel, Z to p's columns kb..kb+k-1, and the update is
+		// C2 += [V2 Z] [W; Y], reading C2 once in place.
 		c2 := a[(j+kb)*lda+j+kb:]
 		v2 := p[kb*ldp:]
 		z := p[kb*ldp+kb:]
-		bl.Dgemm(blas.NoTrans, blas.Trans, kb, k, nc, 1, w, ldq, y, ldq, 0, x, k)
-		r.mulCYt(mr, k, nc, c2, lda, y, ldq, z, ldp)
-		bl.Dgemm(blas.NoTrans, blas.NoTrans, mr, k, kb, -1, v2, ldp, x, k, 1, z, ldp)
-		bl.Dtrmm(blas.Right, blas.Upper, blas.NoTrans, blas.NonUnit, mr, k, 1, r.s, nb, z, ldp)
-		bl.Dgemm(blas.NoTrans, blas.NoTrans, mr, nc, kb+k, -1, v2, ldp, q, ldq, 1, c2, lda)
+		r.mulCYt(kb, k, nc, w, ldq, y, ldq, x, k)
+		zt := r.panel[:mr*k]
+		r.mulCYt(mr, k, nc, c2, lda, y, ldq, zt, k)
+		r.mulAdd(mr, k, kb, v2, ldp, x, k, zt, k)
+		negTriangle(r.tt, k, r.s, nb, false)
+		for i := 0; i < mr; i++ {
+			clear(z[i*ldp : i*ldp+k])
+		}
+		r.mulAdd(mr, k, k, zt, k, r.tt, k, z, ldp)
+		r.mulAdd(mr, nc, kb+k, v2, ldp, q, ldq, c2, lda)
+	}
+}
+
+// negTriangle sets the k×k matrix dst (stride k) to -T, or to -Tᵀ if trans,
+// for the upper triangle T of the k×k matrix t (stride ldt), with zeros in
+// the other triangle.
+func negTriangle(dst []float64, k int, t []float64, ldt int, trans bool) {
+	dst = dst[:k*k]
+	clear(dst)
+	for i := 0; i < k; i++ {
+		for j := i; j < k; j++ {
+			if trans {
+				dst[j*k+i] = -t[i*ldt+j]
+			} else {
+				dst[i*k+j] = -t[i*ldt+j]
+			}
+		}
 	}
 }

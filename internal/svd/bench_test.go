@@ -45,7 +45,7 @@ func BenchmarkValues(b *testing.B) {
 func BenchmarkStages(b *testing.B) {
 	for _, n := range []int{1024, 1999} {
 		a := gaussian(rand.New(rand.NewPCG(5, uint64(n))), n, n)
-		for _, nb := range []int{24, 32, 48} {
+		for _, nb := range []int{16, 24, 32, 48} {
 			w := make([]float64, n*n)
 			b.Run(fmt.Sprintf("band/%d/nb%d", n, nb), func(b *testing.B) {
 				for b.Loop() {
@@ -83,12 +83,64 @@ func BenchmarkQR(b *testing.B) {
 	m, n := 1999, 1024
 	a := gaussian(rand.New(rand.NewPCG(5, 6)), m, n)
 	w := make([]float64, m*n)
-	for _, nb := range []int{32, 48, 64, 96, 128} {
+	for _, nb := range []int{16, 24, 32, 48, 64, 96, 128} {
 		b.Run(fmt.Sprintf("nb%d", nb), func(b *testing.B) {
 			for b.Loop() {
 				copy(w, a.Data)
 				newReducer(m, n, nb).qr(w, n)
 			}
 		})
+	}
+}
+
+// BenchmarkSkinny times the skinny products of the band reduction, Vᵀ C and
+// C Yᵀ, with each micro-kernel, for the shapes of the first block of a
+// 1999×1999 matrix (C 1999×1967 with stride 1999, V 1999×32, Y 32×1967) and
+// of a 1024×1024 one (stride 1024); the rate is in Gflop/s.
+func BenchmarkSkinny(b *testing.B) {
+	defer func(old *microKernel) { kernel = old }(kernel)
+	for _, kn := range testKernels() {
+		kernel = kn
+		for _, n := range []int{1024, 1999} {
+			const kb = 32
+			rng := rand.New(rand.NewPCG(11, uint64(n)))
+			c := gaussian(rng, n, n).Data
+			v := gaussian(rng, n, kb).Data
+			y := gaussian(rng, kb, n).Data
+			w := make([]float64, n*kb)
+			nc := n - kb
+			r := newReducer(n, n, kb)
+			flops := 2 * float64(kb) * float64(nc) * float64(n)
+			b.Run(fmt.Sprintf("%s/VtC/%d", kernelName(kn), n), func(b *testing.B) {
+				for b.Loop() {
+					r.mulVtC(kb, nc, n, v, kb, c[kb:], n, w, nc)
+				}
+				b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "Gflop/s")
+			})
+			b.Run(fmt.Sprintf("%s/CYt/%d", kernelName(kn), n), func(b *testing.B) {
+				for b.Loop() {
+					r.mulCYt(n, kb, nc, c[kb:], n, y, n, w, kb)
+				}
+				b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "Gflop/s")
+			})
+		}
+	}
+}
+
+// BenchmarkMicroKernels times each assembly micro-kernel on packed operands
+// in L1, the upper bound of the products' rate (Gflop/s).
+func BenchmarkMicroKernels(b *testing.B) {
+	for _, kn := range asmKernels {
+		for _, k := range []int{128, 512} {
+			a := make([]float64, kn.mr*k)
+			bb := make([]float64, kn.nr*k)
+			c := make([]float64, kn.mr*kn.nr)
+			b.Run(fmt.Sprintf("%s/k%d", kn.name, k), func(b *testing.B) {
+				for b.Loop() {
+					kn.fn(k, &a[0], 1, kn.mr, &bb[0], kn.nr, &c[0], kn.nr)
+				}
+				b.ReportMetric(2*float64(kn.mr*kn.nr*k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "Gflop/s")
+			})
+		}
 	}
 }

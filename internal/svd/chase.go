@@ -3,7 +3,6 @@ package svd
 import (
 	"gonum.org/v1/gonum/blas"
 	blasgonum "gonum.org/v1/gonum/blas/gonum"
-	"gonum.org/v1/gonum/lapack/gonum"
 )
 
 // band is an n×n upper band matrix with b superdiagonals held compactly
@@ -14,13 +13,14 @@ type band struct {
 	n, b        int
 	stride, off int
 	data        []float64
+	kern        *microKernel // reflectors in assembly if it has them
 }
 
 // newBand returns an empty band for an n×n matrix with b superdiagonals.
 func newBand(n, b int) *band {
 	stride := 3 * b
 	off := b
-	return &band{n: n, b: b, stride: stride, off: off, data: make([]float64, n*stride+n+off+2*b)}
+	return &band{n: n, b: b, stride: stride, off: off, data: make([]float64, n*stride+n+off+2*b), kern: kernel}
 }
 
 // at returns the index of entry (r, c) in data.
@@ -44,11 +44,12 @@ func (m *band) load(a []float64, lda int) {
 // of that bulge, which fills a block right of the band, whose first row is
 // annihilated from the right in turn, and so on down the band. The rest of
 // each bulge is left in place: the next sweep's reflectors annihilate it.
-// The reflectors are applied with gonum's own Dgemv and Dger (assembly inner
-// loops, no cgo call per reflector whatever BLAS blas64 uses).
+// The reflectors are applied by the kernel's reflRight and reflLeft if it has
+// them, else with gonum's own Dgemv and Dger (assembly inner loops, no cgo
+// call per reflector whatever BLAS blas64 uses).
 func (m *band) bidiagonalize(d, e []float64) {
-	var impl gonum.Implementation
 	var bl blasgonum.Implementation
+	asm := m.kern != nil && m.kern.reflRight != nil
 	n, b := m.n, m.b
 	a := m.data
 	v := make([]float64, b)
@@ -60,7 +61,7 @@ func (m *band) bidiagonalize(d, e []float64) {
 			// Annihilate row p in columns c0+1..c1 and apply the reflector
 			// to rows p+1..c1 from the right.
 			row := a[m.at(p, c0) : m.at(p, c1)+1]
-			beta, tau := impl.Dlarfg(l, row[0], row[1:], 1)
+			beta, tau := larfg(row[0], row[1:])
 			v[0] = 1
 			copy(v[1:l], row[1:])
 			row[0] = beta
@@ -68,8 +69,13 @@ func (m *band) bidiagonalize(d, e []float64) {
 			if tau != 0 {
 				x := a[m.at(p+1, c0):]
 				rows := c1 - p
-				bl.Dgemv(blas.NoTrans, rows, l, 1, x, m.stride, v, 1, 0, w, 1)
-				bl.Dger(rows, l, -tau, w, 1, v, 1, x, m.stride)
+				if asm {
+					_ = x[(rows-1)*m.stride+l-1]
+					m.kern.reflRight(rows, l, &x[0], m.stride, &v[0], tau)
+				} else {
+					bl.Dgemv(blas.NoTrans, rows, l, 1, x, m.stride, v, 1, 0, w, 1)
+					bl.Dger(rows, l, -tau, w, 1, v, 1, x, m.stride)
+				}
 			}
 			// Annihilate column c0 in rows c0+1..c1 and apply the reflector
 			// to columns c0+1..min(c1+b, n-1) from the left.
@@ -77,7 +83,7 @@ func (m *band) bidiagonalize(d, e []float64) {
 			for i := 1; i < l; i++ {
 				v[i] = a[i0+i*m.stride]
 			}
-			beta, tau = impl.Dlarfg(l, a[i0], v[1:l], 1)
+			beta, tau = larfg(a[i0], v[1:l])
 			a[i0] = beta
 			for i := 1; i < l; i++ {
 				a[i0+i*m.stride] = 0
@@ -85,8 +91,13 @@ func (m *band) bidiagonalize(d, e []float64) {
 			v[0] = 1
 			if ce := min(c1+b, n-1); tau != 0 && ce > c0 {
 				x := a[i0+1:]
-				bl.Dgemv(blas.Trans, l, ce-c0, 1, x, m.stride, v, 1, 0, w, 1)
-				bl.Dger(l, ce-c0, -tau, v, 1, w, 1, x, m.stride)
+				if asm {
+					_ = x[(l-1)*m.stride+ce-c0-1]
+					m.kern.reflLeft(l, ce-c0, &x[0], m.stride, &v[0], tau)
+				} else {
+					bl.Dgemv(blas.Trans, l, ce-c0, 1, x, m.stride, v, 1, 0, w, 1)
+					bl.Dger(l, ce-c0, -tau, v, 1, w, 1, x, m.stride)
+				}
 			}
 			p = c0
 		}

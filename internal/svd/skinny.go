@@ -6,32 +6,33 @@ import (
 	"github.com/repgeo/repgeo/internal/fastblas"
 )
 
-// kc is the number of terms of the kernel calls of the skinny products.
-const kc = 256
+// kc is the largest number of terms of a kernel call: a block of the small
+// operand of kc terms stays in L2, and a strip of C in L1 or L2, while the
+// kernel runs over them.
+const kc = 512
 
-// useAsm selects the assembly kernel for the skinny products below; tests
-// switch it off to check the path through fastblas.
-var useAsm = haveAsm
+// The products of the band reduction with the large trailing matrix C,
+// W = Vᵀ C, Z = C Yᵀ and the update C += A B, have V, Y, A or B of at most a
+// few blocks of nb columns or rows. Through a general matrix product C would
+// first be copied into a packed buffer, which costs about as much as the
+// arithmetic at these shapes. With an assembly micro-kernel (mr×nr tiles, see
+// microKernel) only the small operand is packed, if at all, and C is read in
+// place: nr-column strips for Vᵀ C, mr-row blocks for C Yᵀ, rows of tiles for
+// the update.
 
-// The skinny products of the band reduction, W = Vᵀ C and Z = C Yᵀ with C
-// large and V, Y of at most nb columns or rows, read C once. Through a
-// general matrix product C would first be copied into a packed buffer,
-// which costs about as much as the arithmetic at these shapes. With the
-// assembly kernel only the small operand is packed, and C is read in place:
-// 8-column strips for Vᵀ C, 6-row blocks for C Yᵀ.
-
-// tile computes the rows×cols top-left part of the 6×8 tile
-// c += A·B with the kernel (k terms); rows ≤ 6, cols ≤ 8.
-func tile(k int, a []float64, ars, aps int, b []float64, bps int, c []float64, ldc, rows, cols int) {
-	if rows == 6 && cols == 8 {
-		kernel6x8s(k, &a[0], ars, aps, &b[0], bps, &c[0], ldc)
+// tile computes the rows×cols top-left part of the mr×nr tile
+// c += A·B with the reducer's kernel (k terms); rows ≤ mr, cols ≤ nr.
+func (r *reducer) tile(k int, a []float64, ars, aps int, b []float64, bps int, c []float64, ldc, rows, cols int) {
+	kn := r.kern
+	if rows == kn.mr && cols == kn.nr {
+		kn.fn(k, &a[0], ars, aps, &b[0], bps, &c[0], ldc)
 		return
 	}
-	var tmp [6 * 8]float64
-	kernel6x8s(k, &a[0], ars, aps, &b[0], bps, &tmp[0], 8)
-	for r := 0; r < rows; r++ {
+	var tmp [maxMR * maxNR]float64
+	kn.fn(k, &a[0], ars, aps, &b[0], bps, &tmp[0], kn.nr)
+	for i := 0; i < rows; i++ {
 		for j := 0; j < cols; j++ {
-			c[r*ldc+j] += tmp[r*8+j]
+			c[i*ldc+j] += tmp[i*kn.nr+j]
 		}
 	}
 }
@@ -39,19 +40,20 @@ func tile(k int, a []float64, ars, aps int, b []float64, bps int, c []float64, l
 // mulVtC sets the kb×nc matrix w (stride ldw) to Vᵀ C for the mq×kb matrix
 // v (stride ldv) and the mq×nc matrix c (stride ldc).
 func (r *reducer) mulVtC(kb, nc, mq int, v []float64, ldv int, c []float64, ldc int, w []float64, ldw int) {
-	if !useAsm {
+	if r.kern == nil {
 		var bl fastblas.Implementation
 		bl.Dgemm(blas.Trans, blas.NoTrans, kb, nc, mq, 1, v, ldv, c, ldc, 0, w, ldw)
 		return
 	}
-	// Vᵀ packed in blocks of 6 rows: ap[(blk*mq+p)*6+i] = V(p, 6blk+i).
-	nblk := (kb + 5) / 6
-	ap := r.ap[:nblk*mq*6]
+	mr, nr := r.kern.mr, r.kern.nr
+	// Vᵀ packed in blocks of mr rows: ap[(blk*mq+p)*mr+i] = V(p, mr·blk+i).
+	nblk := (kb + mr - 1) / mr
+	ap := r.ap[:nblk*mq*mr]
 	for p := 0; p < mq; p++ {
 		vp := v[p*ldv : p*ldv+kb]
 		for blk := 0; blk < nblk; blk++ {
-			dst := ap[(blk*mq+p)*6 : (blk*mq+p)*6+6]
-			n := copy(dst, vp[blk*6:])
+			dst := ap[(blk*mq+p)*mr : (blk*mq+p)*mr+mr]
+			n := copy(dst, vp[blk*mr:])
 			clear(dst[n:])
 		}
 	}
@@ -62,20 +64,20 @@ func (r *reducer) mulVtC(kb, nc, mq int, v []float64, ldv int, c []float64, ldc 
 	// in L1 while the kernel runs over them.
 	for p0 := 0; p0 < mq; p0 += kc {
 		kcb := min(kc, mq-p0)
-		for j0 := 0; j0 < nc; j0 += 8 {
-			cols := min(8, nc-j0)
+		for j0 := 0; j0 < nc; j0 += nr {
+			cols := min(nr, nc-j0)
 			b, bps := c[p0*ldc+j0:], ldc
-			if cols < 8 {
-				bt := r.strip[:kcb*8]
+			if cols < nr {
+				bt := r.strip[:kcb*nr]
 				for p := 0; p < kcb; p++ {
-					d := bt[p*8 : p*8+8]
+					d := bt[p*nr : p*nr+nr]
 					copy(d, c[(p0+p)*ldc+j0:(p0+p)*ldc+j0+cols])
 					clear(d[cols:])
 				}
-				b, bps = bt, 8
+				b, bps = bt, nr
 			}
 			for blk := 0; blk < nblk; blk++ {
-				tile(kcb, ap[(blk*mq+p0)*6:], 1, 6, b, bps, w[blk*6*ldw+j0:], ldw, min(6, kb-blk*6), cols)
+				r.tile(kcb, ap[(blk*mq+p0)*mr:], 1, mr, b, bps, w[blk*mr*ldw+j0:], ldw, min(mr, kb-blk*mr), cols)
 			}
 		}
 	}
@@ -84,25 +86,27 @@ func (r *reducer) mulVtC(kb, nc, mq int, v []float64, ldv int, c []float64, ldc 
 // mulCYt sets the mr×k matrix z (stride ldz) to C Yᵀ for the mr×nc matrix
 // c (stride ldc) and the k×nc matrix y (stride ldy).
 func (r *reducer) mulCYt(mr, k, nc int, c []float64, ldc int, y []float64, ldy int, z []float64, ldz int) {
-	if !useAsm {
+	if r.kern == nil {
 		var bl fastblas.Implementation
 		bl.Dgemm(blas.NoTrans, blas.Trans, mr, k, nc, 1, c, ldc, y, ldy, 0, z, ldz)
 		return
 	}
-	// Yᵀ packed in strips of 8 columns: bp[(s*nc+p)*8+j] = Y(8s+j, p).
-	ns := (k + 7) / 8
-	bp := r.bp[:ns*nc*8]
+	tr, nr := r.kern.mr, r.kern.nr
+	// Yᵀ packed in strips of nr columns: bp[(s*nc+p)*nr+j] = Y(nr·s+j, p).
+	ns := (k + nr - 1) / nr
+	bp := r.bp[:ns*nc*nr]
+	var ys [maxNR][]float64
 	for s := 0; s < ns; s++ {
-		for j := 0; j < 8; j++ {
-			if s*8+j >= k {
-				for p := 0; p < nc; p++ {
-					bp[(s*nc+p)*8+j] = 0
-				}
-				continue
+		jn := min(nr, k-s*nr)
+		for j := range jn {
+			ys[j] = y[(s*nr+j)*ldy : (s*nr+j)*ldy+nc]
+		}
+		for p := 0; p < nc; p++ {
+			dst := bp[(s*nc+p)*nr : (s*nc+p)*nr+nr]
+			for j, yj := range ys[:jn] {
+				dst[j] = yj[p]
 			}
-			for p, val := range y[(s*8+j)*ldy : (s*8+j)*ldy+nc] {
-				bp[(s*nc+p)*8+j] = val
-			}
+			clear(dst[jn:])
 		}
 	}
 	for i := 0; i < mr; i++ {
@@ -110,11 +114,11 @@ func (r *reducer) mulCYt(mr, k, nc int, c []float64, ldc int, y []float64, ldy i
 	}
 	for p0 := 0; p0 < nc; p0 += kc {
 		kcb := min(kc, nc-p0)
-		for i0 := 0; i0 < mr; i0 += 6 {
-			rows := min(6, mr-i0)
+		for i0 := 0; i0 < mr; i0 += tr {
+			rows := min(tr, mr-i0)
 			a, ars := c[i0*ldc+p0:], ldc
-			if rows < 6 {
-				at := r.rows[:6*kcb]
+			if rows < tr {
+				at := r.rows[:tr*kcb]
 				clear(at)
 				for i := 0; i < rows; i++ {
 					copy(at[i*kcb:(i+1)*kcb], c[(i0+i)*ldc+p0:(i0+i)*ldc+p0+kcb])
@@ -122,7 +126,59 @@ func (r *reducer) mulCYt(mr, k, nc int, c []float64, ldc int, y []float64, ldy i
 				a, ars = at, kcb
 			}
 			for s := 0; s < ns; s++ {
-				tile(kcb, a, ars, 1, bp[(s*nc+p0)*8:], 8, z[i0*ldz+s*8:], ldz, rows, min(8, k-s*8))
+				r.tile(kcb, a, ars, 1, bp[(s*nc+p0)*nr:], nr, z[i0*ldz+s*nr:], ldz, rows, min(nr, k-s*nr))
+			}
+		}
+	}
+}
+
+// nc2 is the width of the column panels of mulAdd: a panel of the k×n
+// operand stays in L2 while the kernel runs down the rows of C.
+const nc2 = 512
+
+// mulAdd adds A·B to the m×n matrix c (stride ldc) for the m×k matrix a
+// (stride lda) and the k×n matrix b (stride ldb), with k small (a few
+// blocks of nb). All three are read in place, C once, by rows of tiles.
+func (r *reducer) mulAdd(m, n, k int, a []float64, lda int, b []float64, ldb int, c []float64, ldc int) {
+	if r.kern == nil {
+		var bl fastblas.Implementation
+		bl.Dgemm(blas.NoTrans, blas.NoTrans, m, n, k, 1, a, lda, b, ldb, 1, c, ldc)
+		return
+	}
+	mr, nr := r.kern.mr, r.kern.nr
+	for p0 := 0; p0 < k; p0 += kc {
+		kcb := min(kc, k-p0)
+		for jc := 0; jc < n; jc += nc2 {
+			ncb := min(nc2, n-jc)
+			// A last strip of fewer than nr columns is copied, padded with
+			// zeros.
+			full := ncb / nr * nr
+			if cols := ncb - full; cols > 0 {
+				bt := r.strip[:kcb*nr]
+				for p := 0; p < kcb; p++ {
+					d := bt[p*nr : p*nr+nr]
+					copy(d, b[(p0+p)*ldb+jc+full:(p0+p)*ldb+jc+ncb])
+					clear(d[cols:])
+				}
+			}
+			for i0 := 0; i0 < m; i0 += mr {
+				rows := min(mr, m-i0)
+				as, ars := a[i0*lda+p0:], lda
+				if rows < mr {
+					at := r.rows[:mr*kcb]
+					clear(at)
+					for i := 0; i < rows; i++ {
+						copy(at[i*kcb:(i+1)*kcb], a[(i0+i)*lda+p0:(i0+i)*lda+p0+kcb])
+					}
+					as, ars = at, kcb
+				}
+				ci := c[i0*ldc+jc:]
+				for j := 0; j < full; j += nr {
+					r.tile(kcb, as, ars, 1, b[p0*ldb+jc+j:], ldb, ci[j:], ldc, rows, nr)
+				}
+				if full < ncb {
+					r.tile(kcb, as, ars, 1, r.strip, nr, ci[full:], ldc, rows, ncb-full)
+				}
 			}
 		}
 	}

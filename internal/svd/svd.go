@@ -5,7 +5,8 @@ import (
 	"math"
 
 	"gonum.org/v1/gonum/blas/blas64"
-	"gonum.org/v1/gonum/lapack/gonum"
+
+	"github.com/repgeo/repgeo/internal/dqds"
 )
 
 // ErrNotFinite is returned by Values for a matrix with a NaN or infinite
@@ -17,17 +18,28 @@ var ErrNotFinite = errors.New("svd: matrix has a NaN or infinite entry")
 var ErrNoConvergence = errors.New("svd: singular value iteration did not converge")
 
 // bandwidth returns the bandwidth of the intermediate band form for an n×n
-// matrix: a wider band makes the first stage's passes over the trailing
-// matrix fewer and the bulge chasing slower (measured on amd64).
-func bandwidth(n int) int {
+// matrix and the micro-kernel kn: a wider band makes the first stage's
+// passes over the trailing matrix fewer and the bulge chasing slower. The
+// AVX-512 kernels (8×16 tiles, reflectors in assembly) do best with 16 while
+// the matrix is smaller than about the L3 cache (measured on a Zen 5 with
+// 32 MiB: up to n ≈ 1900), the others with 24 below n = 1536.
+func bandwidth(n int, kn *microKernel) int {
+	if kn != nil && kn.reflRight != nil {
+		if n >= 1900 {
+			return 32
+		}
+		return 16
+	}
 	if n >= 1536 {
 		return 32
 	}
 	return 24
 }
 
-// qrBlock is the block size of the QR factorization of tall matrices.
-const qrBlock = 64
+// qrBlock is the block size of the QR factorization of tall matrices (see
+// BenchmarkQR: 32 is as fast as 64 with the AVX2 kernel and faster with
+// AVX-512).
+const qrBlock = 32
 
 // tallRatio: a matrix with at least this many times more rows than columns is
 // first reduced to its square R factor by a QR factorization.
@@ -91,7 +103,7 @@ func values(a blas64.General, nb int) ([]float64, error) {
 	}
 
 	if nb == 0 {
-		nb = bandwidth(n)
+		nb = bandwidth(n, kernel)
 	}
 	nb = max(1, min(nb, n-1))
 	if m > n && float64(m) >= tallRatio*float64(n) {
@@ -118,7 +130,7 @@ func values(a blas64.General, nb int) ([]float64, error) {
 		bd.bidiagonalize(d, e)
 	}
 	work := make([]float64, 4*n)
-	if info := (gonum.Implementation{}).Dlasq1(n, d, e, work); info != 0 {
+	if info := dqds.Values(d, e, work); info != 0 {
 		return nil, ErrNoConvergence
 	}
 	if scale != 1 {

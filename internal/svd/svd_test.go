@@ -229,32 +229,56 @@ func TestValuesNotFinite(t *testing.T) {
 	}
 }
 
-// TestValuesWithoutKernel checks the path without the assembly kernel of the
-// skinny products (the one taken on CPUs without AVX2 and FMA) on the same
-// cases as TestValues, with the default bandwidth.
-func TestValuesWithoutKernel(t *testing.T) {
-	defer func(old bool) { useAsm = old }(useAsm)
-	useAsm = false
+// testKernels returns the micro-kernels that this CPU can run, and nil for
+// the path through fastblas and gonum.
+func testKernels() []*microKernel {
+	ks := []*microKernel{nil}
+	for i := range asmKernels {
+		ks = append(ks, &asmKernels[i])
+	}
+	return ks
+}
+
+// kernelName names the micro-kernel k in test names.
+func kernelName(k *microKernel) string {
+	if k == nil {
+		return "fastblas"
+	}
+	return k.name
+}
+
+// TestValuesKernels checks Values with each micro-kernel this CPU can run
+// (products, and with AVX-512 reflectors and bandwidth) and without one (the
+// path taken on other CPUs and with the noasm build tag) on the same cases as
+// TestValues, with the default bandwidth and with narrow and odd ones that
+// leave partial tiles.
+func TestValuesKernels(t *testing.T) {
+	defer func(old *microKernel) { kernel = old }(kernel)
 	const eps = 0x1p-52
-	for _, tc := range testCases() {
-		t.Run(tc.name, func(t *testing.T) {
-			ref := tc.want
-			if ref == nil {
-				ref = reference(t, tc.a)
+	for _, kn := range testKernels() {
+		kernel = kn
+		for _, tc := range testCases() {
+			for _, nb := range []int{0, 3, 17} {
+				t.Run(fmt.Sprintf("%s/%s/nb%d", kernelName(kn), tc.name, nb), func(t *testing.T) {
+					ref := tc.want
+					if ref == nil {
+						ref = reference(t, tc.a)
+					}
+					got, err := values(clone(tc.a), nb)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if len(got) != len(ref) {
+						t.Fatalf("got %d values, want %d", len(got), len(ref))
+					}
+					for i := range got {
+						tol := tolC * float64(max(tc.a.Rows, tc.a.Cols)) * eps * ref[0]
+						if d := math.Abs(got[i] - ref[i]); !(d <= tol) {
+							t.Errorf("σ[%d] = %.17g, want %.17g (|diff| %.3g > tol %.3g)", i, got[i], ref[i], d, tol)
+						}
+					}
+				})
 			}
-			got, err := Values(clone(tc.a))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(got) != len(ref) {
-				t.Fatalf("got %d values, want %d", len(got), len(ref))
-			}
-			for i := range got {
-				tol := tolC * float64(max(tc.a.Rows, tc.a.Cols)) * eps * ref[0]
-				if d := math.Abs(got[i] - ref[i]); !(d <= tol) {
-					t.Errorf("σ[%d] = %.17g, want %.17g (|diff| %.3g > tol %.3g)", i, got[i], ref[i], d, tol)
-				}
-			}
-		})
+		}
 	}
 }

@@ -1,0 +1,102 @@
+package svd
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"gonum.org/v1/gonum/lapack/gonum"
+)
+
+// TestLarfg compares larfg with gonum's Dlarfg, whose results it must match
+// to rounding, on vectors whose norm is ordinary, zero, tiny or huge.
+func TestLarfg(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	for _, sc := range []float64{1, 0, 1e-170, 1e-310, 1e160, 1e300} {
+		for _, n := range []int{0, 1, 3, 8, 101} {
+			for _, alpha := range []float64{0, 1.5, -2e-3 * sc, 1e200, -1e-200} {
+				t.Run(fmt.Sprintf("scale%g/n%d/alpha%g", sc, n, alpha), func(t *testing.T) {
+					x := gaussian(rng, 1, n).Data
+					for i := range x {
+						x[i] *= sc
+					}
+					want := slices.Clone(x)
+					wb, wt := gonum.Implementation{}.Dlarfg(n+1, alpha, want, 1)
+					b, tau := larfg(alpha, x)
+					tol := 8 * 0x1p-52
+					if !(math.Abs(b-wb) <= tol*math.Abs(wb)) || !(math.Abs(tau-wt) <= tol*math.Abs(wt)) {
+						t.Errorf("beta, tau = %g, %g, want %g, %g", b, tau, wb, wt)
+					}
+					for i := range x {
+						if !(math.Abs(x[i]-want[i]) <= tol*math.Abs(want[i])) {
+							t.Errorf("v[%d] = %g, want %g", i+1, x[i], want[i])
+						}
+					}
+				})
+			}
+		}
+	}
+}
+
+// TestLarft checks that I - Yᵀ T Y from larft is the product H₁⋯H_k of the
+// reflectors H_i = I - tau_i y_iᵀ y_i, applied to random rows, including
+// reflectors that end in zeros (which gonum's Dlarft mishandles).
+func TestLarft(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 16))
+	const nc = 40
+	for _, k := range []int{1, 2, 3, 5, 12} {
+		for _, zeros := range []int{0, 10, 30} {
+			t.Run(fmt.Sprintf("k%d/zeros%d", k, zeros), func(t *testing.T) {
+				y := gaussian(rng, k, nc).Data
+				tau := make([]float64, k)
+				for i := 0; i < k; i++ {
+					yi := y[i*nc : i*nc+nc]
+					clear(yi[:i])
+					yi[i] = 1
+					if i%2 == 1 { // the second, fourth, ... end in zeros
+						clear(yi[max(i+1, nc-zeros):])
+					}
+					tau[i] = 2 / dot(yi, yi)
+				}
+				if k > 4 {
+					tau[3] = 0 // H₄ = I
+				}
+				tt := make([]float64, k*k)
+				larft(k, nc, y, nc, tau, tt, k)
+				for trial := 0; trial < 3; trial++ {
+					x := gaussian(rng, 1, nc).Data
+					// want = x H₁⋯H_k.
+					want := slices.Clone(x)
+					for i := 0; i < k; i++ {
+						d := tau[i] * dot(want, y[i*nc:i*nc+nc])
+						for j := range want {
+							want[j] -= d * y[i*nc+j]
+						}
+					}
+					// got = x - ((x Yᵀ) T) Y.
+					u := make([]float64, k)
+					for i := range u {
+						u[i] = dot(x, y[i*nc:i*nc+nc])
+					}
+					got := slices.Clone(x)
+					for j := 0; j < k; j++ {
+						var w float64
+						for i := 0; i <= j; i++ {
+							w += u[i] * tt[i*k+j]
+						}
+						for c := range got {
+							got[c] -= w * y[j*nc+c]
+						}
+					}
+					for c := range got {
+						if d := math.Abs(got[c] - want[c]); !(d <= 1e-12) {
+							t.Fatalf("column %d: %g, want %g", c, got[c], want[c])
+						}
+					}
+				}
+			})
+		}
+	}
+}

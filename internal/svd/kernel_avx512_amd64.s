@@ -1,0 +1,152 @@
+//go:build !noasm
+
+#include "textflag.h"
+
+// func kernel8x16z(k int, a *float64, ars, aps int, b *float64, bps int, c *float64, ldc int)
+//
+// C[r][0:16] += sum_p A(r, p) * B(p, 0:16) for r = 0..7, where
+// A(r, p) = a[r*ars+p*aps], B(p, j) = b[p*bps+j] and C[r][j] = c[r*ldc+j]
+// (strides in elements). Requires AVX-512F, and k >= 1.
+// Accumulators: Z0..Z15 (row r in Z(2r), Z(2r+1)); B in Z16, Z17; A
+// broadcasts in Z20..Z27.
+// Rows 0-2 of A are addressed from SI, rows 3-5 from R12 = SI+3*ars and
+// rows 6-7 from R13 = SI+6*ars. The tile of C is prefetched first (in the
+// rank-k updates it is the large matrix, read once, and its rows are far
+// apart), and each step prefetches the 16 elements right of the row of B it
+// reads: in Vᵀ C, B is a 16-column strip of C read in place, and those are
+// the next strip's, which the hardware does not foresee.
+TEXT ·kernel8x16z(SB), NOSPLIT, $0-64
+	MOVQ k+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ ars+16(FP), R11
+	SHLQ $3, R11
+	MOVQ aps+24(FP), R8
+	SHLQ $3, R8
+	MOVQ b+32(FP), DI
+	MOVQ bps+40(FP), R9
+	SHLQ $3, R9
+	MOVQ c+48(FP), DX
+	MOVQ ldc+56(FP), R10
+	SHLQ $3, R10
+	LEAQ (SI)(R11*2), R12
+	ADDQ R11, R12
+	LEAQ (R12)(R11*2), R13
+	ADDQ R11, R13
+	MOVQ DX, R14
+	PREFETCHT0 (R14)
+	PREFETCHT0 64(R14)
+	ADDQ R10, R14
+	PREFETCHT0 (R14)
+	PREFETCHT0 64(R14)
+	ADDQ R10, R14
+	PREFETCHT0 (R14)
+	PREFETCHT0 64(R14)
+	ADDQ R10, R14
+	PREFETCHT0 (R14)
+	PREFETCHT0 64(R14)
+	ADDQ R10, R14
+	PREFETCHT0 (R14)
+	PREFETCHT0 64(R14)
+	ADDQ R10, R14
+	PREFETCHT0 (R14)
+	PREFETCHT0 64(R14)
+	ADDQ R10, R14
+	PREFETCHT0 (R14)
+	PREFETCHT0 64(R14)
+	ADDQ R10, R14
+	PREFETCHT0 (R14)
+	PREFETCHT0 64(R14)
+	VPXORQ Z0, Z0, Z0
+	VPXORQ Z1, Z1, Z1
+	VPXORQ Z2, Z2, Z2
+	VPXORQ Z3, Z3, Z3
+	VPXORQ Z4, Z4, Z4
+	VPXORQ Z5, Z5, Z5
+	VPXORQ Z6, Z6, Z6
+	VPXORQ Z7, Z7, Z7
+	VPXORQ Z8, Z8, Z8
+	VPXORQ Z9, Z9, Z9
+	VPXORQ Z10, Z10, Z10
+	VPXORQ Z11, Z11, Z11
+	VPXORQ Z12, Z12, Z12
+	VPXORQ Z13, Z13, Z13
+	VPXORQ Z14, Z14, Z14
+	VPXORQ Z15, Z15, Z15
+
+loop:
+	VMOVUPD 0(DI), Z16
+	VMOVUPD 64(DI), Z17
+	PREFETCHT0 128(DI)
+	PREFETCHT0 192(DI)
+	VBROADCASTSD (SI), Z20
+	VFMADD231PD Z16, Z20, Z0
+	VFMADD231PD Z17, Z20, Z1
+	VBROADCASTSD (SI)(R11*1), Z21
+	VFMADD231PD Z16, Z21, Z2
+	VFMADD231PD Z17, Z21, Z3
+	VBROADCASTSD (SI)(R11*2), Z22
+	VFMADD231PD Z16, Z22, Z4
+	VFMADD231PD Z17, Z22, Z5
+	VBROADCASTSD (R12), Z23
+	VFMADD231PD Z16, Z23, Z6
+	VFMADD231PD Z17, Z23, Z7
+	VBROADCASTSD (R12)(R11*1), Z24
+	VFMADD231PD Z16, Z24, Z8
+	VFMADD231PD Z17, Z24, Z9
+	VBROADCASTSD (R12)(R11*2), Z25
+	VFMADD231PD Z16, Z25, Z10
+	VFMADD231PD Z17, Z25, Z11
+	VBROADCASTSD (R13), Z26
+	VFMADD231PD Z16, Z26, Z12
+	VFMADD231PD Z17, Z26, Z13
+	VBROADCASTSD (R13)(R11*1), Z27
+	VFMADD231PD Z16, Z27, Z14
+	VFMADD231PD Z17, Z27, Z15
+	ADDQ R8, SI
+	ADDQ R8, R12
+	ADDQ R8, R13
+	ADDQ R9, DI
+	DECQ CX
+	JNZ  loop
+
+	VADDPD (DX), Z0, Z0
+	VADDPD 64(DX), Z1, Z1
+	VMOVUPD Z0, (DX)
+	VMOVUPD Z1, 64(DX)
+	ADDQ R10, DX
+	VADDPD (DX), Z2, Z2
+	VADDPD 64(DX), Z3, Z3
+	VMOVUPD Z2, (DX)
+	VMOVUPD Z3, 64(DX)
+	ADDQ R10, DX
+	VADDPD (DX), Z4, Z4
+	VADDPD 64(DX), Z5, Z5
+	VMOVUPD Z4, (DX)
+	VMOVUPD Z5, 64(DX)
+	ADDQ R10, DX
+	VADDPD (DX), Z6, Z6
+	VADDPD 64(DX), Z7, Z7
+	VMOVUPD Z6, (DX)
+	VMOVUPD Z7, 64(DX)
+	ADDQ R10, DX
+	VADDPD (DX), Z8, Z8
+	VADDPD 64(DX), Z9, Z9
+	VMOVUPD Z8, (DX)
+	VMOVUPD Z9, 64(DX)
+	ADDQ R10, DX
+	VADDPD (DX), Z10, Z10
+	VADDPD 64(DX), Z11, Z11
+	VMOVUPD Z10, (DX)
+	VMOVUPD Z11, 64(DX)
+	ADDQ R10, DX
+	VADDPD (DX), Z12, Z12
+	VADDPD 64(DX), Z13, Z13
+	VMOVUPD Z12, (DX)
+	VMOVUPD Z13, 64(DX)
+	ADDQ R10, DX
+	VADDPD (DX), Z14, Z14
+	VADDPD 64(DX), Z15, Z15
+	VMOVUPD Z14, (DX)
+	VMOVUPD Z15, 64(DX)
+	VZEROUPPER
+	RET

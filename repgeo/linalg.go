@@ -186,6 +186,12 @@ func singularValues(a mat.Matrix) ([]float64, error) {
 			}
 		}
 	}
+	return singularValuesInPlace(g)
+}
+
+// singularValuesInPlace returns the singular values of g, which must have at
+// least as many rows as columns, in descending order, overwriting g.
+func singularValuesInPlace(g blas64.General) ([]float64, error) {
 	s, err := svd.Values(g)
 	switch {
 	case errors.Is(err, svd.ErrNotFinite):
@@ -202,13 +208,18 @@ func nuclearNorm(a mat.Matrix) (float64, error) {
 	if err != nil {
 		return 0, err
 	}
-	// Sum from the smallest up for accuracy.
+	return sumAscending(s), nil
+}
+
+// sumAscending returns the sum of s, added from the smallest value up for
+// accuracy; it sorts s.
+func sumAscending(s []float64) float64 {
 	sort.Float64s(s)
 	var sum float64
 	for _, v := range s {
 		sum += v
 	}
-	return sum, nil
+	return sum
 }
 
 // padColumns returns a with zero columns appended up to k columns; a itself
@@ -272,6 +283,19 @@ func frobDot(a, b *mat.Dense) float64 {
 		}
 	}
 	return sum
+}
+
+// scaleInPlace multiplies every element of a by f, without the temporary
+// that mat.Dense.Scale takes when its receiver is its argument.
+func scaleInPlace(f float64, a *mat.Dense) {
+	r, c := a.Dims()
+	raw := a.RawMatrix()
+	for i := 0; i < r; i++ {
+		row := raw.Data[i*raw.Stride : i*raw.Stride+c]
+		for j := range row {
+			row[j] *= f
+		}
+	}
 }
 
 // inverseLU sets dst to the inverse of the square matrix x through an LU

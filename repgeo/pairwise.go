@@ -2,6 +2,7 @@ package repgeo
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"runtime"
 	"slices"
@@ -34,12 +35,17 @@ type pairPlanner interface {
 	pairPrepare(pts []Point) ([]int, func(Point) error)
 }
 
-// pairCoster is implemented by metrics whose pairs differ much in cost: the
-// engine starts the costliest pairs first, so that the cores finish
-// together instead of one of them ending on a long pair.
+// pairCoster is implemented by metrics whose points and pairs differ much in
+// cost. The engine starts the costliest first, so that the cores finish
+// together instead of one of them ending on a long pair, and Pairwise starts
+// each pair as soon as its two points are built.
 type pairCoster interface {
-	// pairCost estimates the relative cost of Distance(p, q).
-	pairCost(p, q Point) float64
+	// pairCost estimates the relative cost of a distance between points of
+	// representations of m inputs and widths da and db.
+	pairCost(m, da, db int) float64
+	// pointWidth returns the width of the representation a point was made
+	// from, as far as its cost goes.
+	pointWidth(p Point) int
 }
 
 // progress serializes the calls of a Progress callback.
@@ -218,7 +224,16 @@ func pairwisePoints(m Metric, pts []Point, opts *PairwiseOptions, pr *progress) 
 			return nil, err
 		}
 	}
-	pairs := pairOrder(m, pts)
+	var pairs [][2]int32
+	if pc, ok := m.(pairCoster); ok {
+		widths := make([]int, n)
+		for i, p := range pts {
+			widths[i] = pc.pointWidth(p)
+		}
+		pairs = pairOrder(pc, pts[0].Inputs(), widths)
+	} else {
+		pairs = pairOrder(nil, 0, make([]int, n))
+	}
 	out := mat.NewSymDense(n, nil)
 	var mu sync.Mutex
 	err := parallelFor(len(pairs), workers, true, func(k int) error {
@@ -239,27 +254,84 @@ func pairwisePoints(m Metric, pts []Point, opts *PairwiseOptions, pr *progress) 
 	return out, nil
 }
 
-// pairOrder returns the pairs (i, j), i < j, in row order, or by decreasing
-// cost for a pairCoster (ties in row order).
-func pairOrder(m Metric, pts []Point) [][2]int32 {
-	n := len(pts)
+// pairOrder returns the pairs (i, j), i < j, of points of m inputs and the
+// given widths, in row order, or by decreasing cost for a non-nil pc (ties in
+// row order).
+func pairOrder(pc pairCoster, m int, widths []int) [][2]int32 {
+	n := len(widths)
 	pairs := make([][2]int32, 0, n*(n-1)/2)
 	for i := 0; i < n; i++ {
 		for j := i + 1; j < n; j++ {
 			pairs = append(pairs, [2]int32{int32(i), int32(j)})
 		}
 	}
-	pc, ok := m.(pairCoster)
-	if !ok {
+	if pc == nil {
 		return pairs
 	}
-	cost := make(map[[2]int32]float64, len(pairs))
-	for _, p := range pairs {
-		cost[p] = pc.pairCost(pts[p[0]], pts[p[1]])
-	}
-	slices.SortStableFunc(pairs, func(a, b [2]int32) int { return cmp.Compare(cost[b], cost[a]) })
+	cost := func(p [2]int32) float64 { return pc.pairCost(m, widths[p[0]], widths[p[1]]) }
+	slices.SortStableFunc(pairs, func(a, b [2]int32) int { return cmp.Compare(cost(b), cost(a)) })
 	return pairs
 }
+
+// pairwiseOverlapped is Pairwise for a pairCoster: one queue of tasks, the
+// points widest first and then the pairs costliest first, where a pair waits
+// for its two points. No core waits for the last points to be built while
+// pairs of built ones could run. Products run on their calling goroutines.
+func pairwiseOverlapped(m Metric, pc pairCoster, reps []mat.Matrix, mm int, widths []int, opts *PairwiseOptions, pr *progress) (*mat.SymDense, error) {
+	n := len(reps)
+	order := make([]int, n)
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(widths[b], widths[a]) })
+	pairs := pairOrder(pc, mm, widths)
+	pts := make([]Point, n)
+	built := make([]chan struct{}, n)
+	for i := range built {
+		built[i] = make(chan struct{})
+	}
+	out := mat.NewSymDense(n, nil)
+	var mu sync.Mutex
+	// Every point task is handed out before any pair task, so a pair only
+	// waits for points that are being built; after an error no new task
+	// starts, and the smallest failing task is a point's when one failed.
+	err := parallelFor(n+len(pairs), opts.workers(), true, func(k int) error {
+		if k < n {
+			i := order[k]
+			defer close(built[i])
+			p, err := m.ToPoint(reps[i])
+			if err != nil {
+				return fmt.Errorf("representation %d: %w", i, err)
+			}
+			pts[i] = p
+			pr.step()
+			return nil
+		}
+		i, j := int(pairs[k-n][0]), int(pairs[k-n][1])
+		<-built[i]
+		<-built[j]
+		if pts[i] == nil || pts[j] == nil {
+			return errPointFailed
+		}
+		d, err := m.Distance(pts[i], pts[j])
+		if err != nil {
+			return fmt.Errorf("points %d and %d: %w", i, j, err)
+		}
+		mu.Lock()
+		out.SetSym(i, j, d)
+		mu.Unlock()
+		pr.step()
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// errPointFailed stands for a pair whose point failed to build: the point's
+// own error, from an earlier task, is the one reported.
+var errPointFailed = errors.New("repgeo: a point of the pair failed to build")
 
 // Pairwise maps each representation to a point (as Points does) and returns
 // the L×L matrix of distances between them (as PairwisePoints does). The
@@ -286,6 +358,11 @@ func Pairwise(m Metric, reps []mat.Matrix, opts *PairwiseOptions) (*mat.SymDense
 	}
 	n := len(reps)
 	pr := opts.progress(n + n*(n-1)/2)
+	if pc, ok := m.(pairCoster); ok {
+		if _, planned := m.(pairPlanner); !planned {
+			return pairwiseOverlapped(m, pc, reps, mm, widths, opts, pr)
+		}
+	}
 	var build func(i int, x mat.Matrix) (Point, error)
 	if pl, ok := m.(pairPlanner); ok {
 		build = pl.pointBuilder(mm, widths)

@@ -95,36 +95,60 @@ func TestPairwiseEqualsLoop(t *testing.T) {
 }
 
 // TestPairOrder checks that the shape metric's pairs come costliest first
-// (widest points first) and that every pair comes exactly once.
+// (widest points first), that every pair comes exactly once, and that the
+// widths it orders by are those of the points.
 func TestPairOrder(t *testing.T) {
-	dense := relatedReps(33, 40, []int{5, 30, 12, 3, 20})
+	widths := []int{5, 30, 12, 3, 20}
+	dense := relatedReps(33, 40, widths)
 	m, err := NewMetric("angular-shape", DefaultOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
-	var pts []Point
-	for _, x := range dense {
-		pts = append(pts, mustPoint(t, m, x))
+	pc := m.(pairCoster)
+	for i, x := range dense {
+		if w := pc.pointWidth(mustPoint(t, m, x)); w != widths[i] {
+			t.Errorf("point %d has width %d, want %d", i, w, widths[i])
+		}
 	}
-	pairs := pairOrder(m, pts)
+	pairs := pairOrder(pc, 40, widths)
 	if want := [2]int32{1, 4}; pairs[0] != want {
 		t.Errorf("first pair %v, want %v (widths 30 and 20)", pairs[0], want)
 	}
 	if last := pairs[len(pairs)-1]; last != [2]int32{0, 3} {
 		t.Errorf("last pair %v, want [0 3] (widths 5 and 3)", last)
 	}
+	cost := func(p [2]int32) float64 { return pc.pairCost(40, widths[p[0]], widths[p[1]]) }
 	seen := map[[2]int32]int{}
 	for k, p := range pairs {
 		seen[p]++
-		if k > 0 {
-			prev := m.(pairCoster).pairCost(pts[pairs[k-1][0]], pts[pairs[k-1][1]])
-			if c := m.(pairCoster).pairCost(pts[p[0]], pts[p[1]]); c > prev {
-				t.Errorf("pair %d %v costs %g, more than the pair before (%g)", k, p, c, prev)
-			}
+		if k > 0 && cost(p) > cost(pairs[k-1]) {
+			t.Errorf("pair %d %v costs %g, more than the pair before (%g)", k, p, cost(p), cost(pairs[k-1]))
 		}
 	}
 	if len(seen) != 10 || len(pairs) != 10 {
 		t.Errorf("%d pairs, %d distinct, want 10", len(pairs), len(seen))
+	}
+}
+
+// TestPairwiseOverlappedError checks that a point that fails to build in the
+// overlapped schedule (points and pairs in one queue) is reported by its
+// index, for every number of workers, without waiting forever.
+func TestPairwiseOverlappedError(t *testing.T) {
+	dense := relatedReps(34, 30, []int{8, 50, 4, 20})
+	reps := make([]mat.Matrix, len(dense))
+	for i, x := range dense {
+		reps[i] = x
+	}
+	reps[2] = mat.NewDense(30, 4, nil) // constant: no shape
+	m, err := NewMetric("angular-shape", DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, workers := range []int{1, 2, 5} {
+		_, err := Pairwise(m, reps, &PairwiseOptions{Workers: workers})
+		if err == nil || !strings.HasPrefix(err.Error(), "representation 2: ") {
+			t.Errorf("workers=%d: error %v, want one for representation 2", workers, err)
+		}
 	}
 }
 

@@ -207,7 +207,7 @@ func (s *ShapeMetric) newPoint(m int, c *mat.Dense) (*shapePoint, error) {
 		if sq == 0 {
 			return nil, fmt.Errorf("repgeo: %s: the representation is constant (every row is the same), so it has no shape", s.Name())
 		}
-		c.Scale(1/math.Sqrt(sq), c)
+		scaleInPlace(1/math.Sqrt(sq), c)
 		sq = 1
 	}
 	return &shapePoint{m: m, c: c, sq: sq}, nil
@@ -229,15 +229,16 @@ func (s *ShapeMetric) whitenFactor(e float64, m int) float64 {
 // (m-1)-dimensional space orthogonal to the ones vector: with H the
 // Householder reflection taking 1/sqrt(m) to e_1, H xc = [0; Z], and c = H
 // [0; L] with L the Cholesky factor of Z Z^T (m-1 columns). If Z Z^T is not
-// positive definite (rank < m-1), c comes from the QR decomposition of xc^T
-// instead. tri reports the Cholesky case.
+// positive definite (rank < m-1), c = H R^T comes from the QR decomposition
+// (H xc)^T = Q R instead. tri reports the Cholesky case. When d > m, xc is
+// overwritten (with H xc).
 func rankFactor(xc *mat.Dense) (c *mat.Dense, tri bool) {
 	m, d := xc.Dims()
 	if d <= m {
 		return xc, false
 	}
 	v := centreReflector(m)
-	hx := mat.DenseCopyOf(xc)
+	hx := xc
 	applyReflector(v, hx)
 	z := hx.Slice(1, m, 0, d).(*mat.Dense)
 	k := mat.NewSymDense(m-1, nil)
@@ -246,7 +247,9 @@ func rankFactor(xc *mat.Dense) (c *mat.Dense, tri bool) {
 	// condition estimate of mat.Cholesky.
 	u, ok := lapack64.Potrf(k.RawSymmetric())
 	if !ok {
-		return qrFactor(xc), false
+		c = qrFactor(hx)
+		applyReflector(v, c)
+		return c, false
 	}
 	c = mat.NewDense(m, m-1, nil)
 	raw := c.RawMatrix()
@@ -390,9 +393,7 @@ func (s *ShapeMetric) Distance(p, q Point) (float64, error) {
 	}
 	_, ra := a.c.Dims()
 	_, rb := b.c.Dims()
-	cross := mat.NewDense(ra, rb, nil)
-	fastblas.MulTN(a.strips(), b.strips(), a.tri, b.tri, cross.RawMatrix())
-	nuc, err := nuclearNorm(cross)
+	nuc, err := crossNuclearNorm(a, b)
 	if err != nil {
 		return 0, fmt.Errorf("repgeo: %s: %w", s.Name(), err)
 	}
@@ -418,17 +419,53 @@ func (s *ShapeMetric) Distance(p, q Point) (float64, error) {
 	return s.alignedGap(a, b)
 }
 
+// crossBuffers recycles the cross products of Distance: the all-pairs engine
+// computes hundreds of them, each up to m×m, and fresh memory for each costs
+// the time of the page faults.
+var crossBuffers sync.Pool
+
+// crossNuclearNorm returns ||A^T B||_*, computing the cross product with its
+// longer side as rows so that the singular values can overwrite it.
+func crossNuclearNorm(a, b *shapePoint) (float64, error) {
+	_, ra := a.c.Dims()
+	_, rb := b.c.Dims()
+	sa, sb, triA, triB := a.strips(), b.strips(), a.tri, b.tri
+	if ra < rb {
+		// ||A^T B||_* = ||B^T A||_*.
+		sa, sb, triA, triB = sb, sa, triB, triA
+		ra, rb = rb, ra
+	}
+	var buf []float64
+	if p, ok := crossBuffers.Get().(*[]float64); ok && cap(*p) >= ra*rb {
+		buf = (*p)[:ra*rb]
+	} else {
+		buf = make([]float64, ra*rb)
+	}
+	defer crossBuffers.Put(&buf)
+	g := blas64.General{Rows: ra, Cols: rb, Stride: rb, Data: buf}
+	fastblas.MulTN(sa, sb, triA, triB, g)
+	s, err := singularValuesInPlace(g)
+	if err != nil {
+		return 0, err
+	}
+	return sumAscending(s), nil
+}
+
 // pairCost implements pairCoster: the cross product and the singular values
-// of a distance grow with the points' widths (in rank space).
-func (s *ShapeMetric) pairCost(p, q Point) float64 {
-	a, b, err := s.points(p, q)
+// of a distance grow with the points' widths in rank space, at most m.
+func (s *ShapeMetric) pairCost(m, da, db int) float64 {
+	lo, hi := float64(min(da, db, m)), float64(min(max(da, db), m))
+	return float64(m)*lo*hi + 4*hi*lo*lo
+}
+
+// pointWidth implements pairCoster: the width of the point in rank space.
+func (s *ShapeMetric) pointWidth(p Point) int {
+	sp, err := s.point(p)
 	if err != nil {
 		return 0
 	}
-	_, ra := a.c.Dims()
-	_, rb := b.c.Dims()
-	lo, hi := float64(min(ra, rb)), float64(max(ra, rb))
-	return float64(a.m)*lo*hi + 4*hi*lo*lo
+	_, r := sp.c.Dims()
+	return r
 }
 
 // alignedGap returns |A - B*|, B* the representative of b rotated onto a.

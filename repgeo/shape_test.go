@@ -539,7 +539,7 @@ func TestShapeRankFactor(t *testing.T) {
 	}
 	for _, c := range cases {
 		xc := centreColumns(c.x)
-		f, tri := rankFactor(xc)
+		f, tri := rankFactor(mat.DenseCopyOf(xc))
 		if _, w := f.Dims(); w != c.width || tri != c.tri {
 			t.Errorf("%s: width %d, triangular %v, want %d, %v", c.name, w, tri, c.width, c.tri)
 		}

@@ -37,7 +37,20 @@ func main() {
 	tol := flag.Float64("tol", 1e-6, "largest allowed |D_go - D_numpy|")
 	only := flag.String("metrics", "angular-cka,angular-shape", "comma-separated metrics to time")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the timed runs to this file")
+	memProfile := flag.String("memprofile", "", "write a profile of the memory allocated by the timed runs to this file")
 	flag.Parse()
+	if *memProfile != "" {
+		defer func() {
+			f, err := os.Create(*memProfile)
+			if err == nil {
+				err = pprof.Lookup("allocs").WriteTo(f, 0)
+				f.Close()
+			}
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "bench/pairwise:", err)
+			}
+		}()
+	}
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
 		if err != nil {

@@ -134,9 +134,13 @@ func MulTN(a, b *Strips, lowerA, lowerB bool, c blas64.General) {
 	wg.Wait()
 }
 
-// stripChunk is the number of a's strips whose kc-row blocks stay in L2
-// while b's strips pass over them.
-const stripChunk = 16
+// Blocking of MulTN: b's strips pass over blocks of stripKC rows of
+// stripChunk strips of a (256 kB with 16-wide strips, in L2), and each tile of
+// C is loaded once per block of rows. Measured with BenchmarkMulTN.
+const (
+	stripChunk = 4
+	stripKC    = 512
+)
 
 // mulTNStrips adds aᵀ·b to the columns of c in b's strips q0 to q1.
 func mulTNStrips(kn stripKernel, a, b *Strips, lowerA, lowerB bool, c blas64.General, q0, q1 int) {
@@ -144,8 +148,8 @@ func mulTNStrips(kn stripKernel, a, b *Strips, lowerA, lowerB bool, c blas64.Gen
 	nsA := (a.cols + w - 1) / w
 	var buf [maxMR * maxNR]float64
 	tmp := buf[:kn.ra*w]
-	for p0 := 0; p0 < n; p0 += kc {
-		p1 := min(p0+kc, n)
+	for p0 := 0; p0 < n; p0 += stripKC {
+		p1 := min(p0+stripKC, n)
 		for i0 := 0; i0 < nsA; i0 += stripChunk {
 			for q := q0; q < q1; q++ {
 				cols := min(w, b.cols-q*w)

@@ -4,9 +4,10 @@
 //
 //	go run ./bench/pairwise -dir bench/out/pairwise -numpy "$(cat bench/out/pairwise/numpy.json)"
 //
-// It prints one line per metric (wall time, and the process CPU time, which
-// varies less when the machine is shared) and exits with status 1 if a
-// matrix differs from numpy's by more than -tol.
+// It prints one line per metric (wall time; the process CPU time, which
+// varies less when the machine is shared; and the time by which every point
+// was built) and exits with status 1 if a matrix differs from numpy's by more
+// than -tol. -cpuprofile and -memprofile write profiles of the timed runs.
 package main
 
 import (
@@ -167,7 +168,7 @@ func run(dir, numpyJSON string, tol float64, only []string) error {
 			return fmt.Errorf("%s: %w", mt.name, err)
 		}
 		secs, cpu := time.Since(start).Seconds(), cpuSeconds()-cpu0
-		line := fmt.Sprintf("%-14s go %7.2f s (cpu %7.2f s, points %.2f s)", mt.name, secs, cpu, pointsDone.Seconds())
+		line := fmt.Sprintf("%-14s go %7.2f s (cpu %7.2f s, points built by %.2f s)", mt.name, secs, cpu, pointsDone.Seconds())
 		if v, ok := ref[mt.key+"_seconds"].(float64); ok {
 			line += fmt.Sprintf("   numpy %7.2f s   go/numpy %.3f", v, secs/v)
 		}

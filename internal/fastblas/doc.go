@@ -13,10 +13,17 @@
 // on other architectures, or with the build tag noasm, the same blocked
 // algorithm runs with a pure-Go micro-kernel.
 //
-// Large products run in parallel on GOMAXPROCS goroutines (on the calling one
-// while a Serial call is in effect); each element of C
-// is computed by one goroutine in a fixed summation order, so results do not
-// depend on the number of goroutines. Small products and invalid arguments
+// Strips holds a matrix in the layout the kernels read (column strips 16
+// values wide with AVX-512, 8 otherwise, each row-major): MulTN multiplies
+// two of them, Aᵀ·B, with no packing at all, and skips the zero part of every
+// tile of strips when A or B is lower triangular. Callers that multiply the
+// same matrices many times (the all-pairs engine of the shape metrics) keep
+// them in strips.
+//
+// Large products run in parallel on GOMAXPROCS goroutines (on the calling
+// one while a Serial call is in effect); each element of C is computed by one
+// goroutine in a fixed summation order, so results do not depend on the
+// number of goroutines. Small products and invalid arguments
 // are passed to gonum's implementation, so the semantics and the panics for
 // bad arguments are gonum's.
 //

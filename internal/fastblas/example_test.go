@@ -29,3 +29,22 @@ func ExampleImplementation() {
 	// ⎡ 4   2⎤
 	// ⎣10   5⎦
 }
+
+func ExampleMulTN() {
+	// C = Aᵀ·B for a lower triangular A (3×2) and a 3×2 B, kept in strips.
+	a := blas64.General{Rows: 3, Cols: 2, Stride: 2, Data: []float64{
+		1, 0,
+		2, 3,
+		4, 5,
+	}}
+	b := blas64.General{Rows: 3, Cols: 2, Stride: 2, Data: []float64{
+		1, 1,
+		0, 1,
+		1, 0,
+	}}
+	c := blas64.General{Rows: 2, Cols: 2, Stride: 2, Data: make([]float64, 4)}
+	fastblas.MulTN(fastblas.NewStrips(a), fastblas.NewStrips(b), true, false, c)
+	fmt.Println(c.Data)
+	// Output:
+	// [5 3 5 3]
+}

@@ -19,9 +19,10 @@ type reducer struct {
 	p        []float64    // m×2nb: [V | Z]
 	q        []float64    // 2nb×n: [W; Y]
 	kern     *microKernel // of the products; nil for fastblas
-	ap, bp   []float64    // packed small operands of the products
+	bp       []float64    // packed small operand of the products
 	strip    []float64    // m×nr: a last, narrow strip of columns
 	rows     []float64    // mr×kc: a last, short block of rows
+	wtT      []float64    // n×nb (nb rounded up to nr): Wᵀ in mulVtC
 	work     []float64
 }
 
@@ -44,10 +45,10 @@ func newReducer(m, n, nb int) *reducer {
 		work:  make([]float64, max(m, n)),
 	}
 	if kn := r.kern; kn != nil {
-		r.ap = make([]float64, (nb+kn.mr-1)/kn.mr*kn.mr*m)
 		r.bp = make([]float64, (nb+kn.nr-1)/kn.nr*kn.nr*m)
 		r.strip = make([]float64, kn.nr*min(m, kc))
 		r.rows = make([]float64, kn.mr*min(m, kc))
+		r.wtT = make([]float64, n*((nb+kn.nr-1)/kn.nr*kn.nr))
 	}
 	return r
 }

@@ -15,11 +15,12 @@
 // blocks of reflectors V, Y of nb columns or rows: Vᵀ C, C Yᵀ and the rank-2nb
 // update C += [V Z] [W; Y]. On amd64 they run on an assembly micro-kernel
 // that reads C in place with its row stride and packs at most the small
-// operand: an AVX-512 kernel with 8×16 tiles (16 zmm accumulators) when the
-// CPU has AVX-512F, else an AVX2/FMA kernel with 6×8 tiles, chosen at init
-// with golang.org/x/sys/cpu. With AVX-512 the second stage applies its
-// reflectors with AVX-512 routines too, and the default bandwidth is
-// smaller. Without either kernel (with the noasm build tag, on other
+// operand (Vᵀ C is computed as its transpose Cᵀ V, with narrow strips of C
+// broadcast from L1): an AVX-512 kernel with 8×16 tiles (16 zmm
+// accumulators) when the CPU has AVX-512F, else an AVX2/FMA kernel with 6×8
+// tiles, chosen at init with golang.org/x/sys/cpu. With AVX-512 the second
+// stage applies its reflectors with AVX-512 routines too, and the default
+// bandwidth is smaller. Without either kernel (with the noasm build tag, on other
 // architectures or on older CPUs) the products go through the module's
 // fastblas Dgemm and the reflectors through gonum's Dgemv and Dger.
 package svd

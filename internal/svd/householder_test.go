@@ -100,3 +100,55 @@ func TestLarft(t *testing.T) {
 		}
 	}
 }
+
+// TestQRBlocks checks the blocked QR factorization of tall matrices for
+// several block sizes (the sizes qrBlock chooses and ones that leave partial
+// blocks and tiles) with each micro-kernel and without one: R must be upper
+// triangular with RᵀR = AᵀA, entry by entry within
+// 4·m·ε·‖A[:,i]‖·‖A[:,j]‖.
+func TestQRBlocks(t *testing.T) {
+	defer func(old *microKernel) { kernel = old }(kernel)
+	const eps = 0x1p-52
+	rng := rand.New(rand.NewPCG(21, 22))
+	for _, kn := range testKernels() {
+		kernel = kn
+		for _, sh := range [][2]int{{300, 120}, {700, 530}, {90, 17}} {
+			m, n := sh[0], sh[1]
+			a := gaussian(rng, m, n)
+			norms := make([]float64, n)
+			for j := range norms {
+				for i := 0; i < m; i++ {
+					norms[j] += a.Data[i*n+j] * a.Data[i*n+j]
+				}
+				norms[j] = math.Sqrt(norms[j])
+			}
+			for _, kb := range []int{1, 5, 16, 32, 48} {
+				t.Run(fmt.Sprintf("%s/%dx%d/kb%d", kernelName(kn), m, n, kb), func(t *testing.T) {
+					w := slices.Clone(a.Data)
+					newReducer(m, n, kb).qr(w, n)
+					for i := 0; i < n; i++ {
+						for j := 0; j < i; j++ {
+							if w[i*n+j] != 0 {
+								t.Fatalf("R[%d,%d] = %g below the diagonal", i, j, w[i*n+j])
+							}
+						}
+					}
+					for i := 0; i < n; i++ {
+						for j := i; j < n; j++ {
+							var rr, aa float64
+							for p := 0; p <= i; p++ {
+								rr += w[p*n+i] * w[p*n+j]
+							}
+							for p := 0; p < m; p++ {
+								aa += a.Data[p*n+i] * a.Data[p*n+j]
+							}
+							if d := math.Abs(rr - aa); !(d <= 4*float64(m)*eps*norms[i]*norms[j]) {
+								t.Fatalf("(RᵀR)[%d,%d] = %g, (AᵀA) = %g", i, j, rr, aa)
+							}
+						}
+					}
+				})
+			}
+		}
+	}
+}

@@ -13,8 +13,10 @@
 // rows 6-7 from R13 = SI+6*ars. The tile of C is prefetched first (in the
 // rank-k updates it is the large matrix, read once, and its rows are far
 // apart), and each step prefetches the 16 elements right of the row of B it
-// reads: in Vᵀ C, B is a 16-column strip of C read in place, and those are
-// the next strip's, which the hardware does not foresee.
+// reads: in the rank-k update C += A·B, B is read in place, and those are
+// the next tile's, which the hardware does not foresee (with B packed, as in
+// Vᵀ C and C Yᵀ, they are its next row; leaving the prefetches out makes no
+// measurable difference there).
 TEXT ·kernel8x16z(SB), NOSPLIT, $0-64
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI

@@ -11,7 +11,9 @@
 // bulk of the work through Dgemm, which also speeds up the parts of gonum's
 // LAPACK (LU factorisation, inverse, QR) that call them. Without AVX2 and FMA,
 // on other architectures, or with the build tag noasm, the same blocked
-// algorithm runs with a pure-Go micro-kernel.
+// algorithm runs with a pure-Go micro-kernel. GODEBUG=cpu.avx512f=off (or
+// cpu.avx2=off) hides a feature from golang.org/x/sys/cpu, and so selects the
+// next kernel, for comparisons.
 //
 // Strips holds a matrix in the layout the kernels read (column strips 16
 // values wide with AVX-512, 8 otherwise, each row-major): MulTN multiplies

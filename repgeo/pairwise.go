@@ -234,24 +234,39 @@ func pairwisePoints(m Metric, pts []Point, opts *PairwiseOptions, pr *progress) 
 	} else {
 		pairs = pairOrder(nil, 0, make([]int, n))
 	}
-	out := mat.NewSymDense(n, nil)
-	var mu sync.Mutex
+	out := newDistanceMatrix(n, pr)
 	err := parallelFor(len(pairs), workers, true, func(k int) error {
-		i, j := int(pairs[k][0]), int(pairs[k][1])
-		d, err := m.Distance(pts[i], pts[j])
-		if err != nil {
-			return fmt.Errorf("points %d and %d: %w", i, j, err)
-		}
-		mu.Lock()
-		out.SetSym(i, j, d)
-		mu.Unlock()
-		pr.step()
-		return nil
+		return out.set(m, pts, int(pairs[k][0]), int(pairs[k][1]))
 	})
 	if err != nil {
 		return nil, err
 	}
-	return out, nil
+	return out.d, nil
+}
+
+// distanceMatrix is the matrix the pairs of the engine fill in from several
+// goroutines.
+type distanceMatrix struct {
+	mu sync.Mutex
+	d  *mat.SymDense
+	pr *progress
+}
+
+func newDistanceMatrix(n int, pr *progress) *distanceMatrix {
+	return &distanceMatrix{d: mat.NewSymDense(n, nil), pr: pr}
+}
+
+// set computes the distance between points i and j and stores it.
+func (dm *distanceMatrix) set(m Metric, pts []Point, i, j int) error {
+	d, err := m.Distance(pts[i], pts[j])
+	if err != nil {
+		return fmt.Errorf("points %d and %d: %w", i, j, err)
+	}
+	dm.mu.Lock()
+	dm.d.SetSym(i, j, d)
+	dm.mu.Unlock()
+	dm.pr.step()
+	return nil
 }
 
 // pairOrder returns the pairs (i, j), i < j, of points of m inputs and the
@@ -290,18 +305,21 @@ func pairwiseOverlapped(m Metric, pc pairCoster, reps []mat.Matrix, mm int, widt
 	for i := range built {
 		built[i] = make(chan struct{})
 	}
-	out := mat.NewSymDense(n, nil)
-	var mu sync.Mutex
+	out := newDistanceMatrix(n, pr)
 	// Every point task is handed out before any pair task, so a pair only
-	// waits for points that are being built; after an error no new task
-	// starts, and the smallest failing task is a point's when one failed.
+	// waits for points that are being built. A point that fails does not
+	// stop the queue (every point is tried, so that the error reported is
+	// that of the smallest failing representation); the first pair that
+	// needs it does.
+	pointErr := make([]error, n)
 	err := parallelFor(n+len(pairs), opts.workers(), true, func(k int) error {
 		if k < n {
 			i := order[k]
 			defer close(built[i])
 			p, err := m.ToPoint(reps[i])
 			if err != nil {
-				return fmt.Errorf("representation %d: %w", i, err)
+				pointErr[i] = fmt.Errorf("representation %d: %w", i, err)
+				return nil
 			}
 			pts[i] = p
 			pr.step()
@@ -313,24 +331,21 @@ func pairwiseOverlapped(m Metric, pc pairCoster, reps []mat.Matrix, mm int, widt
 		if pts[i] == nil || pts[j] == nil {
 			return errPointFailed
 		}
-		d, err := m.Distance(pts[i], pts[j])
-		if err != nil {
-			return fmt.Errorf("points %d and %d: %w", i, j, err)
-		}
-		mu.Lock()
-		out.SetSym(i, j, d)
-		mu.Unlock()
-		pr.step()
-		return nil
+		return out.set(m, pts, i, j)
 	})
+	for _, e := range pointErr {
+		if e != nil {
+			return nil, e
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
-	return out, nil
+	return out.d, nil
 }
 
-// errPointFailed stands for a pair whose point failed to build: the point's
-// own error, from an earlier task, is the one reported.
+// errPointFailed stops the queue at a pair whose point failed to build; the
+// point's own error is the one reported.
 var errPointFailed = errors.New("repgeo: a point of the pair failed to build")
 
 // Pairwise maps each representation to a point (as Points does) and returns

@@ -130,16 +130,18 @@ func TestPairOrder(t *testing.T) {
 	}
 }
 
-// TestPairwiseOverlappedError checks that a point that fails to build in the
-// overlapped schedule (points and pairs in one queue) is reported by its
-// index, for every number of workers, without waiting forever.
+// TestPairwiseOverlappedError checks that points that fail to build in the
+// overlapped schedule (points widest first and pairs in one queue) are
+// reported by the smallest index, for every number of workers, without
+// waiting forever.
 func TestPairwiseOverlappedError(t *testing.T) {
 	dense := relatedReps(34, 30, []int{8, 50, 4, 20})
 	reps := make([]mat.Matrix, len(dense))
 	for i, x := range dense {
 		reps[i] = x
 	}
-	reps[2] = mat.NewDense(30, 4, nil) // constant: no shape
+	reps[2] = mat.NewDense(30, 4, nil)  // constant: no shape
+	reps[3] = mat.NewDense(30, 20, nil) // also constant, built first (wider)
 	m, err := NewMetric("angular-shape", DefaultOptions())
 	if err != nil {
 		t.Fatal(err)
@@ -147,7 +149,7 @@ func TestPairwiseOverlappedError(t *testing.T) {
 	for _, workers := range []int{1, 2, 5} {
 		_, err := Pairwise(m, reps, &PairwiseOptions{Workers: workers})
 		if err == nil || !strings.HasPrefix(err.Error(), "representation 2: ") {
-			t.Errorf("workers=%d: error %v, want one for representation 2", workers, err)
+			t.Errorf("workers=%d: error %v, want the smallest failing one, representation 2", workers, err)
 		}
 	}
 }

@@ -18,7 +18,7 @@
 // Strips holds a matrix in the layout the kernels read (column strips 16
 // values wide with AVX-512, 8 otherwise, each row-major): MulTN multiplies
 // two of them, Aᵀ·B, with no packing at all, and skips the zero part of every
-// tile of strips when A or B is lower triangular. Callers that multiply the
+// strip when A or B is lower triangular. Callers that multiply the
 // same matrices many times (the all-pairs engine of the shape metrics) keep
 // them in strips.
 //

@@ -61,9 +61,9 @@ func stripKernelGo(w, ra, k int, a, b, c []float64, ldc int) {
 	}
 }
 
-// Strips is a matrix stored by strips of columns, the layout the strip
-// kernels read directly: products of Strips need no packing, and the
-// triangular ones skip the zero part of every tile of 16 columns.
+// Strips is a matrix stored by strips of columns (16 wide with AVX-512, 8
+// otherwise), the layout the strip kernels read directly: products of Strips
+// need no packing, and the triangular ones skip the zero part of every strip.
 type Strips struct {
 	rows, cols int
 	w          int       // strip width, that of the kernel when it was made

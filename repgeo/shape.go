@@ -10,6 +10,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/repgeo/repgeo/internal/fastblas"
+	"github.com/repgeo/repgeo/internal/svd"
 )
 
 func init() {
@@ -164,7 +165,11 @@ func (s *ShapeMetric) ToPoint(x mat.Matrix) (Point, error) {
 		tri bool
 	)
 	if s.alpha == 1 && (s.p == 0 || d <= s.p) {
-		c, tri = rankFactor(xc)
+		var err error
+		c, tri, err = rankFactor(xc)
+		if err != nil {
+			return nil, fmt.Errorf("repgeo: %s: %w", s.Name(), err)
+		}
 	} else {
 		cols, e, err := principalCoords(xc)
 		if err != nil {
@@ -232,10 +237,10 @@ func (s *ShapeMetric) whitenFactor(e float64, m int) float64 {
 // positive definite (rank < m-1), c = H R^T comes from the QR decomposition
 // (H xc)^T = Q R instead. tri reports the Cholesky case. When d > m, xc is
 // overwritten (with H xc).
-func rankFactor(xc *mat.Dense) (c *mat.Dense, tri bool) {
+func rankFactor(xc *mat.Dense) (c *mat.Dense, tri bool, err error) {
 	m, d := xc.Dims()
 	if d <= m {
-		return xc, false
+		return xc, false, nil
 	}
 	v := centreReflector(m)
 	hx := xc
@@ -247,9 +252,12 @@ func rankFactor(xc *mat.Dense) (c *mat.Dense, tri bool) {
 	// condition estimate of mat.Cholesky.
 	u, ok := lapack64.Potrf(k.RawSymmetric())
 	if !ok {
-		c = qrFactor(hx)
+		c, err = qrFactor(hx)
+		if err != nil {
+			return nil, false, err
+		}
 		applyReflector(v, c)
-		return c, false
+		return c, false, nil
 	}
 	c = mat.NewDense(m, m-1, nil)
 	raw := c.RawMatrix()
@@ -261,7 +269,7 @@ func rankFactor(xc *mat.Dense) (c *mat.Dense, tri bool) {
 		}
 	}
 	applyReflector(v, c)
-	return c, true
+	return c, true, nil
 }
 
 // centreReflector returns the Householder vector v of H = I - 2 v v^T/(v^T v)
@@ -303,8 +311,10 @@ func applyReflector(v []float64, a *mat.Dense) {
 	}
 }
 
-// qrFactor returns R^T (m×m) from the QR decomposition xc^T = Q R.
-func qrFactor(xc *mat.Dense) *mat.Dense {
+// qrFactor returns R^T (m×m) from the QR decomposition xc^T = Q R, computed
+// by internal/svd (gonum's blocked Dgeqrf can return a wrong R on inputs with
+// exact zeros, see svd.R).
+func qrFactor(xc *mat.Dense) (*mat.Dense, error) {
 	m, d := xc.Dims()
 	// g = xc^T, d×m, row-major.
 	g := blas64.General{Rows: d, Cols: m, Stride: m, Data: make([]float64, d*m)}
@@ -315,18 +325,16 @@ func qrFactor(xc *mat.Dense) *mat.Dense {
 			g.Data[j*m+i] = v
 		}
 	}
-	tau := make([]float64, m)
-	work := make([]float64, 1)
-	lapack64.Geqrf(g, tau, work, -1)
-	work = make([]float64, int(work[0]))
-	lapack64.Geqrf(g, tau, work, len(work))
+	if err := svd.R(g); err != nil {
+		return nil, fmt.Errorf("non-finite values after centring (overflow): %w", err)
+	}
 	c := mat.NewDense(m, m, nil)
 	for i := 0; i < m; i++ {
 		for j := i; j < m; j++ {
 			c.Set(j, i, g.Data[i*m+j])
 		}
 	}
-	return c
+	return c, nil
 }
 
 // principalCoords returns the principal coordinates xc V (m×r, r = min(m, d))

@@ -539,7 +539,10 @@ func TestShapeRankFactor(t *testing.T) {
 	}
 	for _, c := range cases {
 		xc := centreColumns(c.x)
-		f, tri := rankFactor(mat.DenseCopyOf(xc))
+		f, tri, err := rankFactor(mat.DenseCopyOf(xc))
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
 		if _, w := f.Dims(); w != c.width || tri != c.tri {
 			t.Errorf("%s: width %d, triangular %v, want %d, %v", c.name, w, tri, c.width, c.tri)
 		}
@@ -560,6 +563,39 @@ func TestShapeRankFactor(t *testing.T) {
 		if !mat.EqualApprox(&got, &want, 1e-10*mat.Norm(&want, 2)) {
 			t.Errorf("%s: c c^T differs from xc xc^T", c.name)
 		}
+	}
+}
+
+// TestShapeQRFactorExactZeros checks the QR fallback of rankFactor on a
+// representation whose Householder vectors end in different numbers of exact
+// zeros (the second shorter than the first and the third), on which gonum
+// v0.17.0's blocked Dgeqrf returns a wrong factor: c c^T must equal xc xc^T.
+func TestShapeQRFactorExactZeros(t *testing.T) {
+	rng := rand.New(rand.NewPCG(62, 62))
+	const m, d = 200, 300 // qrFactor factors the d×m matrix xc^T
+	xc := mat.NewDense(m, d, nil)
+	for i := 2; i < m; i++ {
+		for j := 0; j < d; j++ {
+			xc.Set(i, j, rng.NormFloat64())
+		}
+	}
+	for j := 1; j < 100; j++ {
+		xc.Set(0, j, 1)
+	}
+	for j := 1; j < 49; j++ {
+		xc.Set(1, j, float64(2*(j%2)-1))
+	}
+	c, err := qrFactor(xc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want, got mat.Dense
+	want.Mul(xc, xc.T())
+	got.Mul(c, c.T())
+	if !mat.EqualApprox(&got, &want, 1e-11*mat.Norm(&want, 2)) {
+		var diff mat.Dense
+		diff.Sub(&got, &want)
+		t.Errorf("c c^T differs from xc xc^T by %g (norm %g)", mat.Norm(&diff, 2), mat.Norm(&want, 2))
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"testing"
 
+	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/lapack/gonum"
 )
 
@@ -150,5 +151,64 @@ func TestQRBlocks(t *testing.T) {
 				})
 			}
 		}
+	}
+}
+
+// TestR checks R against AᵀA = RᵀR (and zeros below the diagonal) on inputs
+// whose Householder vectors end in different numbers of exact zeros: the
+// first reflector longer than the second and shorter than the third, the case
+// in which gonum v0.17.0's Dlarft (and so its blocked Dgeqrf) goes wrong.
+func TestR(t *testing.T) {
+	kernels := []*microKernel{nil} // nil: the path through fastblas
+	if defaultKernel != nil {
+		kernels = append(kernels, defaultKernel)
+	}
+	for _, kn := range kernels {
+		save := kernel
+		kernel = kn
+		rng := rand.New(rand.NewPCG(41, 42))
+		for _, s := range [][2]int{{300, 200}, {130, 130}, {5, 3}} {
+			m, n := s[0], s[1]
+			a := make([]float64, m*n)
+			for i := range m {
+				for j := 2; j < n; j++ {
+					a[i*n+j] = rng.NormFloat64()
+				}
+			}
+			for i := 1; i < min(m, 100); i++ {
+				a[i*n] = 1
+			}
+			if n > 1 {
+				for i := 1; i < min(m, 49); i++ {
+					a[i*n+1] = float64(2*(i%2) - 1) // orthogonal to the first reflector
+				}
+			}
+			g := blas64.General{Rows: m, Cols: n, Stride: n, Data: append([]float64(nil), a...)}
+			if err := R(g); err != nil {
+				t.Fatal(err)
+			}
+			for i := range n {
+				for j := range n {
+					var ata, rtr float64
+					for p := range m {
+						ata += a[p*n+i] * a[p*n+j]
+					}
+					for p := range min(i, j) + 1 {
+						rtr += g.Data[p*n+i] * g.Data[p*n+j]
+					}
+					if d := math.Abs(ata - rtr); d > 1e-12*float64(m)*(1+math.Abs(ata)) {
+						t.Fatalf("%d×%d: (AᵀA)[%d][%d] = %v, (RᵀR) = %v", m, n, i, j, ata, rtr)
+					}
+					if i > j && g.Data[i*n+j] != 0 {
+						t.Fatalf("%d×%d: R[%d][%d] = %v below the diagonal", m, n, i, j, g.Data[i*n+j])
+					}
+				}
+			}
+		}
+		kernel = save
+	}
+	bad := blas64.General{Rows: 3, Cols: 2, Stride: 2, Data: []float64{1, 2, 3, math.NaN(), 5, 6}}
+	if err := R(bad); err != ErrNotFinite {
+		t.Errorf("R of a matrix with a NaN: error %v, want ErrNotFinite", err)
 	}
 }

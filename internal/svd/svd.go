@@ -62,6 +62,32 @@ func Values(a blas64.General) ([]float64, error) {
 	return values(a, 0)
 }
 
+// R overwrites the first n rows of the m×n matrix a (m ≥ n) with the upper
+// triangular factor R of its QR factorization a = QR, zeros below the
+// diagonal; the rows below are left in an unspecified state. It uses this
+// package's blocked Householder QR (with its own block reflectors: gonum
+// v0.17.0's Dlarft, and so its blocked Dgeqrf, returns a wrong factor when a
+// reflector ends in more zeros than the one before it and fewer than a later
+// one). It returns ErrNotFinite for a matrix with a NaN or infinite entry.
+func R(a blas64.General) error {
+	m, n := a.Rows, a.Cols
+	if m < n {
+		panic("svd: R of a matrix with fewer rows than columns")
+	}
+	for i := 0; i < m; i++ {
+		for _, v := range a.Data[i*a.Stride : i*a.Stride+n] {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return ErrNotFinite
+			}
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	newReducer(m, n, qrBlock(n)).qr(a.Data, a.Stride)
+	return nil
+}
+
 // values is Values with the bandwidth of the first stage as a parameter
 // (0 for the default).
 func values(a blas64.General, nb int) ([]float64, error) {

@@ -20,7 +20,13 @@
 // accumulators) when the CPU has AVX-512F, else an AVX2/FMA kernel with 6×8
 // tiles, chosen at init with golang.org/x/sys/cpu. With AVX-512 the second
 // stage applies its reflectors with AVX-512 routines too, and the default
-// bandwidth is smaller. Without either kernel (with the noasm build tag, on other
-// architectures or on older CPUs) the products go through the module's
+// bandwidth is smaller. Without either kernel (with the noasm build tag, on
+// other architectures or on older CPUs) the products go through the module's
 // fastblas Dgemm and the reflectors through gonum's Dgemv and Dger.
+//
+// R exposes the blocked QR factorization of the first stage (R factor only).
+// The package forms its block reflectors itself: gonum v0.17.0's Dlarft keeps
+// the wrong row count after the second reflector when reflectors end in
+// different numbers of exact zeros, so its blocked Dgeqrf (and what is built
+// on it) can return a wrong factor on such inputs; TestR has one.
 package svd

@@ -7,9 +7,12 @@ import (
 
 var gonumImpl gonum.Implementation
 
-// useKernel4x16 selects the assembly micro-kernel; tests switch it off to
-// check the pure-Go one.
-var useKernel4x16 = haveKernel4x16
+// useKernel4x16 and useKernel4x32 select the assembly micro-kernels; tests
+// switch them off to check the others and the pure-Go code.
+var (
+	useKernel4x16 = haveKernel4x16
+	useKernel4x32 = haveKernel4x32
+)
 
 // matrix is a strided view of a float32 matrix: element (i, j) is
 // data[i*row + j*col].
@@ -20,22 +23,32 @@ type matrix struct {
 
 // sgemmAcc computes C += A·B for A m×k, B k×n (B with unit column stride)
 // and C m×n row-major with leading dimension ldc, for rows [i0, i1) of C and
-// contraction indices [p0, p1). The assembly micro-kernel computes blocks of
-// 4 rows and 16 columns; the rest goes to gonum's Sgemm.
+// contraction indices [p0, p1). The assembly micro-kernels compute blocks of
+// 4 rows and 32 columns (AVX-512), then of 4 rows and 16 columns (AVX2); the
+// rest goes to gonum's Sgemm.
 func sgemmAcc(a, b matrix, c []float32, ldc, n, i0, i1, p0, p1 int) {
 	if p1 <= p0 || i1 <= i0 || n <= 0 {
 		return
 	}
-	n16 := 0
-	if useKernel4x16 && b.col == 1 {
-		n16 = n &^ 15
+	n32, n16 := 0, 0
+	if b.col == 1 {
+		if useKernel4x32 {
+			n32 = n &^ 31
+			n16 = n32
+		}
+		if useKernel4x16 {
+			n16 = n &^ 15
+		}
 	}
 	i4 := i0 + (i1-i0)&^3
 	if n16 > 0 {
 		k := p1 - p0
 		for i := i0; i < i4; i += 4 {
 			aPtr := &a.data[i*a.row+p0*a.col]
-			for j := 0; j < n16; j += 16 {
+			for j := 0; j < n32; j += 32 {
+				kernel4x32(k, aPtr, a.row, a.col, &b.data[p0*b.row+j], b.row, &c[i*ldc+j], ldc)
+			}
+			for j := n32; j < n16; j += 16 {
 				kernel4x16(k, aPtr, a.row, a.col, &b.data[p0*b.row+j], b.row, &c[i*ldc+j], ldc)
 			}
 		}

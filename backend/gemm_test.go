@@ -11,19 +11,27 @@ import (
 // row-major and A given as the transpose of a row-major matrix, with the
 // assembly micro-kernel (where the CPU has it) and without.
 func TestSgemmAcc(t *testing.T) {
-	kernels := []bool{false}
+	// Kernel sets: none, AVX2 only, AVX-512 only, both (where the CPU has them).
+	type kernelSet struct{ k16, k32 bool }
+	kernels := []kernelSet{{}}
 	if haveKernel4x16 {
-		kernels = append(kernels, true)
+		kernels = append(kernels, kernelSet{k16: true})
 	}
-	defer func(v bool) { useKernel4x16 = v }(useKernel4x16)
+	if haveKernel4x32 {
+		kernels = append(kernels, kernelSet{k32: true})
+	}
+	if haveKernel4x16 && haveKernel4x32 {
+		kernels = append(kernels, kernelSet{k16: true, k32: true})
+	}
+	defer func(v16, v32 bool) { useKernel4x16, useKernel4x32 = v16, v32 }(useKernel4x16, useKernel4x32)
 	r := rand.New(rand.NewPCG(3, 4))
-	sizes := [][3]int{{1, 1, 1}, {1, 9, 5}, {1, 20, 7}, {5, 9, 1}, {4, 16, 1}, {5, 17, 3}, {64, 16, 27}, {130, 32, 144}, {7, 48, 300}, {16, 144, 700}, {3, 5, 7}}
+	sizes := [][3]int{{1, 1, 1}, {1, 9, 5}, {1, 20, 7}, {5, 9, 1}, {4, 16, 1}, {5, 17, 3}, {64, 16, 27}, {130, 32, 144}, {7, 48, 300}, {16, 144, 700}, {3, 5, 7}, {9, 64, 33}, {8, 80, 1}, {13, 112, 65}}
 	for _, asm := range kernels {
-		useKernel4x16 = asm
+		useKernel4x16, useKernel4x32 = asm.k16, asm.k32
 		for _, sz := range sizes {
 			for _, transA := range []bool{false, true} {
 				m, n, k := sz[0], sz[1], sz[2]
-				t.Run(fmt.Sprintf("asm=%v_m%d_n%d_k%d_transA=%v", asm, m, n, k, transA), func(t *testing.T) {
+				t.Run(fmt.Sprintf("avx2=%v_avx512=%v_m%d_n%d_k%d_transA=%v", asm.k16, asm.k32, m, n, k, transA), func(t *testing.T) {
 					a := make([]float32, m*k)
 					b := make([]float32, k*n)
 					c := make([]float32, m*n)

@@ -566,15 +566,17 @@ func procrustesRotation(a, b *mat.Dense, k int) (*mat.Dense, bool) {
 // Newton iteration on R. ok is false when t is numerically rank deficient.
 func polarTall(t mat.Matrix) (u, perp *mat.Dense, ok bool) {
 	n, s := t.Dims()
-	var qr mat.QR
-	qr.Factorize(t)
-	var q, rr mat.Dense
-	qr.QTo(&q)
-	qr.RTo(&rr)
-	p, ok := newtonPolar(rr.Slice(0, s, 0, s))
+	qr := newHouseQR(t)
+	p, ok := newtonPolar(qr.r())
 	if !ok {
 		return nil, nil, false
 	}
+	// Q as a matrix: Q applied to the identity.
+	q := mat.NewDense(n, n, nil)
+	for i := 0; i < n; i++ {
+		q.Set(i, i, 1)
+	}
+	qr.applyQ(q.RawMatrix())
 	u = new(mat.Dense)
 	u.Mul(q.Slice(0, n, 0, s), p)
 	if n > s {

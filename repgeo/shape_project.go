@@ -4,9 +4,7 @@ import (
 	"fmt"
 	"math"
 
-	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
-	"gonum.org/v1/gonum/lapack/lapack64"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -208,47 +206,17 @@ func polarThin(t mat.Matrix) (*mat.Dense, error) {
 		}
 		return polarSVD(t)
 	}
-	g := blas64.General{Rows: n, Cols: s, Stride: s, Data: make([]float64, n*s)}
-	if tt, ok := t.(mat.Transpose); ok {
-		// A transposed view: copy row by row of the original.
-		src := mat.DenseCopyOf(tt.Matrix)
-		raw := src.RawMatrix()
-		for j := 0; j < s; j++ {
-			row := raw.Data[j*raw.Stride : j*raw.Stride+n]
-			for i, v := range row {
-				g.Data[i*s+j] = v
-			}
-		}
-	} else {
-		for i := 0; i < n; i++ {
-			for j := 0; j < s; j++ {
-				g.Data[i*s+j] = t.At(i, j)
-			}
-		}
-	}
-	tau := make([]float64, s)
-	u := blas64.General{Rows: n, Cols: s, Stride: s, Data: make([]float64, n*s)}
-	work := make([]float64, 1)
-	lapack64.Geqrf(g, tau, work, -1)
-	lwork := int(work[0])
-	lapack64.Ormqr(blas.Left, blas.NoTrans, g, tau, u, work, -1)
-	work = make([]float64, max(lwork, int(work[0])))
-	lapack64.Geqrf(g, tau, work, len(work))
-	rr := mat.NewDense(s, s, nil)
-	for i := 0; i < s; i++ {
-		for j := i; j < s; j++ {
-			rr.Set(i, j, g.Data[i*s+j])
-		}
-	}
-	pr, ok := newtonPolar(rr)
+	qr := newHouseQR(t)
+	pr, ok := newtonPolar(qr.r())
 	if !ok {
 		return polarSVD(t)
 	}
+	u := blas64.General{Rows: n, Cols: s, Stride: s, Data: make([]float64, n*s)}
 	raw := pr.RawMatrix()
 	for i := 0; i < s; i++ {
 		copy(u.Data[i*s:i*s+s], raw.Data[i*raw.Stride:i*raw.Stride+s])
 	}
-	lapack64.Ormqr(blas.Left, blas.NoTrans, g, tau, u, work, len(work))
+	qr.applyQ(u)
 	return mat.NewDense(n, s, u.Data), nil
 }
 

@@ -63,34 +63,51 @@ func TestHouseQR(t *testing.T) {
 }
 
 // TestPolarExactZeros checks the polar factors of tall matrices with exact
-// zeros at the ends of their reflectors: U^T U = I and tr(U^T t) = ||t||_*
-// (the polar factor is the orthonormal U that maximizes the trace).
+// zeros at the ends of their reflectors, full rank (Newton's iteration on R)
+// and rank deficient (the SVD of R): U^T U = I and tr(U^T t) = ||t||_* (a
+// polar factor is an orthonormal U that maximizes the trace).
 func TestPolarExactZeros(t *testing.T) {
-	a := exactZerosMatrix(95, 300, 200)
-	nuc, err := nuclearNorm(a)
-	if err != nil {
-		t.Fatal(err)
+	deficient := exactZerosMatrix(96, 400, 200)
+	for i := 0; i < 400; i++ {
+		deficient.Set(i, 199, deficient.At(i, 198))
 	}
-	thin, err := polarThin(a)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tall, _, ok := polarTall(a)
-	if !ok {
-		t.Fatal("polarTall: rank deficient")
-	}
-	for name, u := range map[string]*mat.Dense{"polarThin": thin, "polarTall": tall} {
-		var h, utu mat.Dense
-		h.Mul(u.T(), a)
-		utu.Mul(u.T(), u)
-		for i := 0; i < 200; i++ {
-			utu.Set(i, i, utu.At(i, i)-1)
+	for _, c := range []struct {
+		name string
+		t    *mat.Dense
+		tall bool // polarTall too (full rank only)
+	}{
+		{"full rank 300×200", exactZerosMatrix(95, 300, 200), true},
+		{"rank deficient 400×200", deficient, false},
+	} {
+		nuc, err := nuclearNorm(c.t)
+		if err != nil {
+			t.Fatal(err)
 		}
-		if e := mat.Norm(&utu, 2); e > 1e-12 {
-			t.Errorf("%s: |U^T U - I| = %g", name, e)
+		us := map[string]*mat.Dense{}
+		if us["polarThin"], err = polarThin(c.t); err != nil {
+			t.Fatalf("%s: %v", c.name, err)
 		}
-		if d := math.Abs(mat.Trace(&h) - nuc); d > 1e-12*nuc {
-			t.Errorf("%s: tr(U^T t) = %.15g, ||t||_* = %.15g", name, mat.Trace(&h), nuc)
+		if c.tall {
+			u, _, ok := polarTall(c.t)
+			if !ok {
+				t.Fatalf("%s: polarTall: rank deficient", c.name)
+			}
+			us["polarTall"] = u
+		}
+		_, s := c.t.Dims()
+		for name, u := range us {
+			var h, utu mat.Dense
+			h.Mul(u.T(), c.t)
+			utu.Mul(u.T(), u)
+			for i := 0; i < s; i++ {
+				utu.Set(i, i, utu.At(i, i)-1)
+			}
+			if e := mat.Norm(&utu, 2); e > 1e-12 {
+				t.Errorf("%s, %s: |U^T U - I| = %g", c.name, name, e)
+			}
+			if d := math.Abs(mat.Trace(&h) - nuc); d > 1e-12*nuc {
+				t.Errorf("%s, %s: tr(U^T t) = %.15g, ||t||_* = %.15g", c.name, name, mat.Trace(&h), nuc)
+			}
 		}
 	}
 }

@@ -196,7 +196,8 @@ func polarDots(m, p, q *mat.Dense) (float64, float64, error) {
 // (n ≥ s), n×s, through the QR decomposition t = Q R and the Newton
 // iteration on R (U = Q [polar(R); 0], applied with the Householder
 // reflectors of Q); for a numerically rank-deficient t it falls back to the
-// SVD.
+// SVD (of R when t is tall: gonum's SVD of a tall matrix starts with its
+// blocked QR, see houseQR).
 func polarThin(t mat.Matrix) (*mat.Dense, error) {
 	n, s := t.Dims()
 	if n == s {
@@ -207,9 +208,13 @@ func polarThin(t mat.Matrix) (*mat.Dense, error) {
 		return polarSVD(t)
 	}
 	qr := newHouseQR(t)
-	pr, ok := newtonPolar(qr.r())
+	r := qr.r()
+	pr, ok := newtonPolar(r)
 	if !ok {
-		return polarSVD(t)
+		var err error
+		if pr, err = polarSVD(r); err != nil {
+			return nil, err
+		}
 	}
 	u := blas64.General{Rows: n, Cols: s, Stride: s, Data: make([]float64, n*s)}
 	raw := pr.RawMatrix()
@@ -220,9 +225,12 @@ func polarThin(t mat.Matrix) (*mat.Dense, error) {
 	return mat.NewDense(n, s, u.Data), nil
 }
 
-// polarSVD returns the polar factor W V^T of t = W S V^T (n×s, n ≥ s) from
-// the thin SVD, for rank-deficient t.
+// polarSVD returns the polar factor W V^T of the square matrix t = W S V^T
+// from its SVD, for rank-deficient t.
 func polarSVD(t mat.Matrix) (*mat.Dense, error) {
+	if n, s := t.Dims(); n != s {
+		panic(fmt.Sprintf("repgeo: polarSVD of a %d×%d matrix", n, s))
+	}
 	var svd mat.SVD
 	if !svd.Factorize(t, mat.SVDThin) {
 		return nil, errNoConvergence

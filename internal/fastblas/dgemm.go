@@ -31,16 +31,9 @@ const (
 // tests set it to zero to exercise the blocked code on every shape.
 var minFlops = 32 * 32 * 32
 
-// Dgemm performs one of the matrix-matrix operations
-//
-//	C = alpha * A * B + beta * C
-//	C = alpha * Aᵀ * B + beta * C
-//	C = alpha * A * Bᵀ + beta * C
-//	C = alpha * Aᵀ * Bᵀ + beta * C
-//
-// where A is an m×k or k×m dense matrix, B is an n×k or k×n dense matrix, C is
-// an m×n matrix, and alpha and beta are scalars. tA and tB specify whether A or
-// B are transposed. It panics like gonum's Dgemm on invalid arguments.
+// Dgemm sets C to alpha·op(A)·op(B) + beta·C for the m×n matrix C, where
+// op(A) (m×k) is A or its transpose as tA says and op(B) (k×n) is B or its
+// transpose as tB says. Invalid arguments panic as in gonum's Dgemm.
 func (impl Implementation) Dgemm(tA, tB blas.Transpose, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
 	if !dgemmValid(tA, tB, m, n, k, a, lda, b, ldb, c, ldc) || m*n*k < minFlops {
 		impl.Implementation.Dgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)

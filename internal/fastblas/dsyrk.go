@@ -6,17 +6,12 @@ import "gonum.org/v1/gonum/blas"
 // product (and so twice over): larger triangles are split in two.
 const syrkLeaf = 128
 
-// Dsyrk performs one of the symmetric rank-k operations
-//
-//	C = alpha * A * Aᵀ + beta * C  if tA == blas.NoTrans
-//	C = alpha * Aᵀ * A + beta * C  if tA == blas.Trans or tA == blas.ConjTrans
-//
-// where A is an n×k or k×n matrix, C is an n×n symmetric matrix of which only
-// the ul triangle is referenced and updated, and alpha and beta are scalars.
-// It splits the triangle of C recursively into two triangles and a
-// rectangle, which goes through Dgemm; triangles of at most syrkLeaf rows are
-// computed in full into a temporary and their triangle added to C. It panics
-// like gonum's Dsyrk on invalid arguments.
+// Dsyrk sets the ul triangle of the symmetric n×n matrix C to that of
+// alpha·A·Aᵀ + beta·C, A n×k (tA == blas.NoTrans), or of alpha·Aᵀ·A + beta·C,
+// A k×n (otherwise); the other triangle is not touched. The triangle is split
+// recursively into two triangles and a rectangle, which goes through Dgemm;
+// triangles of at most syrkLeaf rows are computed in full into a temporary
+// and their triangle added to C. Invalid arguments panic as in gonum's Dsyrk.
 func (impl Implementation) Dsyrk(ul blas.Uplo, tA blas.Transpose, n, k int, alpha float64, a []float64, lda int, beta float64, c []float64, ldc int) {
 	if !dsyrkValid(ul, tA, n, k, a, lda, c, ldc) || alpha == 0 || n*n*k < 2*minFlops || n <= syrkLeaf {
 		impl.Implementation.Dsyrk(ul, tA, n, k, alpha, a, lda, beta, c, ldc)

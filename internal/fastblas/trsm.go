@@ -35,16 +35,11 @@ func triSplit(ul blas.Uplo, tA blas.Transpose, h, lda int) (upper bool, e12, e21
 	return upper, h * lda, h, blas.Trans
 }
 
-// Dtrmm performs one of the matrix-matrix operations
-//
-//	B = alpha * A * B   if tA == blas.NoTrans and side == blas.Left
-//	B = alpha * Aᵀ * B  if tA == blas.Trans or blas.ConjTrans, and side == blas.Left
-//	B = alpha * B * A   if tA == blas.NoTrans and side == blas.Right
-//	B = alpha * B * Aᵀ  if tA == blas.Trans or blas.ConjTrans, and side == blas.Right
-//
-// where A is an n×n or m×m triangular matrix, B is an m×n matrix, and alpha is
-// a scalar. Large triangles are split in two recursively, the off-diagonal
-// block going through Dgemm. It panics like gonum's Dtrmm on invalid arguments.
+// Dtrmm overwrites the m×n matrix B with alpha·op(A)·B (s == blas.Left, A
+// m×m) or alpha·B·op(A) (s == blas.Right, A n×n), for the triangular A (ul
+// triangle, unit diagonal if d == blas.Unit) or its transpose as tA says.
+// Large triangles are split in two recursively, the off-diagonal block going
+// through Dgemm. Invalid arguments panic as in gonum's Dtrmm.
 func (impl Implementation) Dtrmm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d blas.Diag, m, n int, alpha float64, a []float64, lda int, b []float64, ldb int) {
 	k := n
 	if s == blas.Left {
@@ -86,17 +81,12 @@ func (impl Implementation) Dtrmm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d
 	impl.Dtrmm(s, ul, tA, d, m, k-h, alpha, a22, lda, b2, ldb)
 }
 
-// Dtrsm solves one of the matrix equations
-//
-//	A * X = alpha * B   if tA == blas.NoTrans and side == blas.Left
-//	Aᵀ * X = alpha * B  if tA == blas.Trans or blas.ConjTrans, and side == blas.Left
-//	X * A = alpha * B   if tA == blas.NoTrans and side == blas.Right
-//	X * Aᵀ = alpha * B  if tA == blas.Trans or blas.ConjTrans, and side == blas.Right
-//
-// where A is an n×n or m×m triangular matrix, X and B are m×n matrices, and
-// alpha is a scalar. X overwrites B. Large triangles are split in two
-// recursively, the update with the off-diagonal block going through Dgemm. It
-// panics like gonum's Dtrsm on invalid arguments.
+// Dtrsm overwrites the m×n matrix B with the solution X of op(A)·X = alpha·B
+// (s == blas.Left, A m×m) or X·op(A) = alpha·B (s == blas.Right, A n×n), for
+// the triangular A (ul triangle, unit diagonal if d == blas.Unit) or its
+// transpose as tA says; A is not checked for singularity. Large triangles are
+// split in two recursively, the update with the off-diagonal block going
+// through Dgemm. Invalid arguments panic as in gonum's Dtrsm.
 func (impl Implementation) Dtrsm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d blas.Diag, m, n int, alpha float64, a []float64, lda int, b []float64, ldb int) {
 	k := n
 	if s == blas.Left {

@@ -7,9 +7,9 @@
 // reduced to its triangular QR factor. The second stage chases the band down
 // to a bidiagonal with small Householder reflectors in a compact band array,
 // and the third computes the singular values of the bidiagonal with LAPACK's
-// dqds algorithm (internal/dqds, gonum's Dlasq1 with inlined min and max). Every transformation is orthogonal, so the
-// computed values are backward stable like those of LAPACK's Dgesvd: each is
-// within a modest multiple of n·ε·σ_max of the exact one.
+// dqds algorithm (gonum's Dlasq1). Every transformation is orthogonal, so
+// the computed values are backward stable like those of LAPACK's Dgesvd:
+// each is within a modest multiple of n·ε·σ_max of the exact one.
 //
 // The first stage's arithmetic is in products of the trailing matrix C with
 // blocks of reflectors V, Y of nb columns or rows: Vᵀ C, C Yᵀ and the rank-2nb

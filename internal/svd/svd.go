@@ -5,8 +5,7 @@ import (
 	"math"
 
 	"gonum.org/v1/gonum/blas/blas64"
-
-	"github.com/repgeo/repgeo/internal/dqds"
+	"gonum.org/v1/gonum/lapack/gonum"
 )
 
 // ErrNotFinite is returned by Values for a matrix with a NaN or infinite
@@ -164,9 +163,8 @@ func values(a blas64.General, nb int) ([]float64, error) {
 		bd.load(data, lda)
 		bd.bidiagonalize(d, e)
 	}
-	work := make([]float64, 4*n)
-	if info := dqds.Values(d, e, work); info != 0 {
-		return nil, ErrNoConvergence
+	if err := bidiagonalValues(d, e); err != nil {
+		return nil, err
 	}
 	if scale != 1 {
 		for i := range s {
@@ -174,4 +172,28 @@ func values(a blas64.General, nb int) ([]float64, error) {
 		}
 	}
 	return s, nil
+}
+
+// bidiagonalValues overwrites d with the singular values, in decreasing
+// order, of the upper bidiagonal matrix with diagonal d and off-diagonal
+// e[:len(d)-1], with gonum's Dlasq1 (LAPACK's dqds); e must have length
+// len(d) and is overwritten. It returns ErrNotFinite if d or e has a NaN or
+// infinite entry (possible only after an overflow in the reduction) and
+// ErrNoConvergence if dqds fails.
+func bidiagonalValues(d, e []float64) error {
+	n := len(d)
+	for _, v := range d {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return ErrNotFinite
+		}
+	}
+	for _, v := range e[:max(n-1, 0)] {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return ErrNotFinite
+		}
+	}
+	if info := (gonum.Implementation{}).Dlasq1(n, d, e, make([]float64, 4*n)); info != 0 {
+		return ErrNoConvergence
+	}
+	return nil
 }

@@ -5,12 +5,14 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/repgeo/repgeo/data"
 	"github.com/repgeo/repgeo/models"
+	"github.com/repgeo/repgeo/npy"
 )
 
 func TestStudyValid(t *testing.T) {
@@ -90,13 +92,24 @@ func TestActivationsRoundTrip(t *testing.T) {
 		!mat.Equal(got.Target, acts.Target) || len(got.Labels) != 3 || got.Labels[0] != 0 || got.Labels[2] != 1 {
 		t.Errorf("round trip gave %+v", got)
 	}
-	// A target that is not one-hot is a corrupt cache.
+	// A target that is not one-hot cannot be written, and a file that holds
+	// one is a corrupt cache; so is a file without a target.
 	acts.Target.Set(0, 1, 1)
-	if err := writeActivations(path, acts); err != nil {
+	if err := writeActivations(path, acts); !errors.Is(err, models.ErrActivations) {
+		t.Errorf("writing a two-hot target: error %v, want models.ErrActivations", err)
+	}
+	names, reps := acts.Path()
+	if err := npy.WriteNPZ(path, names, reps); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := readActivations(path); !errors.Is(err, ErrCache) {
 		t.Errorf("two-hot target: error %v, want ErrCache", err)
+	}
+	if err := npy.WriteNPZ(path, names[:2], reps[:2]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := readActivations(path); !errors.Is(err, ErrCache) || !strings.Contains(err.Error(), "no \"target\"") {
+		t.Errorf("no target: error %v, want ErrCache", err)
 	}
 	os.WriteFile(path, []byte("not an archive"), 0o644)
 	if _, err := readActivations(path); !errors.Is(err, ErrCache) {

@@ -21,7 +21,6 @@ import (
 	"github.com/repgeo/repgeo/data"
 	"github.com/repgeo/repgeo/internal/atomicfile"
 	"github.com/repgeo/repgeo/models"
-	"github.com/repgeo/repgeo/npy"
 	"github.com/repgeo/repgeo/repgeo"
 )
 
@@ -29,8 +28,9 @@ import (
 // be used; deleting the spec's directory under the runs directory redoes it.
 var ErrCache = errors.New("corrupt cache")
 
-// Target is the label of the last point of every path: the one-hot labels.
-const Target = "target"
+// Target is the label of the last point of every path: the one-hot labels
+// (models.TargetName).
+const Target = models.TargetName
 
 var (
 	backendOnce sync.Once
@@ -173,59 +173,24 @@ func Activations(runs string, s Spec, log io.Writer) (*models.Activations, error
 	return acts, nil
 }
 
-// writeActivations stores acts as an .npz archive: one entry per tap, in
-// path order, then the one-hot target.
+// writeActivations stores acts in the activations file format of package
+// models (models.WriteActivations).
 func writeActivations(path string, acts *models.Activations) error {
-	names := append(append([]string{}, acts.Taps...), Target)
-	xs := make([]mat.Matrix, 0, len(names))
-	for _, l := range acts.Layers {
-		xs = append(xs, l)
-	}
-	xs = append(xs, acts.Target)
-	if err := npy.WriteNPZ(path, names, xs); err != nil {
+	if err := models.WriteActivations(path, acts); err != nil {
 		return fmt.Errorf("experiment: %w", err)
 	}
 	return nil
 }
 
-// readActivations reads an archive written by writeActivations.
+// readActivations reads an activations file written by writeActivations; a
+// file that breaks the format, or has no target, is a corrupt cache.
 func readActivations(path string) (*models.Activations, error) {
-	arrays, err := npy.ReadFile(path)
+	acts, err := models.ReadActivations(path)
 	if err != nil {
 		return nil, fmt.Errorf("experiment: %w: %v", ErrCache, err)
 	}
-	if len(arrays) < 2 || arrays[len(arrays)-1].Name != Target {
-		return nil, fmt.Errorf("experiment: %w: %s does not end with the %q entry", ErrCache, path, Target)
-	}
-	acts := &models.Activations{}
-	m := -1
-	for i, a := range arrays {
-		r, _ := a.Data.Dims()
-		if m >= 0 && r != m {
-			return nil, fmt.Errorf("experiment: %w: %s: entry %q has %d rows, entry %q has %d", ErrCache, path, a.Name, r, arrays[0].Name, m)
-		}
-		m = r
-		if i == len(arrays)-1 {
-			acts.Target = a.Data
-			break
-		}
-		acts.Taps = append(acts.Taps, a.Name)
-		acts.Layers = append(acts.Layers, a.Data)
-	}
-	for i := 0; i < m; i++ {
-		row := acts.Target.RawRowView(i)
-		label := -1
-		for j, v := range row {
-			if v == 1 && label < 0 {
-				label = j
-			} else if v != 0 {
-				label = -2
-			}
-		}
-		if label < 0 {
-			return nil, fmt.Errorf("experiment: %w: %s: target row %d is not one-hot", ErrCache, path, i)
-		}
-		acts.Labels = append(acts.Labels, label)
+	if acts.Target == nil {
+		return nil, fmt.Errorf("experiment: %w: %s has no %q entry", ErrCache, path, Target)
 	}
 	return acts, nil
 }

@@ -5,8 +5,6 @@ import (
 	"io"
 	"strings"
 
-	"gonum.org/v1/gonum/mat"
-
 	"github.com/repgeo/repgeo/backend"
 	"github.com/repgeo/repgeo/data"
 	"github.com/repgeo/repgeo/models"
@@ -191,21 +189,14 @@ func readCheckpointInputs(path string, nhwc bool, m, h, w, c int) ([]float32, er
 	return out, nil
 }
 
-// writeActivations writes the taps of acts, then "target" when it has one,
-// to an .npz file at path, and prints a table of their shapes.
+// writeActivations writes acts to path in the activations file format
+// (models.WriteActivations: the taps in path order, then "target" when it
+// has one) and prints a table of their shapes.
 func writeActivations(stdout io.Writer, path string, acts *models.Activations) error {
-	names := append([]string(nil), acts.Taps...)
-	mats := make([]mat.Matrix, 0, len(names)+1)
-	for _, l := range acts.Layers {
-		mats = append(mats, l)
-	}
-	if acts.Target != nil {
-		names = append(names, "target")
-		mats = append(mats, acts.Target)
-	}
-	if err := npy.WriteNPZ(path, names, mats); err != nil {
+	if err := models.WriteActivations(path, acts); err != nil {
 		return err
 	}
+	names, mats := acts.Path()
 	t := newTable(stdout)
 	t.row("tap", "m", "d")
 	for i, name := range names {

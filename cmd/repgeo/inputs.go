@@ -2,11 +2,13 @@ package main
 
 import (
 	"fmt"
+	"path/filepath"
 	"strconv"
 	"strings"
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/repgeo/repgeo/models"
 	"github.com/repgeo/repgeo/npy"
 	"github.com/repgeo/repgeo/repgeo"
 )
@@ -35,19 +37,18 @@ func readRepresentations(files []string, min, max int, usage string) (*represent
 	}
 	r := &representations{}
 	for _, f := range files {
-		arrays, err := npy.ReadFile(f)
+		names, mats, npz, err := readArrays(f)
 		if err != nil {
-			return nil, badInput("%v", err)
+			return nil, err
 		}
-		npz := len(arrays) > 1 || strings.HasSuffix(strings.ToLower(f), ".npz")
-		for _, a := range arrays {
+		for i, name := range names {
 			src := f
 			if npz {
-				src = fmt.Sprintf("%s: entry %s", f, a.Name)
+				src = fmt.Sprintf("%s: entry %s", f, name)
 			}
-			r.labels = append(r.labels, a.Name)
+			r.labels = append(r.labels, name)
 			r.sources = append(r.sources, src)
-			r.mats = append(r.mats, a.Data)
+			r.mats = append(r.mats, mats[i])
 		}
 	}
 	r.uniqueLabels()
@@ -73,6 +74,30 @@ func readRepresentations(files []string, min, max int, usage string) (*represent
 		}
 	}
 	return r, nil
+}
+
+// readArrays reads the arrays of a file: a .npy file's one array, named by
+// the file, or the points of an activations file (models.ReadActivations:
+// the taps in path order, then "target" if present). npz reports whether the
+// arrays are entries of an archive. Errors are bad input.
+func readArrays(f string) (names []string, mats []mat.Matrix, npz bool, err error) {
+	if strings.EqualFold(filepath.Ext(f), ".npy") {
+		arrays, err := npy.ReadFile(f)
+		if err != nil {
+			return nil, nil, false, badInput("%v", err)
+		}
+		for _, a := range arrays {
+			names = append(names, a.Name)
+			mats = append(mats, a.Data)
+		}
+		return names, mats, len(arrays) > 1, nil
+	}
+	acts, err := models.ReadActivations(f)
+	if err != nil {
+		return nil, nil, false, badInput("%s", strings.TrimPrefix(err.Error(), "models: "))
+	}
+	names, mats = acts.Path()
+	return names, mats, len(names) > 1 || strings.EqualFold(filepath.Ext(f), ".npz"), nil
 }
 
 // uniqueLabels makes the labels distinct when several files hold arrays of

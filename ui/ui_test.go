@@ -6,10 +6,8 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
-	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/plot/vg"
 )
 
@@ -31,7 +29,6 @@ func TestSize(t *testing.T) {
 		}
 	}
 }
-
 func TestRoot(t *testing.T) {
 	top := t.TempDir()
 	repo := filepath.Join(top, "repo")
@@ -58,7 +55,6 @@ func TestRoot(t *testing.T) {
 		t.Errorf("Root from a directory of another module = %s, want an error", got)
 	}
 }
-
 func TestShowSavesPNG(t *testing.T) {
 	dir := t.TempDir()
 	t.Setenv(EnvFigures, dir)
@@ -90,199 +86,5 @@ func TestShowSavesPNG(t *testing.T) {
 		if _, err := SavePNG(bad, data); err == nil {
 			t.Errorf("SavePNG(%q) accepted a bad name", bad)
 		}
-	}
-}
-
-func TestRenderLayout(t *testing.T) {
-	heat, err := Heat{Z: mat.NewDense(2, 2, []float64{0, 1, 1, 0})}.Plot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	rows := Grid(2, 2*vg.Inch, 1*vg.Inch, heat, heat, heat)
-	if len(rows) != 2 || len(rows[0].Panels) != 2 || len(rows[1].Panels) != 1 {
-		t.Fatalf("Grid of 3 plots in 2 columns gave rows %v", rows)
-	}
-	data, err := Render(rows...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	img, err := png.Decode(bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if b := img.Bounds(); b.Dx() != 4*DPI || b.Dy() != 2*DPI {
-		t.Errorf("rendered %v, want %dx%d", b, 4*DPI, 2*DPI)
-	}
-	// The blank panel (bottom right) stays white.
-	if r, g, b, _ := img.At(3*DPI+DPI/2, 2*DPI-DPI/2).RGBA(); r != 0xffff || g != 0xffff || b != 0xffff {
-		t.Errorf("blank panel pixel is (%x, %x, %x), want white", r, g, b)
-	}
-	for _, bad := range [][]Row{nil, {{Height: 0, Panels: []Panel{{Width: 1}}}}, {{Height: 1, Panels: []Panel{{Width: 0}}}}} {
-		if _, err := Render(bad...); err == nil {
-			t.Errorf("Render(%v) gave no error", bad)
-		}
-	}
-}
-
-func TestHeatErrors(t *testing.T) {
-	nan := mat.NewDense(2, 2, []float64{0, math.NaN(), 1, 0})
-	for _, tc := range []struct {
-		name string
-		h    Heat
-		want string
-	}{
-		{"nil", Heat{}, "nil matrix"},
-		{"nan", Heat{Z: nan}, "is NaN"},
-		{"labels", Heat{Z: mat.NewDense(2, 2, nil), Rows: []string{"a"}}, "1 row and 0 column labels"},
-		{"range", Heat{Z: mat.NewDense(2, 2, nil), Min: 1, Max: 1}, "range"},
-	} {
-		_, err := tc.h.Plot()
-		if err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("%s: error %v, want one containing %q", tc.name, err, tc.want)
-		}
-	}
-}
-
-func TestHeatImage(t *testing.T) {
-	z := mat.NewDense(3, 2, []float64{1, 2, 3, 4, 5, 9})
-	img, err := heatImage(z, 1, 5)
-	if err != nil {
-		t.Fatal(err)
-	}
-	k := 600 / 3
-	if b := img.Bounds(); b.Dx() != 2*k || b.Dy() != 3*k {
-		t.Fatalf("image %v, want %dx%d", b, 2*k, 3*k)
-	}
-	cm := colorMap(1, 5)
-	for _, tc := range []struct {
-		row, col int
-		v        float64
-	}{
-		{0, 0, 1}, {0, 1, 2}, {2, 0, 5}, {2, 1, 5}, // 9 is above the range: the top color
-	} {
-		want, _ := cm.At(tc.v)
-		wr, wg, wb, _ := want.RGBA()
-		// The centre and a corner of the cell, row 0 at the top.
-		for _, pt := range [][2]int{{tc.col*k + k/2, tc.row*k + k/2}, {tc.col * k, tc.row*k + k - 1}} {
-			gr, gg, gb, _ := img.At(pt[0], pt[1]).RGBA()
-			if gr>>8 != wr>>8 || gg>>8 != wg>>8 || gb>>8 != wb>>8 {
-				t.Errorf("cell (%d, %d) pixel %v has color (%x, %x, %x), want that of %v (%x, %x, %x)", tc.row, tc.col, pt, gr, gg, gb, tc.v, wr, wg, wb)
-			}
-		}
-	}
-}
-
-func TestLabelTicksThinning(t *testing.T) {
-	labels := make([]string, 60)
-	for i := range labels {
-		labels[i] = strings.Repeat("x", i%3+1)
-	}
-	ticks := labelTicks{labels: labels}.Ticks(0, 59)
-	named := 0
-	for _, tk := range ticks {
-		if tk.Label != "" {
-			named++
-		}
-	}
-	if len(ticks) != 60 || named > MaxTickLabels+1 || ticks[59].Label == "" || ticks[0].Label == "" {
-		t.Errorf("%d ticks with %d labels (first %q, last %q); want 60 ticks, at most %d labels, first and last labelled",
-			len(ticks), named, ticks[0].Label, ticks[59].Label, MaxTickLabels+1)
-	}
-}
-
-func TestAzimuthal(t *testing.T) {
-	// Points on a great circle through the north pole, and one off it.
-	angles := []float64{-0.6, -0.2, 0.2, 0.6}
-	x := mat.NewDense(len(angles)+1, 3, nil)
-	for i, a := range angles {
-		x.SetRow(i, []float64{math.Sin(a), 0, math.Cos(a)})
-	}
-	x.SetRow(len(angles), []float64{0, math.Sin(0.3), math.Cos(0.3)})
-	y, err := Azimuthal(x)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if r, c := y.Dims(); r != 5 || c != 2 {
-		t.Fatalf("Azimuthal gave %dx%d, want 5x2", r, c)
-	}
-	// The centre is the normalized mean; every point keeps its angle to it.
-	c := []float64{0, 0, 0}
-	for i := 0; i < 5; i++ {
-		for j := range c {
-			c[j] += x.At(i, j)
-		}
-	}
-	normalize(c)
-	for i := 0; i < 5; i++ {
-		want := math.Acos(floatsDot(c, x.RawRowView(i)))
-		got := math.Hypot(y.At(i, 0), y.At(i, 1))
-		if math.Abs(got-want) > 1e-12 {
-			t.Errorf("point %d at distance %v from the centre, want its angle %v", i, got, want)
-		}
-	}
-	if _, err := Azimuthal(mat.NewDense(2, 3, []float64{1, 0, 0, 0, 2, 0})); err == nil {
-		t.Error("Azimuthal accepted a row that is not a unit vector")
-	}
-	if _, err := Azimuthal(mat.NewDense(2, 2, []float64{1, 0, -1, 0})); err == nil {
-		t.Error("Azimuthal accepted antipodal points with a zero mean")
-	}
-}
-
-func TestSliderHTML(t *testing.T) {
-	h, err := SliderHTML([][]byte{{1}, {2}, {3}}, []string{"t=0", "t=0.5", "t=1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n := strings.Count(h, `class="repgeo-frame"`); n != 3 {
-		t.Errorf("slider has %d frames, want 3", n)
-	}
-	if !strings.Contains(h, `max="2"`) || !strings.Contains(h, "t=0.5") {
-		t.Errorf("slider lacks its range or captions: %s", h)
-	}
-	if _, err := SliderHTML([][]byte{{1}}, nil); err == nil {
-		t.Error("SliderHTML accepted frames without captions")
-	}
-}
-
-func TestPathMapErrors(t *testing.T) {
-	if _, err := PathMap("t"); err == nil {
-		t.Error("PathMap without paths gave no error")
-	}
-	if _, err := PathMap("t", PathXY{Name: "p", XY: mat.NewDense(3, 1, nil)}); err == nil {
-		t.Error("PathMap accepted one-dimensional points")
-	}
-	if _, err := PathMap("t", PathXY{Name: "p", XY: mat.NewDense(3, 2, nil), Labels: []string{"a"}}); err == nil {
-		t.Error("PathMap accepted the wrong number of labels")
-	}
-	p, err := PathMap("t", PathXY{Name: "p", XY: mat.NewDense(3, 2, []float64{0, 0, 1, 0, 1, 3}), Labels: []string{"a", "", "c"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if math.Abs((p.X.Max-p.X.Min)-(p.Y.Max-p.Y.Min)) > 1e-12 {
-		t.Errorf("axes have different spans %v and %v, want equal scales", p.X.Max-p.X.Min, p.Y.Max-p.Y.Min)
-	}
-}
-
-func TestLinesSkipsNaN(t *testing.T) {
-	if _, err := Lines("t", "x", "y", nil, Series{Name: "a", Y: []float64{1, math.NaN(), 2}}); err != nil {
-		t.Errorf("a series with a NaN: %v, want it drawn without the NaN", err)
-	}
-	for _, s := range []Series{{Name: "nan", Y: []float64{math.NaN()}}, {Name: "empty"}, {Name: "x", X: []float64{1}, Y: []float64{1, 2}}} {
-		if _, err := Lines("t", "x", "y", nil, s); err == nil {
-			t.Errorf("series %q accepted", s.Name)
-		}
-	}
-}
-
-func TestBars(t *testing.T) {
-	p, err := Bars("t", "y", []string{"a", "b"}, Series{Name: "s", Y: []float64{1, 2}}, Series{Name: "u", Y: []float64{2, 3}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !(p.Y.Max > 3) {
-		t.Errorf("y axis ends at %v, want room above the tallest bar 3", p.Y.Max)
-	}
-	if _, err := Bars("t", "y", []string{"a", "b"}, Series{Name: "s", Y: []float64{1}}); err == nil {
-		t.Error("Bars accepted a series of the wrong length")
 	}
 }

@@ -5,13 +5,10 @@ import (
 	"io"
 	"math"
 
-	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
-	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 
-	"github.com/repgeo/repgeo/internal/atomicfile"
+	"github.com/repgeo/repgeo/figure"
 	"github.com/repgeo/repgeo/repgeo"
 )
 
@@ -76,11 +73,7 @@ func runEmbed(args []string, stdout io.Writer) error {
 		return cleanError(err)
 	}
 	if *png != "" {
-		xy := x
-		if *spherical {
-			xy = azimuthalEquidistant(x)
-		}
-		if err := plotEmbedding(*png, reps.labels, xy, m.Name(), *spherical); err != nil {
+		if err := plotEmbedding(*png, reps.labels, x, m.Name(), *spherical); err != nil {
 			return err
 		}
 	}
@@ -104,99 +97,25 @@ func runEmbed(args []string, stdout io.Writer) error {
 	return t.flush()
 }
 
-// azimuthalEquidistant maps unit vectors (rows of x, points of S^k) to the
-// plane of the azimuthal equidistant projection centred on their normalized
-// mean: each point lands at its angle from the centre, in its direction. The
-// plane's axes are the two leading principal directions of the points'
-// tangent vectors at the centre, signed so that the largest coordinate of
-// each axis is positive.
-func azimuthalEquidistant(x *mat.Dense) *mat.Dense {
-	n, k := x.Dims()
-	c := make([]float64, k)
-	for i := range n {
-		floats.Add(c, x.RawRowView(i))
-	}
-	if floats.Norm(c, 2) < 1e-12 {
-		copy(c, x.RawRowView(0))
-	}
-	floats.Scale(1/floats.Norm(c, 2), c)
-	// log map at c: the tangent vector of length angle(c, x_i).
-	v := mat.NewDense(n, k, nil)
-	for i := range n {
-		xi := x.RawRowView(i)
-		cosT := math.Max(-1, math.Min(1, floats.Dot(xi, c)))
-		theta := math.Acos(cosT)
-		u := make([]float64, k)
-		floats.AddScaledTo(u, xi, -cosT, c)
-		if nu := floats.Norm(u, 2); nu > 1e-15 {
-			floats.Scale(theta/nu, u)
-		} else {
-			floats.Scale(0, u)
-		}
-		v.SetRow(i, u)
-	}
-	var svd mat.SVD
-	out := mat.NewDense(n, 2, nil)
-	if !svd.Factorize(v, mat.SVDThin) {
-		return out
-	}
-	var vt mat.Dense
-	svd.VTo(&vt)
-	out.Mul(v, vt.Slice(0, k, 0, 2))
-	for j := range 2 {
-		col := mat.Col(nil, j, out)
-		if -floats.Min(col) > floats.Max(col) {
-			for i := range n {
-				out.Set(i, j, -out.At(i, j))
-			}
-		}
-	}
-	return out
-}
+// embedPNGSize is the side of the square picture of --png, that of the
+// notebooks' path maps.
+const embedPNGSize = 5.5 * vg.Inch
 
-// plotEmbedding draws the rows of xy (n×2) as labelled points joined in
-// order and writes the PNG atomically to path.
-func plotEmbedding(path string, labels []string, xy *mat.Dense, metric string, spherical bool) error {
-	n, _ := xy.Dims()
-	pts := make(plotter.XYs, n)
-	for i := range n {
-		pts[i].X, pts[i].Y = xy.At(i, 0), xy.At(i, 1)
-	}
-	p := plot.New()
+// plotEmbedding draws the embedding x (a spherical one in the azimuthal
+// equidistant projection) with figure.EmbeddingMap, as the notebooks do, and
+// writes the PNG atomically to path.
+func plotEmbedding(path string, labels []string, x *mat.Dense, metric string, spherical bool) error {
+	title := metric + ": classical MDS"
 	if spherical {
-		p.Title.Text = metric + ": spherical MDS (azimuthal equidistant, rad)"
-	} else {
-		p.Title.Text = metric + ": classical MDS"
+		title = metric + ": spherical MDS (azimuthal equidistant, rad)"
 	}
-	p.X.Label.Text = "MDS 1"
-	p.Y.Label.Text = "MDS 2"
-	line, err := plotter.NewLine(pts)
+	p, err := figure.EmbeddingMap(title, labels, x, spherical)
+	if err != nil {
+		return fmt.Errorf("--png: %w", err)
+	}
+	png, err := figure.PNG(p, embedPNGSize, embedPNGSize)
 	if err != nil {
 		return err
 	}
-	scatter, err := plotter.NewScatter(pts)
-	if err != nil {
-		return err
-	}
-	scatter.GlyphStyle.Radius = vg.Points(3)
-	lab, err := plotter.NewLabels(plotter.XYLabels{XYs: pts, Labels: labels})
-	if err != nil {
-		return err
-	}
-	lab.Offset = vg.Point{X: vg.Points(4), Y: vg.Points(4)}
-	p.Add(line, scatter, lab)
-	// Equal scales on both axes, so that distances in the picture compare.
-	xmin, xmax, ymin, ymax := plotter.XYRange(pts)
-	half := 0.55 * math.Max(math.Max(xmax-xmin, ymax-ymin), 1e-9)
-	cx, cy := (xmin+xmax)/2, (ymin+ymax)/2
-	p.X.Min, p.X.Max = cx-half, cx+half
-	p.Y.Min, p.Y.Max = cy-half, cy+half
-	wt, err := p.WriterTo(5*vg.Inch, 5*vg.Inch, "png")
-	if err != nil {
-		return err
-	}
-	return atomicfile.Write(path, func(w io.Writer) error {
-		_, err := wt.WriteTo(w)
-		return err
-	})
+	return figure.WritePNG(path, png)
 }

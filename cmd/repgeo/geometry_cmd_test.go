@@ -655,25 +655,6 @@ func TestEmbedPNG(t *testing.T) {
 	}
 }
 
-func TestAzimuthalEquidistant(t *testing.T) {
-	// Points on S^2: the projection keeps each point's angle from the
-	// centre (the normalized mean) as its distance from the origin.
-	x := mat.NewDense(4, 3, nil)
-	for i, v := range [][]float64{{1, 0, 0}, {0, 1, 0}, {0, 0, 1}, {1, 1, 1}} {
-		n := math.Sqrt(v[0]*v[0] + v[1]*v[1] + v[2]*v[2])
-		x.SetRow(i, []float64{v[0] / n, v[1] / n, v[2] / n})
-	}
-	xy := azimuthalEquidistant(x)
-	centre := []float64{1 / math.Sqrt(3), 1 / math.Sqrt(3), 1 / math.Sqrt(3)}
-	for i := range 4 {
-		want := math.Acos(math.Min(1, mat.Dot(x.RowView(i), mat.NewVecDense(3, centre))))
-		got := math.Hypot(xy.At(i, 0), xy.At(i, 1))
-		if math.Abs(got-want) > 1e-12 {
-			t.Errorf("point %d at radius %v, want %v", i, got, want)
-		}
-	}
-}
-
 func TestCommandHelp(t *testing.T) {
 	for _, name := range []string{"distance", "pairwise", "angle", "project", "path", "embed"} {
 		code, stdout, stderr := geoRun(name, "-h")

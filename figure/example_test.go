@@ -1,4 +1,4 @@
-package ui_test
+package figure_test
 
 import (
 	"fmt"
@@ -6,7 +6,7 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
-	"github.com/repgeo/repgeo/ui"
+	"github.com/repgeo/repgeo/figure"
 )
 
 // Points of the unit sphere around the north pole keep, on the map, their
@@ -18,7 +18,7 @@ func ExampleAzimuthal() {
 		math.Sin(a), 0, math.Cos(a),
 		-math.Sin(a), 0, math.Cos(a),
 	})
-	xy, err := ui.Azimuthal(x)
+	xy, err := figure.Azimuthal(x)
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -36,12 +36,12 @@ func ExampleAzimuthal() {
 // to PNG (Show would also save it under docs/figures and display it).
 func ExampleHeat() {
 	d := mat.NewDense(3, 3, []float64{0, 1, 2, 1, 0, 1, 2, 1, 0})
-	p, err := ui.Heat{Title: "distances", Z: d, Rows: []string{"a", "b", "c"}, Cols: []string{"a", "b", "c"}}.Plot()
+	p, err := figure.Heat{Title: "distances", Z: d, Rows: []string{"a", "b", "c"}, Cols: []string{"a", "b", "c"}}.Plot()
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	png, err := ui.Render(ui.Row{Height: 2 * 72, Panels: []ui.Panel{{Plot: p, Width: 2 * 72}}})
+	png, err := figure.Render(figure.Row{Height: 2 * 72, Panels: []figure.Panel{{Plot: p, Width: 2 * 72}}})
 	fmt.Println(err, string(png[1:4]))
 	// Output:
 	// <nil> PNG

@@ -1,4 +1,4 @@
-package ui
+package figure
 
 import (
 	"errors"
@@ -28,11 +28,12 @@ var viridis = []color.Color{
 	color.NRGBA{0xfd, 0xe7, 0x25, 0xff},
 }
 
-// colorMap returns the sequential color map of heat maps, set to [min, max].
-func colorMap(min, max float64) palette.ColorMap {
+// ColorMap returns the sequential color map of heat maps (dark purple to
+// yellow, luminance increasing), set to [min, max].
+func ColorMap(min, max float64) palette.ColorMap {
 	cm, err := moreland.NewLuminance(viridis)
 	if err != nil {
-		panic("ui: bad built-in color map: " + err.Error())
+		panic("figure: bad built-in color map: " + err.Error())
 	}
 	cm.SetMin(min)
 	cm.SetMax(max)
@@ -54,23 +55,24 @@ func Colors(n int) []color.Color {
 	return out
 }
 
-// labelTicks places category labels at the integer positions 0..len-1,
-// or at the positions given by at; it thins them to at most MaxTickLabels.
-type labelTicks struct {
-	labels []string
-	at     func(i int) float64
+// LabelTicks places category labels at the integer positions
+// 0..len(Labels)-1, or at the positions given by At; it thins them to at most
+// MaxTickLabels.
+type LabelTicks struct {
+	Labels []string
+	At     func(i int) float64
 }
 
 // Ticks implements plot.Ticker.
-func (t labelTicks) Ticks(min, max float64) []plot.Tick {
-	step := (len(t.labels) + MaxTickLabels - 1) / MaxTickLabels
+func (t LabelTicks) Ticks(min, max float64) []plot.Tick {
+	step := (len(t.Labels) + MaxTickLabels - 1) / MaxTickLabels
 	var ticks []plot.Tick
-	for i, l := range t.labels {
+	for i, l := range t.Labels {
 		v := float64(i)
-		if t.at != nil {
-			v = t.at(i)
+		if t.At != nil {
+			v = t.At(i)
 		}
-		if i%max1(step) != 0 && i != len(t.labels)-1 {
+		if i%max1(step) != 0 && i != len(t.Labels)-1 {
 			ticks = append(ticks, plot.Tick{Value: v})
 			continue
 		}
@@ -117,25 +119,25 @@ func (h Heat) Range() (lo, hi float64) {
 // non-finite entry, an empty color range or labels of the wrong length.
 func (h Heat) Plot() (*plot.Plot, error) {
 	if h.Z == nil {
-		return nil, errors.New("ui: heat map of a nil matrix")
+		return nil, errors.New("figure: heat map of a nil matrix")
 	}
 	r, c := h.Z.Dims()
 	if r == 0 || c == 0 {
-		return nil, errors.New("ui: heat map of an empty matrix")
+		return nil, errors.New("figure: heat map of an empty matrix")
 	}
 	if h.Rows != nil && len(h.Rows) != r || h.Cols != nil && len(h.Cols) != c {
-		return nil, fmt.Errorf("ui: heat map of a %d×%d matrix with %d row and %d column labels", r, c, len(h.Rows), len(h.Cols))
+		return nil, fmt.Errorf("figure: heat map of a %d×%d matrix with %d row and %d column labels", r, c, len(h.Rows), len(h.Cols))
 	}
 	for i := 0; i < r; i++ {
 		for j := 0; j < c; j++ {
 			if v := h.Z.At(i, j); math.IsNaN(v) || math.IsInf(v, 0) {
-				return nil, fmt.Errorf("ui: heat map entry (%d, %d) is %v", i, j, v)
+				return nil, fmt.Errorf("figure: heat map entry (%d, %d) is %v", i, j, v)
 			}
 		}
 	}
 	lo, hi := h.Range()
 	if !(hi > lo) {
-		return nil, fmt.Errorf("ui: heat map color range [%v, %v] is empty", lo, hi)
+		return nil, fmt.Errorf("figure: heat map color range [%v, %v] is empty", lo, hi)
 	}
 	img, err := heatImage(h.Z, lo, hi)
 	if err != nil {
@@ -148,13 +150,13 @@ func (h Heat) Plot() (*plot.Plot, error) {
 	p.X.Min, p.X.Max = -0.5, float64(c)-0.5
 	p.Y.Min, p.Y.Max = -0.5, float64(r)-0.5
 	if h.Cols != nil {
-		p.X.Tick.Marker = labelTicks{labels: h.Cols}
+		p.X.Tick.Marker = LabelTicks{Labels: h.Cols}
 		p.X.Tick.Label.Rotation = math.Pi / 2
 		p.X.Tick.Label.XAlign = draw.XRight
 		p.X.Tick.Label.YAlign = draw.YCenter
 	}
 	if h.Rows != nil {
-		p.Y.Tick.Marker = labelTicks{labels: h.Rows, at: func(i int) float64 { return float64(r - 1 - i) }}
+		p.Y.Tick.Marker = LabelTicks{Labels: h.Rows, At: func(i int) float64 { return float64(r - 1 - i) }}
 	}
 	return p, nil
 }
@@ -162,10 +164,10 @@ func (h Heat) Plot() (*plot.Plot, error) {
 // ColorBar returns a narrow vertical plot of the heat-map colors over [min, max].
 func ColorBar(min, max float64, label string) (*plot.Plot, error) {
 	if !(max > min) || math.IsInf(max-min, 0) {
-		return nil, fmt.Errorf("ui: color bar range [%v, %v] is empty", min, max)
+		return nil, fmt.Errorf("figure: color bar range [%v, %v] is empty", min, max)
 	}
 	p := plot.New()
-	p.Add(&plotter.ColorBar{ColorMap: colorMap(min, max), Vertical: true})
+	p.Add(&plotter.ColorBar{ColorMap: ColorMap(min, max), Vertical: true})
 	p.HideX()
 	p.Y.Label.Text = label
 	p.Y.Padding = 0
@@ -193,7 +195,7 @@ type PathXY struct {
 // each path's start with a triangle and its end with a square.
 func PathMap(title string, paths ...PathXY) (*plot.Plot, error) {
 	if len(paths) == 0 {
-		return nil, errors.New("ui: PathMap needs at least one path")
+		return nil, errors.New("figure: PathMap needs at least one path")
 	}
 	p := plot.New()
 	p.Title.Text = title
@@ -215,14 +217,14 @@ func PathMap(title string, paths ...PathXY) (*plot.Plot, error) {
 	xmin, xmax, ymin, ymax := math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
 	for k, path := range paths {
 		if path.XY == nil {
-			return nil, fmt.Errorf("ui: path %q has no points", path.Name)
+			return nil, fmt.Errorf("figure: path %q has no points", path.Name)
 		}
 		n, d := path.XY.Dims()
 		if n == 0 || d < 2 {
-			return nil, fmt.Errorf("ui: path %q has %d points of dimension %d, need at least one point in 2-D", path.Name, n, d)
+			return nil, fmt.Errorf("figure: path %q has %d points of dimension %d, need at least one point in 2-D", path.Name, n, d)
 		}
 		if path.Labels != nil && len(path.Labels) != n {
-			return nil, fmt.Errorf("ui: path %q has %d points and %d labels", path.Name, n, len(path.Labels))
+			return nil, fmt.Errorf("figure: path %q has %d points and %d labels", path.Name, n, len(path.Labels))
 		}
 		xys := make(plotter.XYs, n)
 		for i := range xys {
@@ -232,7 +234,7 @@ func PathMap(title string, paths ...PathXY) (*plot.Plot, error) {
 		}
 		line, points, err := plotter.NewLinePoints(xys)
 		if err != nil {
-			return nil, fmt.Errorf("ui: path %q: %w", path.Name, err)
+			return nil, fmt.Errorf("figure: path %q: %w", path.Name, err)
 		}
 		line.Color = colors[k]
 		line.Width = vg.Points(1.5)
@@ -265,7 +267,7 @@ func PathMap(title string, paths ...PathXY) (*plot.Plot, error) {
 		if path.Labels != nil {
 			lab, err := plotter.NewLabels(plotter.XYLabels{XYs: xys, Labels: path.Labels})
 			if err != nil {
-				return nil, fmt.Errorf("ui: path %q: %w", path.Name, err)
+				return nil, fmt.Errorf("figure: path %q: %w", path.Name, err)
 			}
 			for i := range lab.TextStyle {
 				lab.TextStyle[i].Font.Size = vg.Points(7)
@@ -308,7 +310,7 @@ type Series struct {
 // positions 0..len(xlabels)-1 of the x axis are labelled with it (layer names).
 func Lines(title, xlabel, ylabel string, xlabels []string, series ...Series) (*plot.Plot, error) {
 	if len(series) == 0 {
-		return nil, errors.New("ui: Lines needs at least one series")
+		return nil, errors.New("figure: Lines needs at least one series")
 	}
 	p := plot.New()
 	p.Title.Text = title
@@ -320,10 +322,10 @@ func Lines(title, xlabel, ylabel string, xlabels []string, series ...Series) (*p
 	ymin, ymax, named := math.Inf(1), math.Inf(-1), 0
 	for k, s := range series {
 		if len(s.Y) == 0 {
-			return nil, fmt.Errorf("ui: series %q is empty", s.Name)
+			return nil, fmt.Errorf("figure: series %q is empty", s.Name)
 		}
 		if s.X != nil && len(s.X) != len(s.Y) {
-			return nil, fmt.Errorf("ui: series %q has %d x and %d y values", s.Name, len(s.X), len(s.Y))
+			return nil, fmt.Errorf("figure: series %q has %d x and %d y values", s.Name, len(s.X), len(s.Y))
 		}
 		var xys plotter.XYs
 		for i, y := range s.Y {
@@ -338,11 +340,11 @@ func Lines(title, xlabel, ylabel string, xlabels []string, series ...Series) (*p
 			xys = append(xys, plotter.XY{X: x, Y: y})
 		}
 		if len(xys) == 0 {
-			return nil, fmt.Errorf("ui: series %q has no finite value", s.Name)
+			return nil, fmt.Errorf("figure: series %q has no finite value", s.Name)
 		}
 		line, points, err := plotter.NewLinePoints(xys)
 		if err != nil {
-			return nil, fmt.Errorf("ui: series %q: %w", s.Name, err)
+			return nil, fmt.Errorf("figure: series %q: %w", s.Name, err)
 		}
 		line.Color, points.Color = colors[k], colors[k]
 		line.Width = vg.Points(1.5)
@@ -362,7 +364,7 @@ func Lines(title, xlabel, ylabel string, xlabels []string, series ...Series) (*p
 		p.Y.Max = ymax + 0.09*span*float64(named)
 	}
 	if xlabels != nil {
-		p.X.Tick.Marker = labelTicks{labels: xlabels}
+		p.X.Tick.Marker = LabelTicks{Labels: xlabels}
 		p.X.Tick.Label.Rotation = math.Pi / 2
 		p.X.Tick.Label.XAlign = draw.XRight
 		p.X.Tick.Label.YAlign = draw.YCenter
@@ -378,7 +380,7 @@ func Lines(title, xlabel, ylabel string, xlabels []string, series ...Series) (*p
 func Azimuthal(x mat.Matrix) (*mat.Dense, error) {
 	n, k := x.Dims()
 	if n == 0 || k < 2 {
-		return nil, fmt.Errorf("ui: Azimuthal needs points of dimension at least 2, got %d×%d", n, k)
+		return nil, fmt.Errorf("figure: Azimuthal needs points of dimension at least 2, got %d×%d", n, k)
 	}
 	c := make([]float64, k)
 	for i := 0; i < n; i++ {
@@ -387,14 +389,14 @@ func Azimuthal(x mat.Matrix) (*mat.Dense, error) {
 			norm += x.At(i, j) * x.At(i, j)
 		}
 		if math.Abs(norm-1) > 1e-6 {
-			return nil, fmt.Errorf("ui: Azimuthal: row %d has norm %v, want unit vectors", i, math.Sqrt(norm))
+			return nil, fmt.Errorf("figure: Azimuthal: row %d has norm %v, want unit vectors", i, math.Sqrt(norm))
 		}
 		for j := 0; j < k; j++ {
 			c[j] += x.At(i, j)
 		}
 	}
 	if !normalize(c) {
-		return nil, errors.New("ui: Azimuthal: the points' mean is zero, no centre to project around")
+		return nil, errors.New("figure: Azimuthal: the points' mean is zero, no centre to project around")
 	}
 	// An orthonormal basis of the plane orthogonal to c, from the standard basis.
 	basis := [][]float64{c}
@@ -456,7 +458,7 @@ func floatsDot(a, b []float64) float64 {
 // in each group, the series' Y giving the bar heights (X is ignored).
 func Bars(title, ylabel string, groups []string, series ...Series) (*plot.Plot, error) {
 	if len(series) == 0 || len(groups) == 0 {
-		return nil, errors.New("ui: Bars needs at least one group and one series")
+		return nil, errors.New("figure: Bars needs at least one group and one series")
 	}
 	p := plot.New()
 	p.Title.Text = title
@@ -468,17 +470,17 @@ func Bars(title, ylabel string, groups []string, series ...Series) (*plot.Plot, 
 	ymax := 0.0
 	for k, s := range series {
 		if len(s.Y) != len(groups) {
-			return nil, fmt.Errorf("ui: series %q has %d values for %d groups", s.Name, len(s.Y), len(groups))
+			return nil, fmt.Errorf("figure: series %q has %d values for %d groups", s.Name, len(s.Y), len(groups))
 		}
 		for _, y := range s.Y {
 			if math.IsNaN(y) || math.IsInf(y, 0) {
-				return nil, fmt.Errorf("ui: series %q has a non-finite value", s.Name)
+				return nil, fmt.Errorf("figure: series %q has a non-finite value", s.Name)
 			}
 			ymax = math.Max(ymax, y)
 		}
 		bars, err := plotter.NewBarChart(plotter.Values(s.Y), w)
 		if err != nil {
-			return nil, fmt.Errorf("ui: series %q: %w", s.Name, err)
+			return nil, fmt.Errorf("figure: series %q: %w", s.Name, err)
 		}
 		bars.Color = colors[k]
 		bars.LineStyle.Width = 0
@@ -501,7 +503,7 @@ func Bars(title, ylabel string, groups []string, series ...Series) (*plot.Plot, 
 // nor leaves seams between them. Values outside [lo, hi] take the end colors.
 func heatImage(z mat.Matrix, lo, hi float64) (*image.NRGBA, error) {
 	r, c := z.Dims()
-	cm := colorMap(lo, hi)
+	cm := ColorMap(lo, hi)
 	k := max(1, 600/max(r, c))
 	img := image.NewNRGBA(image.Rect(0, 0, c*k, r*k))
 	for i := 0; i < r; i++ {
@@ -509,7 +511,7 @@ func heatImage(z mat.Matrix, lo, hi float64) (*image.NRGBA, error) {
 			v := math.Max(lo, math.Min(hi, z.At(i, j)))
 			col, err := cm.At(v)
 			if err != nil {
-				return nil, fmt.Errorf("ui: heat map color of %v: %w", v, err)
+				return nil, fmt.Errorf("figure: heat map color of %v: %w", v, err)
 			}
 			for y := i * k; y < (i+1)*k; y++ {
 				for x := j * k; x < (j+1)*k; x++ {

@@ -45,7 +45,7 @@ bench-geometry:
 	./bench/geometry.sh
 
 ## bench-pairwise: time Pairwise (angular CKA, angular shape) at m = 2000,
-## L = 20 against numpy + OpenBLAS on the same layers (needs ../shared/bench;
+## L = 20 against numpy + OpenBLAS on the same layers (bench/pairwise_numpy.py;
 ## installs python3-numpy and libopenblas-dev), with the pure-Go and the
 ## -tags openblas builds; prints times, ratios and the largest difference.
 bench-pairwise:

@@ -11,7 +11,7 @@ import (
 )
 
 // shBenchLayers returns L layers of a random tanh network on m inputs with
-// widths cycling through widths, as ../shared/bench/pairwise_reference.py
+// widths cycling through widths, as bench/pairwise_numpy.py
 // draws them (same recipe, Go's random numbers): h_0 is m×32 normal, and
 // h_l = tanh(1.5 h_{l-1} W / sqrt(d_{l-1})) + 0.05 noise.
 func shBenchLayers(m, L int, widths []int) []mat.Matrix {

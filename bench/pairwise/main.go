@@ -1,6 +1,6 @@
 // Command pairwise times repgeo.Pairwise on the layers written by
-// ../shared/bench/pairwise_reference.py and compares its distance matrices
-// and times with numpy's, run on the same files in the same job.
+// bench/pairwise_numpy.py and compares its distance matrices and times with
+// numpy's, run on the same files in the same job.
 //
 //	go run ./bench/pairwise -dir bench/out/pairwise -numpy "$(cat bench/out/pairwise/numpy.json)"
 //
@@ -33,8 +33,8 @@ import (
 )
 
 func main() {
-	dir := flag.String("dir", "bench/out/pairwise", "output folder of pairwise_reference.py")
-	numpyJSON := flag.String("numpy", "", "the JSON line printed by pairwise_reference.py (its timings)")
+	dir := flag.String("dir", "bench/out/pairwise", "output folder of bench/pairwise_numpy.py")
+	numpyJSON := flag.String("numpy", "", "the JSON line printed by bench/pairwise_numpy.py (its timings)")
 	tol := flag.Float64("tol", 1e-6, "largest allowed |D_go - D_numpy|")
 	only := flag.String("metrics", "angular-cka,angular-shape", "comma-separated metrics to time")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the timed runs to this file")
@@ -126,7 +126,7 @@ func run(dir, numpyJSON string, tol float64, only []string) error {
 		return err
 	}
 	if len(files) == 0 {
-		return fmt.Errorf("no layers in %s/layers: run pairwise_reference.py first", dir)
+		return fmt.Errorf("no layers in %s/layers: run bench/pairwise_numpy.py first", dir)
 	}
 	sort.Strings(files)
 	reps := make([]mat.Matrix, len(files))

@@ -70,8 +70,8 @@ train-fashion:
 	done
 
 ## bench-train: ResNet-20 (and VGG-11/4) training and inference images/s on
-## the stock pure-Go backend, on repgeo-go and, when ../shared/bench is
-## present, in PyTorch on the same cores (installs python3-torch); prints the
-## ratios. STOCK=0 skips the slow stock backend.
+## the stock pure-Go backend, on repgeo-go and in PyTorch on the same cores
+## (bench/torch_train.py; installs python3-torch); prints the ratios.
+## STOCK=0 skips the slow stock backend.
 bench-train:
 	./bench/train.sh

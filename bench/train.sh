@@ -2,10 +2,9 @@
 # bench/train.sh: ResNet-20 training and inference throughput on this machine,
 # Go (GoMLX) against PyTorch on the same cores.
 #
-#  1. PyTorch reference: ../shared/bench/torch_train_reference.py (installs
-#     Debian's python3-torch if missing) for ResNet-20 and VGG-11-BN/4 at
-#     batch 64, inference at batch 256. Skipped, with a note, when the script
-#     is absent.
+#  1. PyTorch reference: bench/torch_train.py (installs Debian's
+#     python3-torch if missing) for ResNet-20 and VGG-11-BN/4 at batch 64,
+#     inference at batch 256.
 #  2. Go: bench/trainstep on the pure-Go backend with only its gaps filled
 #     ("repgeo-go:stockconv,nofast", the "before": the stock "go" backend
 #     cannot train conv nets, it lacks Reverse; STOCK=0 skips it, it takes
@@ -27,27 +26,21 @@ STOCK_STEPS=${STOCK_STEPS:-1}
 INFER_STEPS=${INFER_STEPS:-2}
 MODELS=${MODELS:-resnet20,vgg11n}
 PY=/usr/bin/python3
-REF=../shared/bench/torch_train_reference.py
+REF=bench/torch_train.py
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
 
 echo "load average at start: $(cat /proc/loadavg)"
 
 # ---- PyTorch reference
-torch_json=""
-if [ -f "$REF" ]; then
-	if ! "$PY" -c 'import torch' 2>/dev/null; then
-		echo "installing Debian's python3-torch for the reference..."
-		apt-get update >/dev/null && apt-get install -y python3-torch >/dev/null
-	fi
-	torch_models=$(echo "$MODELS" | sed 's/resnet20/r20/; s/vgg11n/vgg11n/')
-	echo "== PyTorch reference ($REF --models $torch_models --batches 64)"
-	"$PY" "$REF" --models "$torch_models" --batches 64 --out "$tmp/torch.json" | grep -E '^(==|  train|  infer)' || true
-	torch_json="$tmp/torch.json"
-else
-	echo "== PyTorch reference: $REF is absent (the shared benchmark scripts are not"
-	echo "   installed on this machine); only the Go side is measured."
+if ! "$PY" -c 'import torch' 2>/dev/null; then
+	echo "installing Debian's python3-torch for the reference..."
+	apt-get update >/dev/null && apt-get install -y python3-torch >/dev/null
 fi
+torch_models=$(echo "$MODELS" | sed 's/resnet20/r20/')
+echo "== PyTorch reference ($REF --models $torch_models --batches 64)"
+"$PY" "$REF" --models "$torch_models" --batches 64 --out "$tmp/torch.json" | grep -E '^(==|  train|  infer)' || true
+torch_json="$tmp/torch.json"
 
 # ---- Go: own benchmark program, before (go) and after (repgeo-go)
 echo "== Go (bench/trainstep)"

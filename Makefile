@@ -4,7 +4,7 @@
 GO ?= go
 export CGO_ENABLED ?= 1
 
-.PHONY: all build test test-go vet fmt-check setup figures test-notebooks bench-geometry train-fashion bench-train bench-pairwise
+.PHONY: all build test test-go vet fmt-check setup figures test-notebooks bench-geometry train-fashion bench-train bench-pairwise check-reference
 
 all: build
 
@@ -43,6 +43,13 @@ figures: setup
 ## are built before timing.
 bench-geometry:
 	./bench/geometry.sh
+
+## check-reference: regenerate the layers of repgeo/testdata/geometry and
+## recompute its reference numbers that have numpy closed forms (needs
+## python3-numpy; the full generator also needs repsim and netrep, see
+## repgeo/testdata/geometry/README.md).
+check-reference:
+	/usr/bin/python3 repgeo/testdata/geometry/generate_reference.py --check
 
 ## bench-pairwise: time Pairwise (angular CKA, angular shape) at m = 2000,
 ## L = 20 against numpy + OpenBLAS on the same layers (bench/pairwise_numpy.py;

@@ -89,3 +89,14 @@ func ZooSource(runs, name string, probes int, probeSeed uint64, log io.Writer) (
 	}
 	return Source{}, fmt.Errorf("experiment: zoo member %s %w", name, ErrNotTrained)
 }
+
+// ZooSnapshots returns the snapshots kept while training the zoo member
+// name, probed on probes test images chosen with probeSeed. The trained zoo
+// is not wired in yet: for a well-formed name it returns an error wrapping
+// ErrNotTrained.
+func ZooSnapshots(runs, name string, probes int, probeSeed uint64, log io.Writer) ([]Snapshot, error) {
+	if _, err := ParseMember(name); err != nil {
+		return nil, err
+	}
+	return nil, fmt.Errorf("experiment: snapshots of zoo member %s %w", name, ErrNotTrained)
+}

@@ -83,7 +83,10 @@ func Clump(title, xlabel string, paths ...ClumpPath) (*plot.Plot, error) {
 	p.Title.Text = title
 	p.X.Label.Text = xlabel
 	p.X.Min = 0
-	p.Add(clumps{paths: rev, colors: colors})
+	c := clumps{paths: rev, colors: colors}
+	p.Add(c)
+	_, xmax, _, _ := c.DataRange()
+	p.X.Max = 1.03 * xmax // room for the last tick
 	p.Y.Tick.Marker = labelTicks{labels: names}
 	p.Y.Min, p.Y.Max = -0.5, float64(len(rev))-0.5
 	return p, nil

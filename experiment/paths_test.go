@@ -161,6 +161,18 @@ func TestSampleSweep(t *testing.T) {
 			t.Errorf("%s: path lengths of three subsets of 12 are identical", sw.Variants[v])
 		}
 	}
+	// The cached sweep equals the computed one, from the first call on.
+	runs := t.TempDir()
+	opts := SweepOptions{Sizes: []int{40, 12, 20}, Subsets: 3, Seed: 1}
+	for k := 0; k < 2; k++ {
+		c, err := CachedSampleSweep(runs, Source{Name: "fake", Acts: acts}, vs, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Mean[1][2][0] != sw.Mean[1][2][0] || c.Settle[0][1] != sw.Settle[0][1] {
+			t.Errorf("call %d: cached sweep differs from the computed one", k)
+		}
+	}
 	for _, tc := range []struct {
 		name string
 		vs   []Variant

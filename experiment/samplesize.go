@@ -1,9 +1,15 @@
 package experiment
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/gob"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 	"sort"
 
 	"gonum.org/v1/gonum/mat"
@@ -239,4 +245,38 @@ func rowsOf(x mat.Matrix, idx []int) *mat.Dense {
 		}
 	}
 	return out
+}
+
+// CachedSampleSweep is SampleSweep with its result cached under runs: the
+// source's name, the variants' names and opts decide the cache file, so name
+// each variant after its metric and options.
+func CachedSampleSweep(runs string, src Source, variants []Variant, opts SweepOptions) (*Sweep, error) {
+	names := make([]string, len(variants))
+	for i, v := range variants {
+		names[i] = v.Name
+	}
+	h := sha256.Sum256([]byte(fmt.Sprintf("%s|%q|%+v", src.Name, names, opts)))
+	path := filepath.Join(runs, "samplesize", src.Name+"-"+hex.EncodeToString(h[:])[:10]+".gob")
+	if raw, err := os.ReadFile(path); err == nil {
+		var sw Sweep
+		if err := gob.NewDecoder(bytes.NewReader(raw)).Decode(&sw); err != nil {
+			return nil, fmt.Errorf("experiment: %w: %s: %v", ErrCache, path, err)
+		}
+		if len(sw.Variants) != len(variants) || len(sw.Mean) != len(variants) {
+			return nil, fmt.Errorf("experiment: %w: %s: inconsistent sizes", ErrCache, path)
+		}
+		return &sw, nil
+	}
+	sw, err := SampleSweep(src.Acts, variants, opts)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if err := gob.NewEncoder(&buf).Encode(sw); err != nil {
+		return nil, fmt.Errorf("experiment: encoding the sample-size cache: %w", err)
+	}
+	if err := writeAtomic(path, buf.Bytes()); err != nil {
+		return nil, err
+	}
+	return sw, nil
 }

@@ -1,6 +1,10 @@
 package experiment
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/gob"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -110,8 +114,11 @@ type PathSet struct {
 	Distances *mat.SymDense
 	// Measures holds each path's measures (see repgeo.MeasurePath).
 	Measures []*repgeo.PathMeasures
-	// Points holds each path's points.
+	// Points holds each path's points; nil for a path set read from the
+	// cache until Compare needs them.
 	Points [][]repgeo.Point
+
+	srcs []Source
 }
 
 // Rows returns the rows of path k's points in Distances, in path order.
@@ -146,7 +153,7 @@ func MeasurePaths(met repgeo.Metric, srcs []Source) (*PathSet, error) {
 	if len(srcs) == 0 {
 		return nil, errors.New("experiment: MeasurePaths needs at least one source")
 	}
-	ps := &PathSet{Metric: met}
+	ps := &PathSet{Metric: met, srcs: srcs}
 	var all []repgeo.Point
 	for k, s := range srcs {
 		labels, reps, err := pathOf(s.Acts)
@@ -241,9 +248,113 @@ func (ps *PathSet) Compare(a, b int) (*Comparison, error) {
 		c.MatchDistance = append(c.MatchDistance, c.Cross.At(i, match[i]))
 		pairs[i] = [2]int{i, match[i]}
 	}
-	c.DirectionAngle, err = repgeo.DirectionAngles(ps.Metric, ps.Points[a], ps.Points[b], pairs)
+	pa, err := ps.points(a)
+	if err != nil {
+		return nil, err
+	}
+	pb, err := ps.points(b)
+	if err != nil {
+		return nil, err
+	}
+	c.DirectionAngle, err = repgeo.DirectionAngles(ps.Metric, pa, pb, pairs)
 	if err != nil {
 		return nil, fmt.Errorf("experiment: directions of %s and %s: %w", c.A, c.B, err)
 	}
 	return c, nil
+}
+
+// points returns the points of path k, mapping them again from its source
+// if the path set came from the cache.
+func (ps *PathSet) points(k int) ([]repgeo.Point, error) {
+	if ps.Points == nil {
+		ps.Points = make([][]repgeo.Point, len(ps.Names))
+	}
+	if ps.Points[k] == nil {
+		labels, reps, err := pathOf(ps.srcs[k].Acts)
+		if err != nil {
+			return nil, fmt.Errorf("experiment: %s: %w", ps.Names[k], err)
+		}
+		p, err := repgeo.NewPath(ps.Metric, labels, reps, nil)
+		if err != nil {
+			return nil, fmt.Errorf("experiment: %s path of %s: %w", ps.Metric.Name(), ps.Names[k], err)
+		}
+		ps.Points[k] = p.Points
+	}
+	return ps.Points[k], nil
+}
+
+// pathSetCache is the on-disk form of a PathSet.
+type pathSetCache struct {
+	Names     []string
+	Labels    [][]string
+	Start     []int
+	Distances []float64
+	Measures  []repgeo.PathMeasures
+}
+
+// CachedMeasurePaths is MeasurePaths with its distances and measures cached
+// under runs. The file is named after key, which must identify the metric and
+// its options (such as "angular-cka"), and a hash of the sources' names, their
+// taps and the shapes and first rows of their activations; points are mapped
+// again only when Compare needs them.
+func CachedMeasurePaths(runs, key string, met repgeo.Metric, srcs []Source) (*PathSet, error) {
+	if met == nil || len(srcs) == 0 {
+		return MeasurePaths(met, srcs)
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "%s|", key)
+	for _, s := range srcs {
+		if s.Acts == nil {
+			return MeasurePaths(met, srcs) // reports the error
+		}
+		fmt.Fprintf(h, "%s|%q|", s.Name, s.Acts.Taps)
+		for _, l := range append(append([]*mat.Dense(nil), s.Acts.Layers...), s.Acts.Target) {
+			if l == nil {
+				return MeasurePaths(met, srcs)
+			}
+			r, c := l.Dims()
+			fmt.Fprintf(h, "%dx%d:%v|", r, c, l.RawRowView(0))
+		}
+	}
+	path := filepath.Join(runs, "pathsets", key+"-"+hex.EncodeToString(h.Sum(nil))[:12]+".gob")
+	if raw, err := os.ReadFile(path); err == nil {
+		var c pathSetCache
+		if err := gob.NewDecoder(bytes.NewReader(raw)).Decode(&c); err != nil {
+			return nil, fmt.Errorf("experiment: %w: %s: %v", ErrCache, path, err)
+		}
+		n := 0
+		for _, l := range c.Labels {
+			n += len(l)
+		}
+		if len(c.Names) != len(srcs) || len(c.Labels) != len(srcs) || len(c.Start) != len(srcs) || len(c.Measures) != len(srcs) || len(c.Distances) != n*n {
+			return nil, fmt.Errorf("experiment: %w: %s: inconsistent sizes", ErrCache, path)
+		}
+		ps := &PathSet{Metric: met, Names: c.Names, Labels: c.Labels, Start: c.Start, Distances: mat.NewSymDense(n, c.Distances), srcs: srcs}
+		for k := range c.Measures {
+			ps.Measures = append(ps.Measures, &c.Measures[k])
+		}
+		return ps, nil
+	}
+	ps, err := MeasurePaths(met, srcs)
+	if err != nil {
+		return nil, err
+	}
+	n, _ := ps.Distances.Dims()
+	c := pathSetCache{Names: ps.Names, Labels: ps.Labels, Start: ps.Start, Distances: make([]float64, n*n)}
+	for i := 0; i < n; i++ {
+		for j := 0; j < n; j++ {
+			c.Distances[i*n+j] = ps.Distances.At(i, j)
+		}
+	}
+	for _, m := range ps.Measures {
+		c.Measures = append(c.Measures, *m)
+	}
+	var buf bytes.Buffer
+	if err := gob.NewEncoder(&buf).Encode(c); err != nil {
+		return nil, fmt.Errorf("experiment: encoding the path-set cache: %w", err)
+	}
+	if err := writeAtomic(path, buf.Bytes()); err != nil {
+		return nil, err
+	}
+	return ps, nil
 }

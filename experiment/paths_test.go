@@ -123,6 +123,26 @@ func TestMeasurePathsAndCompare(t *testing.T) {
 	if _, err := ps.Compare(0, 3); err == nil {
 		t.Error("Compare accepted a path index out of range")
 	}
+	// The cached path set equals the computed one, and compares the same.
+	runs := t.TempDir()
+	for k := 0; k < 2; k++ {
+		cached, err := CachedMeasurePaths(runs, "angular-cka", met, []Source{a, b, a})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !mat.Equal(cached.Distances, ps.Distances) || cached.Measures[1].Tortuosity != ps.Measures[1].Tortuosity || cached.Labels[1][2] != ps.Labels[1][2] {
+			t.Errorf("call %d: cached path set differs from the computed one", k)
+		}
+		cc, err := cached.Compare(0, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range cc.DirectionAngle {
+			if math.Abs(cc.DirectionAngle[i]-c.DirectionAngle[i]) > 1e-12 {
+				t.Errorf("call %d: direction angle %d %v, want %v", k, i, cc.DirectionAngle[i], c.DirectionAngle[i])
+			}
+		}
+	}
 	other := Source{Name: "other", Acts: fakeActs(3, 20, 3, 4)}
 	if _, err := MeasurePaths(met, []Source{a, other}); err == nil || !strings.Contains(err.Error(), "share their inputs") {
 		t.Errorf("different inputs: error %v", err)
@@ -310,6 +330,13 @@ func TestTinySnapshots(t *testing.T) {
 		if !(d.Tortuosity[k] >= 1) || !(d.LogitsToTarget[k] > 0) {
 			t.Errorf("snapshot %d: tortuosity %v, logits→target %v", k, d.Tortuosity[k], d.LogitsToTarget[k])
 		}
+	}
+	cd, err := CachedTrainingDynamics(runs, "angular-cka", testMetric(t, "angular-cka"), snaps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cd.Length[2] != d.Length[2] || cd.Progress[1][3] != d.Progress[1][3] {
+		t.Error("cached training dynamics differ from the computed ones")
 	}
 	if _, err := TrainingDynamics(testMetric(t, "angular-cka"), []Snapshot{snaps[1], snaps[0]}); err == nil {
 		t.Error("snapshots out of order accepted")

@@ -168,6 +168,17 @@ type Dynamics struct {
 // The snapshots must be of one network on the same probe inputs, in order of
 // training.
 func TrainingDynamics(met repgeo.Metric, snaps []Snapshot) (*Dynamics, error) {
+	return trainingDynamics(snaps, func(srcs []Source) (*PathSet, error) { return MeasurePaths(met, srcs) })
+}
+
+// CachedTrainingDynamics is TrainingDynamics with the snapshots' path set
+// cached under runs (see CachedMeasurePaths, which key is passed to).
+func CachedTrainingDynamics(runs, key string, met repgeo.Metric, snaps []Snapshot) (*Dynamics, error) {
+	return trainingDynamics(snaps, func(srcs []Source) (*PathSet, error) { return CachedMeasurePaths(runs, key, met, srcs) })
+}
+
+// trainingDynamics is TrainingDynamics with the path set made by measure.
+func trainingDynamics(snaps []Snapshot, measure func([]Source) (*PathSet, error)) (*Dynamics, error) {
 	if len(snaps) < 2 {
 		return nil, fmt.Errorf("experiment: TrainingDynamics needs at least 2 snapshots, got %d", len(snaps))
 	}
@@ -181,7 +192,7 @@ func TrainingDynamics(met repgeo.Metric, snaps []Snapshot) (*Dynamics, error) {
 		}
 		srcs[k] = Source{Name: "step " + strconv.Itoa(s.Step), Acts: s.Acts}
 	}
-	ps, err := MeasurePaths(met, srcs)
+	ps, err := measure(srcs)
 	if err != nil {
 		return nil, err
 	}

@@ -61,6 +61,7 @@ func TinySnapshots(runs string, s Spec, n int, probeSeed uint64, log io.Writer) 
 		if err := writeAtomic(infoPath, mustJSON(info)); err != nil {
 			return nil, err
 		}
+		logf(log, "%s: %d snapshots, steps %v, test accuracy %.3f → %.3f\n", s.Name(), n+1, info.Steps, info.Accuracy[0], info.Accuracy[n])
 	}
 	b, err := sharedBackend()
 	if err != nil {
@@ -86,7 +87,6 @@ func TinySnapshots(runs string, s Spec, n int, probeSeed uint64, log io.Writer) 
 		}
 		out[k] = Snapshot{Step: info.Steps[k], Accuracy: info.Accuracy[k], Acts: acts}
 	}
-	logf(log, "%s: %d snapshots, steps %v, test accuracy %.3f → %.3f\n", s.Name(), n+1, info.Steps, info.Accuracy[0], info.Accuracy[n])
 	return out, nil
 }
 

@@ -34,7 +34,7 @@ test-notebooks: setup
 	./scripts/run_notebooks.sh smoke
 
 ## figures: the main job. Train or load the models, execute every notebook in
-## full size; writes docs/figures/*.png and docs/notebooks/*.html.
+## full size; writes docs/figures/*.png and docs/notebooks/*.md (with NAME_files/).
 figures: setup
 	./scripts/run_notebooks.sh full
 

@@ -8,4 +8,13 @@
 // nor recomputes: a model is trained once (resuming from its checkpoints if
 // interrupted), its activations extracted once, and each path measured once.
 // Caches are written atomically; a corrupt one is reported, not trusted.
+//
+// The comparisons of many networks (notebooks 04-07) take each network as a
+// Source, its activations on shared probe inputs, whatever trained it: a
+// model of a Spec (ActivationsOn), a narrow stand-in for a zoo member in
+// smoke size (SmokeSource), a snapshot during training (TinySnapshots), or a
+// member of the trained model zoo (ZooSource). MeasurePaths maps their paths
+// into one metric's space (PathSet, with Compare for two of them);
+// TrainingDynamics follows a network's snapshots; SampleSweep measures how the
+// answers depend on the number of probe inputs.
 package experiment

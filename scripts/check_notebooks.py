@@ -1,13 +1,18 @@
 #!/usr/bin/python3
 """Checks executed notebooks: each passes when no cell produced an error output
-and at least one cell shows a figure (an image/png output).
+and at least one cell shows a figure (an image/png output). With
+--renderings DIR, also checks the published renderings in DIR (*.md, *.html):
+each must refer to no local file (file://), which would display only on the
+machine that rendered it, and every image a Markdown page shows must exist.
 
-Usage: check_notebooks.py EXECUTED.ipynb...
+Usage: check_notebooks.py [--renderings DIR] EXECUTED.ipynb...
 
-Prints one line per notebook, then "notebooks: N passed, N failed", and exits
-with status 1 when any notebook failed.
+Prints one line per notebook and rendering, then "notebooks: N passed, N
+failed", and exits with status 1 when any failed.
 """
+import glob
 import html
+import os
 import re
 import sys
 
@@ -59,13 +64,37 @@ def check(path):
     return problems
 
 
-def main(paths):
-    if not paths:
+def check_rendering(path):
+    """Returns a list of problems found in the rendering at path."""
+    with open(path, encoding="utf-8", errors="replace") as f:
+        page = f.read()
+    problems = []
+    for m in re.finditer(r"file://[^\s\"')]*", page):
+        problems.append("refers to a local file: %s" % m.group(0)[:200])
+    if path.endswith(".md"):
+        for m in re.finditer(r"!\[[^\]]*\]\(([^)\s]+)\)", page):
+            target = m.group(1)
+            if "://" not in target and not os.path.exists(os.path.join(os.path.dirname(path), target)):
+                problems.append("shows a missing image: %s" % target)
+    return problems
+
+
+def main(args):
+    renderings = []
+    if len(args) >= 2 and args[0] == "--renderings":
+        renderings = sorted(glob.glob(os.path.join(args[1], "*.md")) + glob.glob(os.path.join(args[1], "*.html")))
+        if not renderings:
+            print("no renderings in %s" % args[1], file=sys.stderr)
+            return 1
+        args = args[2:]
+    paths = args
+    if not paths and not renderings:
         print(__doc__.strip(), file=sys.stderr)
         return 2
     passed = failed = 0
-    for p in paths:
-        problems = check(p)
+    checks = [(p, check) for p in paths] + [(r, check_rendering) for r in renderings]
+    for p, fn in checks:
+        problems = fn(p)
         if problems:
             failed += 1
             print("FAIL %s" % p)

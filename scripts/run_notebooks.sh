@@ -5,8 +5,13 @@
 #
 #   smoke: executed notebooks, figures and cached models under runs/smoke;
 #          nothing under docs/ changes (what make test runs).
-#   full:  figures to docs/figures, notebooks rendered to docs/notebooks/*.html,
-#          models and activations cached under runs/full (what make figures runs).
+#   full:  figures to docs/figures, notebooks rendered as Markdown with their
+#          figures to docs/notebooks/NAME.md and NAME_files/ (pages that read
+#          anywhere, scripts/render_notebooks.py), models and activations cached
+#          under runs/full (what make figures runs).
+#
+# Both sizes also check the renderings in docs/notebooks (no file:// links, no
+# missing images).
 #
 # Without NOTEBOOK arguments it runs notebooks/[0-9]*.ipynb in order.
 set -euo pipefail
@@ -59,10 +64,10 @@ for nb in "${nbs[@]}"; do
 	echo "$name: $(($(date +%s) - start)) s"
 	executed+=("$out/notebooks/$name.ipynb")
 	if [ "$size" = full ] && [ -f "$out/notebooks/$name.ipynb" ]; then
-		/usr/bin/jupyter nbconvert --to html --output-dir "$root/docs/notebooks" \
+		/usr/bin/python3 scripts/render_notebooks.py "$root/docs/notebooks" \
 			"$out/notebooks/$name.ipynb" >>"$out/logs/$name.log" 2>&1 \
-			|| echo "$name: HTML export failed (see $out/logs/$name.log)"
+			|| echo "$name: rendering failed (see $out/logs/$name.log)"
 	fi
 done
 echo "notebooks took $(($(date +%s) - total_start)) s"
-/usr/bin/python3 scripts/check_notebooks.py "${executed[@]}"
+/usr/bin/python3 scripts/check_notebooks.py --renderings docs/notebooks "${executed[@]}"

@@ -275,12 +275,13 @@ func TestGeometryJSON(t *testing.T) {
 				t.Fatal(err)
 			}
 			return map[string]any{
-				"step_lengths":      anyFloats(pm.StepLengths),
-				"total_length":      pm.TotalLength,
-				"endpoint_distance": pm.EndpointDistance,
-				"tortuosity":        pm.Tortuosity,
-				"angles":            anyFloats(pm.Angles),
-				"progress":          anyFloats(pm.Progress),
+				"step_lengths":       anyFloats(pm.StepLengths),
+				"total_length":       pm.TotalLength,
+				"endpoint_distance":  pm.EndpointDistance,
+				"tortuosity":         pm.Tortuosity,
+				"angles":             anyFloats(pm.Angles),
+				"progress":           anyFloats(pm.Progress),
+				"cumulative_lengths": anyFloats(pm.CumulativeLengths()),
 			}
 		}},
 		{"pairwise", []string{"pairwise", "--json", "--metric=air", f("a.npy"), f("path.npz"), f("e.npy")}, func(t *testing.T) map[string]any {

@@ -21,13 +21,16 @@ type pathJSON struct {
 	Tortuosity       jsonFloat   `json:"tortuosity"`
 	Angles           []jsonFloat `json:"angles"`
 	Progress         []jsonFloat `json:"progress"`
+	// CumulativeLengths is the distance travelled from the first point to
+	// each point, for drawing where a path's steps clump.
+	CumulativeLengths []jsonFloat `json:"cumulative_lengths"`
 }
 
 func runPath(args []string, stdout io.Writer) error {
 	fs := newCommandFlags("path", "[metric flags] [--json] FILE...",
-		"Measures the path through the representations of the files, in order\n(every array of every file; at least 3): the length of each step, the total\nlength, the distance between the ends, the tortuosity (their ratio), the\nangle at each interior point (π: no turn) and the progress t of each point\nprojected on the geodesic from the first to the last (0 at the first, 1 at\nthe last).")
+		"Measures the path through the representations of the files, in order\n(every array of every file; at least 3): the length of each step, the total\nlength, the distance between the ends, the tortuosity (their ratio), the\nangle at each interior point (π: no turn) and the progress t of each point\nprojected on the geodesic from the first to the last (0 at the first, 1 at\nthe last).\nWith --json, cumulative_lengths adds the distance travelled from the\nfirst point to each.")
 	mf := addMetricFlags(fs)
-	asJSON := fs.Bool("json", false, "print JSON with keys step_lengths, total_length, endpoint_distance,\ntortuosity, angles and progress")
+	asJSON := fs.Bool("json", false, "print JSON with keys step_lengths, total_length, endpoint_distance,\ntortuosity, angles, progress and cumulative_lengths")
 	if err := parseCommandFlags(fs, args, stdout); err != nil {
 		return err
 	}
@@ -41,12 +44,13 @@ func runPath(args []string, stdout io.Writer) error {
 	}
 	if *asJSON {
 		return emitJSON(stdout, pathJSON{
-			StepLengths:      jsonFloats(pm.StepLengths),
-			TotalLength:      jsonFloat(pm.TotalLength),
-			EndpointDistance: jsonFloat(pm.EndpointDistance),
-			Tortuosity:       jsonFloat(pm.Tortuosity),
-			Angles:           jsonFloats(pm.Angles),
-			Progress:         jsonFloats(pm.Progress),
+			StepLengths:       jsonFloats(pm.StepLengths),
+			TotalLength:       jsonFloat(pm.TotalLength),
+			EndpointDistance:  jsonFloat(pm.EndpointDistance),
+			Tortuosity:        jsonFloat(pm.Tortuosity),
+			Angles:            jsonFloats(pm.Angles),
+			Progress:          jsonFloats(pm.Progress),
+			CumulativeLengths: jsonFloats(pm.CumulativeLengths()),
 		})
 	}
 	t := newTable(stdout)

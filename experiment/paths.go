@@ -1,0 +1,360 @@
+package experiment
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/gob"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/repgeo/repgeo/data"
+	"github.com/repgeo/repgeo/models"
+	"github.com/repgeo/repgeo/repgeo"
+)
+
+// ErrNotTrained is wrapped by the errors for a model of the trained zoo
+// that is not on disk yet.
+var ErrNotTrained = errors.New("not trained yet; run make zoo")
+
+// Source is one network's representations on the probe inputs: its taps in
+// path order, the one-hot target, and a name for plots. The functions that
+// compare networks take Sources, whatever trained them: a model of a Spec
+// (ActivationsOn), a snapshot during training (TinySnapshots) or a member of
+// the trained zoo.
+type Source struct {
+	Name string
+	Acts *models.Activations
+}
+
+// pathOf returns the labels and representations of the path of acts: every
+// tap (without its numeric prefix), then Target.
+func pathOf(acts *models.Activations) ([]string, []mat.Matrix, error) {
+	if acts == nil || len(acts.Layers) == 0 {
+		return nil, nil, errors.New("experiment: no activations")
+	}
+	if acts.Target == nil {
+		return nil, nil, errors.New("experiment: activations have no one-hot target to end the path at")
+	}
+	labels := make([]string, 0, len(acts.Layers)+1)
+	reps := make([]mat.Matrix, 0, len(acts.Layers)+1)
+	for i, l := range acts.Layers {
+		labels = append(labels, DisplayName(acts.Taps[i]))
+		reps = append(reps, l)
+	}
+	return append(labels, Target), append(reps, acts.Target), nil
+}
+
+// ActivationsOn returns the activations of every coarse tap of the trained
+// model of s on m = s.Probes test images chosen with probeSeed, with their
+// one-hot target: read from the cache under runs, or computed (training the
+// model if needed) and cached. Unlike Activations, the probes do not depend
+// on the model's own seed, so models of different seeds share their inputs.
+func ActivationsOn(runs string, s Spec, probeSeed uint64, log io.Writer) (*models.Activations, error) {
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	path := filepath.Join(Dir(runs, s), "activations-probes"+strconv.FormatUint(probeSeed, 10)+".npz")
+	if _, err := os.Stat(path); err == nil {
+		return readActivations(path)
+	}
+	net, _, err := Net(runs, s, log)
+	if err != nil {
+		return nil, err
+	}
+	return probeActivations(net, s.Dataset, s.Probes, probeSeed, path)
+}
+
+// probeActivations extracts the coarse taps of net on m probes of the named
+// dataset chosen with seed and caches them at path.
+func probeActivations(net *models.Net, dataset string, m int, seed uint64, path string) (*models.Activations, error) {
+	set, err := data.Load(dataset, "")
+	if err != nil {
+		return nil, fmt.Errorf("experiment: %w", err)
+	}
+	images, labels, err := models.Probes(set, m, seed)
+	if err != nil {
+		return nil, fmt.Errorf("experiment: %w", err)
+	}
+	acts, err := models.Extract(net, images, labels, models.ExtractOptions{Grain: models.Coarse})
+	if err != nil {
+		return nil, fmt.Errorf("experiment: extracting %s: %w", net.Config.Model, err)
+	}
+	if acts.Target == nil {
+		return nil, fmt.Errorf("experiment: extracting %s gave no target", net.Config.Model)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("experiment: %w", err)
+	}
+	if err := writeActivations(path, acts); err != nil {
+		return nil, err
+	}
+	return acts, nil
+}
+
+// PathSet holds the paths of several networks in the space of one metric, on
+// the same probe inputs: their points, the distances between every pair of
+// points (across networks too, for a joint embedding) and each path's measures.
+type PathSet struct {
+	// Metric is the metric the points belong to.
+	Metric repgeo.Metric
+	// Names names each path; Labels[k] names the points of path k.
+	Names  []string
+	Labels [][]string
+	// Start[k] is the row of path k's first point in Distances; its points
+	// are the rows Start[k] ... Start[k]+len(Labels[k])-1, in path order.
+	Start []int
+	// Distances is the matrix of distances between all points of all paths.
+	Distances *mat.SymDense
+	// Measures holds each path's measures (see repgeo.MeasurePath).
+	Measures []*repgeo.PathMeasures
+	// Points holds each path's points; nil for a path set read from the
+	// cache until Compare needs them.
+	Points [][]repgeo.Point
+
+	srcs []Source
+}
+
+// Rows returns the rows of path k's points in Distances, in path order.
+func (ps *PathSet) Rows(k int) []int {
+	idx := make([]int, len(ps.Labels[k]))
+	for i := range idx {
+		idx[i] = ps.Start[k] + i
+	}
+	return idx
+}
+
+// Cross returns the len(Labels[a])×len(Labels[b]) matrix of distances between
+// the points of path a (rows) and of path b (columns).
+func (ps *PathSet) Cross(a, b int) *mat.Dense {
+	ra, rb := ps.Rows(a), ps.Rows(b)
+	out := mat.NewDense(len(ra), len(rb), nil)
+	for i, r := range ra {
+		for j, c := range rb {
+			out.Set(i, j, ps.Distances.At(r, c))
+		}
+	}
+	return out
+}
+
+// MeasurePaths maps the path of every source (its taps, then the target) into
+// the space of met and measures the distances between all their points and
+// each path's measures. The sources must describe the same probe inputs.
+func MeasurePaths(met repgeo.Metric, srcs []Source) (*PathSet, error) {
+	if met == nil {
+		return nil, errors.New("experiment: MeasurePaths: nil metric")
+	}
+	if len(srcs) == 0 {
+		return nil, errors.New("experiment: MeasurePaths needs at least one source")
+	}
+	ps := &PathSet{Metric: met, srcs: srcs}
+	var all []repgeo.Point
+	for k, s := range srcs {
+		labels, reps, err := pathOf(s.Acts)
+		if err != nil {
+			return nil, fmt.Errorf("experiment: %s: %w", s.Name, err)
+		}
+		if k > 0 {
+			if err := sameProbes(srcs[0], s); err != nil {
+				return nil, err
+			}
+		}
+		p, err := repgeo.NewPath(met, labels, reps, nil)
+		if err != nil {
+			return nil, fmt.Errorf("experiment: %s path of %s: %w", met.Name(), s.Name, err)
+		}
+		ms, err := p.Measure()
+		if err != nil {
+			return nil, fmt.Errorf("experiment: %s path of %s: %w", met.Name(), s.Name, err)
+		}
+		ps.Names = append(ps.Names, s.Name)
+		ps.Labels = append(ps.Labels, labels)
+		ps.Start = append(ps.Start, len(all))
+		ps.Measures = append(ps.Measures, ms)
+		ps.Points = append(ps.Points, p.Points)
+		all = append(all, p.Points...)
+	}
+	d, err := repgeo.PairwisePoints(met, all, nil)
+	if err != nil {
+		return nil, fmt.Errorf("experiment: %s distances: %w", met.Name(), err)
+	}
+	ps.Distances = d
+	return ps, nil
+}
+
+// sameProbes returns an error unless a and b describe the same number of
+// inputs with the same labels, the sign that they were probed on the same images.
+func sameProbes(a, b Source) error {
+	ra, _ := a.Acts.Target.Dims()
+	rb, _ := b.Acts.Target.Dims()
+	if ra != rb {
+		return fmt.Errorf("experiment: %s has %d probe inputs, %s has %d: paths must share their inputs", a.Name, ra, b.Name, rb)
+	}
+	for i := 0; i < ra; i++ {
+		if !mat.Equal(a.Acts.Target.RowView(i), b.Acts.Target.RowView(i)) {
+			return fmt.Errorf("experiment: %s and %s have different labels at probe %d: paths must share their inputs", a.Name, b.Name, i)
+		}
+	}
+	return nil
+}
+
+// Comparison relates the paths of two networks A and B on the same inputs.
+type Comparison struct {
+	// A and B name the two paths; LabelsA and LabelsB name their points.
+	A, B             string
+	LabelsA, LabelsB []string
+	// Cross holds d(a_i, b_j) for every point a_i of A (row) and b_j of B (column).
+	Cross *mat.Dense
+	// Nearest[i] is the point of B nearest to a_i, at distance NearestDistance[i].
+	Nearest         []int
+	NearestDistance []float64
+	// Match[i] is the point of B at the relative depth nearest to a_i's (see
+	// repgeo.MatchDepth); MatchDistance[i] is d(a_i, b_Match[i]).
+	Match         []int
+	MatchDistance []float64
+	// DirectionAngle[i] is the angle between the directions of travel of A
+	// at a_i and of B at b_Match[i] (see repgeo.DirectionAngle), in radians.
+	DirectionAngle []float64
+}
+
+// Compare compares paths a and b of ps (see Comparison).
+func (ps *PathSet) Compare(a, b int) (*Comparison, error) {
+	if a < 0 || b < 0 || a >= len(ps.Names) || b >= len(ps.Names) {
+		return nil, fmt.Errorf("experiment: Compare(%d, %d) of %d paths", a, b, len(ps.Names))
+	}
+	c := &Comparison{A: ps.Names[a], B: ps.Names[b], LabelsA: ps.Labels[a], LabelsB: ps.Labels[b], Cross: ps.Cross(a, b)}
+	na, nb := len(c.LabelsA), len(c.LabelsB)
+	match, err := repgeo.MatchDepth(na, nb)
+	if err != nil {
+		return nil, fmt.Errorf("experiment: %w", err)
+	}
+	c.Match = match
+	pairs := make([][2]int, na)
+	for i := 0; i < na; i++ {
+		best := 0
+		for j := 1; j < nb; j++ {
+			if c.Cross.At(i, j) < c.Cross.At(i, best) {
+				best = j
+			}
+		}
+		c.Nearest = append(c.Nearest, best)
+		c.NearestDistance = append(c.NearestDistance, c.Cross.At(i, best))
+		c.MatchDistance = append(c.MatchDistance, c.Cross.At(i, match[i]))
+		pairs[i] = [2]int{i, match[i]}
+	}
+	pa, err := ps.points(a)
+	if err != nil {
+		return nil, err
+	}
+	pb, err := ps.points(b)
+	if err != nil {
+		return nil, err
+	}
+	c.DirectionAngle, err = repgeo.DirectionAngles(ps.Metric, pa, pb, pairs)
+	if err != nil {
+		return nil, fmt.Errorf("experiment: directions of %s and %s: %w", c.A, c.B, err)
+	}
+	return c, nil
+}
+
+// points returns the points of path k, mapping them again from its source
+// if the path set came from the cache.
+func (ps *PathSet) points(k int) ([]repgeo.Point, error) {
+	if ps.Points == nil {
+		ps.Points = make([][]repgeo.Point, len(ps.Names))
+	}
+	if ps.Points[k] == nil {
+		labels, reps, err := pathOf(ps.srcs[k].Acts)
+		if err != nil {
+			return nil, fmt.Errorf("experiment: %s: %w", ps.Names[k], err)
+		}
+		p, err := repgeo.NewPath(ps.Metric, labels, reps, nil)
+		if err != nil {
+			return nil, fmt.Errorf("experiment: %s path of %s: %w", ps.Metric.Name(), ps.Names[k], err)
+		}
+		ps.Points[k] = p.Points
+	}
+	return ps.Points[k], nil
+}
+
+// pathSetCache is the on-disk form of a PathSet.
+type pathSetCache struct {
+	Names     []string
+	Labels    [][]string
+	Start     []int
+	Distances []float64
+	Measures  []repgeo.PathMeasures
+}
+
+// CachedMeasurePaths is MeasurePaths with its distances and measures cached
+// under runs. The file is named after key, which must identify the metric and
+// its options (such as "angular-cka"), and a hash of the sources' names, their
+// taps and the shapes and first rows of their activations; points are mapped
+// again only when Compare needs them.
+func CachedMeasurePaths(runs, key string, met repgeo.Metric, srcs []Source) (*PathSet, error) {
+	if met == nil || len(srcs) == 0 {
+		return MeasurePaths(met, srcs)
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "%s|", key)
+	for _, s := range srcs {
+		if s.Acts == nil {
+			return MeasurePaths(met, srcs) // reports the error
+		}
+		fmt.Fprintf(h, "%s|%q|", s.Name, s.Acts.Taps)
+		for _, l := range append(append([]*mat.Dense(nil), s.Acts.Layers...), s.Acts.Target) {
+			if l == nil {
+				return MeasurePaths(met, srcs)
+			}
+			r, c := l.Dims()
+			fmt.Fprintf(h, "%dx%d:%v|", r, c, l.RawRowView(0))
+		}
+	}
+	path := filepath.Join(runs, "pathsets", key+"-"+hex.EncodeToString(h.Sum(nil))[:12]+".gob")
+	if raw, err := os.ReadFile(path); err == nil {
+		var c pathSetCache
+		if err := gob.NewDecoder(bytes.NewReader(raw)).Decode(&c); err != nil {
+			return nil, fmt.Errorf("experiment: %w: %s: %v", ErrCache, path, err)
+		}
+		n := 0
+		for _, l := range c.Labels {
+			n += len(l)
+		}
+		if len(c.Names) != len(srcs) || len(c.Labels) != len(srcs) || len(c.Start) != len(srcs) || len(c.Measures) != len(srcs) || len(c.Distances) != n*n {
+			return nil, fmt.Errorf("experiment: %w: %s: inconsistent sizes", ErrCache, path)
+		}
+		ps := &PathSet{Metric: met, Names: c.Names, Labels: c.Labels, Start: c.Start, Distances: mat.NewSymDense(n, c.Distances), srcs: srcs}
+		for k := range c.Measures {
+			ps.Measures = append(ps.Measures, &c.Measures[k])
+		}
+		return ps, nil
+	}
+	ps, err := MeasurePaths(met, srcs)
+	if err != nil {
+		return nil, err
+	}
+	n, _ := ps.Distances.Dims()
+	c := pathSetCache{Names: ps.Names, Labels: ps.Labels, Start: ps.Start, Distances: make([]float64, n*n)}
+	for i := 0; i < n; i++ {
+		for j := 0; j < n; j++ {
+			c.Distances[i*n+j] = ps.Distances.At(i, j)
+		}
+	}
+	for _, m := range ps.Measures {
+		c.Measures = append(c.Measures, *m)
+	}
+	var buf bytes.Buffer
+	if err := gob.NewEncoder(&buf).Encode(c); err != nil {
+		return nil, fmt.Errorf("experiment: encoding the path-set cache: %w", err)
+	}
+	if err := writeAtomic(path, buf.Bytes()); err != nil {
+		return nil, err
+	}
+	return ps, nil
+}

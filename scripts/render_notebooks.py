@@ -1,0 +1,79 @@
+#!/usr/bin/python3
+"""Renders executed notebooks as Markdown that reads anywhere: NAME.md with its
+figures as PNG files in NAME_files/, all in OUTDIR. Code hosts display such
+pages with their images; nothing is loaded from the machine that rendered them.
+
+Usage: render_notebooks.py OUTDIR EXECUTED.ipynb...
+
+HTML outputs that embed PNG frames (the sliders of ui.ShowSlider) become one
+image per frame, each under its caption, since a Markdown page runs no script.
+A rendering that still refers to a local file (file://) is an error.
+"""
+import os
+import re
+import shutil
+import sys
+
+import nbformat
+from nbconvert import MarkdownExporter
+
+FRAME = re.compile(r'(?:<div>([^<]*)</div>)?<img src="data:image/png;base64,([^"]+)"\s*/?>')
+
+
+def split_frames(nb):
+    """Replaces each HTML output that embeds PNG images with the images
+    themselves, each preceded by its caption."""
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        outs = []
+        for out in cell.get("outputs", []):
+            page = out.get("data", {}).get("text/html", "")
+            frames = FRAME.findall(page) if page else []
+            if not frames:
+                outs.append(out)
+                continue
+            for caption, png in frames:
+                if caption:
+                    outs.append(nbformat.v4.new_output("display_data", data={"text/markdown": "*" + caption.strip() + "*"}))
+                outs.append(nbformat.v4.new_output("display_data", data={"image/png": png}))
+        cell.outputs = outs
+
+
+def render(path, outdir):
+    """Writes the Markdown rendering of the notebook at path into outdir."""
+    name = os.path.splitext(os.path.basename(path))[0]
+    nb = nbformat.read(path, as_version=4)
+    split_frames(nb)
+    files = name + "_files"
+    body, resources = MarkdownExporter().from_notebook_node(
+        nb, resources={"unique_key": name, "output_files_dir": files})
+    if "file://" in body:
+        raise SystemExit("%s: the rendering refers to a local file (file://)" % path)
+    shutil.rmtree(os.path.join(outdir, files), ignore_errors=True)
+    for fn, data in resources.get("outputs", {}).items():
+        dst = os.path.join(outdir, fn)
+        os.makedirs(os.path.dirname(dst), exist_ok=True)
+        with open(dst + ".tmp", "wb") as f:
+            f.write(data)
+        os.replace(dst + ".tmp", dst)
+    md = os.path.join(outdir, name + ".md")
+    with open(md + ".tmp", "w") as f:
+        f.write(body)
+    os.replace(md + ".tmp", md)
+    return md
+
+
+def main(args):
+    if len(args) < 2:
+        print(__doc__.strip(), file=sys.stderr)
+        return 2
+    outdir = args[0]
+    os.makedirs(outdir, exist_ok=True)
+    for p in args[1:]:
+        print("rendered %s" % render(p, outdir))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

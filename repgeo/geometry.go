@@ -10,9 +10,6 @@ import (
 	"gonum.org/v1/gonum/mat"
 )
 
-// errGeomCoincident marks operations that are undefined because two points coincide.
-var errGeomCoincident = errors.New("points coincide")
-
 // geomCurved is implemented by metrics that know the sectional curvature of
 // their space; a curvature of exactly 1 selects the unit-sphere closed forms.
 type geomCurved interface {
@@ -49,7 +46,7 @@ func geomCheckPoints(op string, pts ...Point) error {
 			return fmt.Errorf("repgeo: %s: point %d is nil", op, i)
 		}
 		if err := checkSameInputs(pts[0], p); err != nil {
-			return fmt.Errorf("repgeo: %s: point %d: %w", op, i, err)
+			return errorf("repgeo: %s: point %d: %w", op, i, err)
 		}
 	}
 	return nil
@@ -89,7 +86,7 @@ func Subdivide(m Metric, a, b Point, n int) ([]Point, error) {
 		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("repgeo: Subdivide: %w", err)
+		return nil, errorf("repgeo: Subdivide: %w", err)
 	}
 	return pts, nil
 }
@@ -132,7 +129,7 @@ func Angle(m Metric, a, b, c Point) (float64, error) {
 			return err
 		})
 		if err != nil {
-			return 0, fmt.Errorf("repgeo: Angle: %w", err)
+			return 0, errorf("repgeo: Angle: %w", err)
 		}
 		return tangentAngle(r, b, u, v)
 	}
@@ -142,11 +139,11 @@ func Angle(m Metric, a, b, c Point) (float64, error) {
 	}
 	pa, err := g.Geodesic(b, a, lawOfCosinesFraction)
 	if err != nil {
-		return 0, fmt.Errorf("repgeo: Angle: %w", err)
+		return 0, errorf("repgeo: Angle: %w", err)
 	}
 	pc, err := g.Geodesic(b, c, lawOfCosinesFraction)
 	if err != nil {
-		return 0, fmt.Errorf("repgeo: Angle: %w", err)
+		return 0, errorf("repgeo: Angle: %w", err)
 	}
 	var x, y, z float64
 	err = geomParallel(3, func(i int) error {
@@ -162,7 +159,7 @@ func Angle(m Metric, a, b, c Point) (float64, error) {
 		return err
 	})
 	if err != nil {
-		return 0, fmt.Errorf("repgeo: Angle: %w", err)
+		return 0, errorf("repgeo: Angle: %w", err)
 	}
 	if geomTooShort(x, y) || geomTooShort(y, x) {
 		return 0, coincidentError("Angle", geomTooShort(x, y))
@@ -189,7 +186,7 @@ func geomDistances(m Metric, pairs ...[2]Point) ([]float64, error) {
 func geomSphereAngle(m Metric, a, b, c Point) (float64, bool, error) {
 	d, err := geomDistances(m, [2]Point{b, a}, [2]Point{b, c}, [2]Point{a, c})
 	if err != nil {
-		return 0, false, fmt.Errorf("repgeo: Angle: %w", err)
+		return 0, false, errorf("repgeo: Angle: %w", err)
 	}
 	x, y, z := d[0], d[1], d[2]
 	const margin = 1e-2
@@ -206,9 +203,9 @@ func geomSphereAngle(m Metric, a, b, c Point) (float64, bool, error) {
 // coincidentError reports which side of an angle at b has zero length.
 func coincidentError(op string, first bool) error {
 	if first {
-		return fmt.Errorf("repgeo: %s: a and b: %w (zero-length log at b), the angle is undefined", op, errGeomCoincident)
+		return errorf("repgeo: %s: a and b: %w (zero-length log at b), the angle is undefined", op, ErrCoincide)
 	}
-	return fmt.Errorf("repgeo: %s: c and b: %w (zero-length log at b), the angle is undefined", op, errGeomCoincident)
+	return errorf("repgeo: %s: c and b: %w (zero-length log at b), the angle is undefined", op, ErrCoincide)
 }
 
 // tangentAngle returns the angle between the tangent vectors u and v at p.
@@ -337,14 +334,14 @@ func Project(m Metric, a, b, c Point) (Projection, error) {
 		return err
 	})
 	if err != nil {
-		return Projection{}, fmt.Errorf("repgeo: Project: %w", err)
+		return Projection{}, errorf("repgeo: Project: %w", err)
 	}
 	dab := math.Sqrt(r.Inner(a, v, v))
 	if math.IsNaN(dab) || math.IsInf(dab, 0) {
 		return Projection{}, errors.New("repgeo: Project: log map returned a non-finite tangent vector")
 	}
 	if geomTooShort(dab, math.Sqrt(r.Inner(a, w, w))) {
-		return Projection{}, fmt.Errorf("repgeo: Project: a and b: %w, no geodesic through them (|log_a b| = %v)", errGeomCoincident, dab)
+		return Projection{}, errorf("repgeo: Project: a and b: %w, no geodesic through them (|log_a b| = %v)", ErrCoincide, dab)
 	}
 	if sphere {
 		return projectSphere(r, a, b, v, w, dab)
@@ -377,7 +374,7 @@ func projectSphere(r Riemannian, a, b Point, v, w *mat.Dense, dab float64) (Proj
 	dist := math.Atan2(sinc*y, math.Hypot(math.Cos(theta), along))
 	p, err := r.Geodesic(a, b, s/dab)
 	if err != nil {
-		return Projection{}, fmt.Errorf("repgeo: Project: %w", err)
+		return Projection{}, errorf("repgeo: Project: %w", err)
 	}
 	return Projection{T: s / dab, Distance: dist, Point: p}, nil
 }
@@ -393,7 +390,7 @@ func projectSphere(r Riemannian, a, b Point, v, w *mat.Dense, dab float64) (Proj
 func projectSphereDistances(r Riemannian, a, b, c Point) (Projection, bool, error) {
 	d, err := geomDistances(r, [2]Point{a, b}, [2]Point{a, c}, [2]Point{b, c})
 	if err != nil {
-		return Projection{}, false, fmt.Errorf("repgeo: Project: %w", err)
+		return Projection{}, false, errorf("repgeo: Project: %w", err)
 	}
 	dab, dac, dbc := d[0], d[1], d[2]
 	const margin = 1e-3
@@ -409,7 +406,7 @@ func projectSphereDistances(r Riemannian, a, b, c Point) (Projection, bool, erro
 	}
 	p, err := r.Geodesic(a, b, s/dab)
 	if err != nil {
-		return Projection{}, false, fmt.Errorf("repgeo: Project: %w", err)
+		return Projection{}, false, errorf("repgeo: Project: %w", err)
 	}
 	return Projection{T: s / dab, Distance: dist, Point: p}, true, nil
 }
@@ -458,7 +455,7 @@ func projectIterate(r Riemannian, a, b, c Point, v, w *mat.Dense, dab float64) (
 	for iter := 0; iter < projectMaxIter; iter++ {
 		f, p, dist, err := phi(t)
 		if err != nil {
-			return Projection{}, fmt.Errorf("repgeo: Project: at T = %v: %w", t, err)
+			return Projection{}, errorf("repgeo: Project: at T = %v: %w", t, err)
 		}
 		if math.IsNaN(f) || math.IsInf(f, 0) || math.IsNaN(dist) {
 			return Projection{}, fmt.Errorf("repgeo: Project: non-finite step at T = %v", t)
@@ -564,7 +561,7 @@ func Curvature(m Metric, a, b, c Point) (Alexandrov, error) {
 	}
 	mid, err := g.Geodesic(a, c, 0.5)
 	if err != nil {
-		return Alexandrov{}, fmt.Errorf("repgeo: Curvature: %w", err)
+		return Alexandrov{}, errorf("repgeo: Curvature: %w", err)
 	}
 	var res Alexandrov
 	pairs := [][2]Point{{a, b}, {b, c}, {a, c}, {b, mid}}
@@ -575,7 +572,7 @@ func Curvature(m Metric, a, b, c Point) (Alexandrov, error) {
 		return err
 	})
 	if err != nil {
-		return Alexandrov{}, fmt.Errorf("repgeo: Curvature: %w", err)
+		return Alexandrov{}, errorf("repgeo: Curvature: %w", err)
 	}
 	res.Euclidean = math.Sqrt(math.Max(0, res.AB*res.AB/2+res.BC*res.BC/2-res.AC*res.AC/4))
 	res.Difference = res.Measured - res.Euclidean

@@ -292,15 +292,15 @@ func TestGeometryErrors(t *testing.T) {
 		run  func() error
 		is   error
 	}{
-		{"angle a=b", func() error { _, err := Angle(s, b, b, c); return err }, errGeomCoincident},
-		{"angle c=b", func() error { _, err := Angle(s, a, b, b); return err }, errGeomCoincident},
-		{"angle geodesic-only a=b", func() error { _, err := Angle(geoGeodesicOnly{s}, b, b, c); return err }, errGeomCoincident},
+		{"angle a=b", func() error { _, err := Angle(s, b, b, c); return err }, ErrCoincide},
+		{"angle c=b", func() error { _, err := Angle(s, a, b, b); return err }, ErrCoincide},
+		{"angle geodesic-only a=b", func() error { _, err := Angle(geoGeodesicOnly{s}, b, b, c); return err }, ErrCoincide},
 		{"angle inputs", func() error { _, err := Angle(s, a, b, other); return err }, ErrInputMismatch},
 		{"angle no geodesics", func() error { _, err := Angle(geoMetricOnly{s}, a, b, c); return err }, nil},
 		{"angle nil metric", func() error { _, err := Angle(nil, a, b, c); return err }, nil},
 		{"angle nil point", func() error { _, err := Angle(s, a, nil, c); return err }, nil},
-		{"project a=b", func() error { _, err := Project(s, a, a, c); return err }, errGeomCoincident},
-		{"project a=b generic", func() error { _, err := Project(geoHidden{s}, a, a, c); return err }, errGeomCoincident},
+		{"project a=b", func() error { _, err := Project(s, a, a, c); return err }, ErrCoincide},
+		{"project a=b generic", func() error { _, err := Project(geoHidden{s}, a, a, c); return err }, ErrCoincide},
 		{"project geodesic-only", func() error { _, err := Project(geoGeodesicOnly{s}, a, b, c); return err }, nil},
 		{"project inputs", func() error { _, err := Project(s, a, other, c); return err }, ErrInputMismatch},
 		{"midpoint no geodesics", func() error { _, err := Midpoint(geoMetricOnly{s}, a, b); return err }, nil},

@@ -36,12 +36,12 @@ func (s *ShapeMetric) project(pa, pb, pc Point) (Projection, error) {
 	}
 	ap, bs, _, err := procrustes(a.c, b.c, 0)
 	if err != nil {
-		return Projection{}, fmt.Errorf("repgeo: Project: %s: %w", s.Name(), err)
+		return Projection{}, errorf("repgeo: Project: %s: %w", s.Name(), err)
 	}
 	// dir is E (angular) or D = B* - A (Euclidean); dab = d(a, b).
 	var dir *mat.Dense
 	var dab float64
-	if s.angular {
+	if !s.euclidean {
 		e, theta, _ := sphereFrame(ap, bs)
 		if e == nil {
 			theta = 0
@@ -53,7 +53,7 @@ func (s *ShapeMetric) project(pa, pb, pc Point) (Projection, error) {
 		dab = frobeniusNorm(dir)
 	}
 	if geomTooShort(dab, math.Sqrt(a.sq)+math.Sqrt(c.sq)) {
-		return Projection{}, fmt.Errorf("repgeo: Project: a and b: %w, no geodesic through them (d(a, b) = %v)", errGeomCoincident, dab)
+		return Projection{}, errorf("repgeo: Project: a and b: %w, no geodesic through them (d(a, b) = %v)", ErrCoincide, dab)
 	}
 	// P = C^T A: only a's own columns of the padded A are nonzero.
 	_, ra := a.c.Dims()
@@ -64,7 +64,7 @@ func (s *ShapeMetric) project(pa, pb, pc Point) (Projection, error) {
 	var q mat.Dense
 	q.Mul(c.c.T(), dir)
 	aDotD := 0.0
-	if !s.angular {
+	if s.euclidean {
 		aDotD = frobDot(ap, dir)
 	}
 
@@ -72,13 +72,13 @@ func (s *ShapeMetric) project(pa, pb, pc Point) (Projection, error) {
 	// C^T D); step returns the optimum of the bound given u = <U, P> and
 	// v = <U, Q>.
 	coef := func(t float64) (float64, float64) {
-		if s.angular {
+		if !s.euclidean {
 			return math.Cos(t * dab), math.Sin(t * dab)
 		}
 		return 1, t
 	}
 	next := func(t, u, v float64) float64 {
-		if s.angular {
+		if !s.euclidean {
 			// Maximize cos φ u + sin φ v over φ = tθ; (u, v) is within 90°
 			// of (cos φ, sin φ) since their product is the nuclear norm, so
 			// the optimum is the representative of atan2(v, u) nearest φ.
@@ -108,14 +108,14 @@ func (s *ShapeMetric) project(pa, pb, pc Point) (Projection, error) {
 	for iter := 0; iter < projectMaxIter; iter++ {
 		f, nuc, err := step(t)
 		if err != nil {
-			return Projection{}, fmt.Errorf("repgeo: Project: %s: at T = %v: %w", s.Name(), t, err)
+			return Projection{}, errorf("repgeo: Project: %s: at T = %v: %w", s.Name(), t, err)
 		}
 		if math.IsNaN(f) || math.IsInf(f, 0) {
 			return Projection{}, fmt.Errorf("repgeo: Project: %s: non-finite step at T = %v", s.Name(), t)
 		}
 		if math.Abs(f) <= projectTol*math.Max(1, math.Abs(t)) {
 			t += f
-			if s.angular {
+			if !s.euclidean {
 				// g(t + π/θ) = -g(t) is the same shape: report the T
 				// nearest the middle of a and b.
 				period := math.Pi / dab
@@ -136,7 +136,7 @@ func (s *ShapeMetric) project(pa, pb, pc Point) (Projection, error) {
 // cancels (as Distance does, below about 1e-3 of the scale).
 func (s *ShapeMetric) projection(a, c *shapePoint, ap, dir *mat.Dense, dab, t, nuc float64) (Projection, error) {
 	var g mat.Dense
-	if s.angular {
+	if !s.euclidean {
 		g.Scale(math.Cos(t*dab), ap)
 		g.Add(&g, scaled(math.Sin(t*dab), dir))
 	} else {
@@ -145,19 +145,19 @@ func (s *ShapeMetric) projection(a, c *shapePoint, ap, dir *mat.Dense, dab, t, n
 	}
 	pt, err := s.newPoint(a.m, &g)
 	if err != nil {
-		return Projection{}, fmt.Errorf("repgeo: Project: %w", err)
+		return Projection{}, errorf("repgeo: Project: %w", err)
 	}
-	if s.angular && nuc < 1-1e-6 {
+	if !s.euclidean && nuc < 1-1e-6 {
 		return Projection{T: t, Distance: math.Acos(clampUnit(nuc)), Point: pt}, nil
 	}
-	if !s.angular {
+	if s.euclidean {
 		if d2 := c.sq + pt.sq - 2*nuc; d2 > 1e-6*(c.sq+pt.sq) {
 			return Projection{T: t, Distance: math.Sqrt(d2), Point: pt}, nil
 		}
 	}
 	d, err := s.Distance(c, pt)
 	if err != nil {
-		return Projection{}, fmt.Errorf("repgeo: Project: %w", err)
+		return Projection{}, errorf("repgeo: Project: %w", err)
 	}
 	return Projection{T: t, Distance: d, Point: pt}, nil
 }

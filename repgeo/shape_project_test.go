@@ -187,7 +187,7 @@ func TestShapeProjectErrors(t *testing.T) {
 			run  func() error
 			is   error
 		}{
-			{"a = b", func() error { _, err := Project(metric, a, a, c); return err }, errGeomCoincident},
+			{"a = b", func() error { _, err := Project(metric, a, a, c); return err }, ErrCoincide},
 			{"inputs", func() error { _, err := Project(metric, a, b, other); return err }, ErrInputMismatch},
 			{"foreign point", func() error { _, err := Project(metric, a, b, foreign); return err }, nil},
 		}

@@ -143,7 +143,7 @@ func run(dir, numpyJSON string, tol float64, only []string) error {
 		name, key string
 		opts      repgeo.Options
 	}{
-		{"angular-cka", "angular-cka", repgeo.Options{Kernel: "linear"}},
+		{"angular-cka", "angular-cka", repgeo.Options{Kernel: repgeo.LinearKernel}},
 		{"angular-shape", "angular-shape", repgeo.DefaultOptions()},
 	}
 	failed := false

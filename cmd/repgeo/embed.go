@@ -73,7 +73,7 @@ func runEmbed(args []string, stdout io.Writer) error {
 		x, err = repgeo.ClassicalMDS(d, *dim)
 	}
 	if err != nil {
-		return cleanError(err)
+		return err
 	}
 	if *png != "" {
 		xy := x

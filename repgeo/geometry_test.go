@@ -26,7 +26,8 @@ func geoMat(p Point) *mat.Dense { return p.(geoPoint).x }
 // geoFlat is Euclidean space of m×d matrices.
 type geoFlat struct{}
 
-func (geoFlat) Name() string { return "test-flat" }
+func (geoFlat) Name() string   { return "test-flat" }
+func (geoFlat) String() string { return "test-flat()" }
 
 func (geoFlat) ToPoint(x mat.Matrix) (Point, error) {
 	if err := CheckRepresentation(x); err != nil {
@@ -80,6 +81,7 @@ func geoMulElem(v, w *mat.Dense) *mat.Dense {
 type geoSphere struct{}
 
 func (geoSphere) Name() string                { return "test-sphere" }
+func (geoSphere) String() string              { return "test-sphere()" }
 func (geoSphere) SectionalCurvature() float64 { return 1 }
 
 func (geoSphere) ToPoint(x mat.Matrix) (Point, error) {
@@ -167,6 +169,7 @@ type geoHidden struct{ Riemannian }
 type geoGeodesicOnly struct{ g Geodesic }
 
 func (m geoGeodesicOnly) Name() string                         { return m.g.Name() }
+func (m geoGeodesicOnly) String() string                       { return m.g.String() }
 func (m geoGeodesicOnly) ToPoint(x mat.Matrix) (Point, error)  { return m.g.ToPoint(x) }
 func (m geoGeodesicOnly) Distance(p, q Point) (float64, error) { return m.g.Distance(p, q) }
 func (m geoGeodesicOnly) Geodesic(p, q Point, t float64) (Point, error) {

@@ -367,3 +367,6 @@ func (a *AIR) Transport(p, q Point, v *mat.Dense) (*mat.Dense, error) {
 	out.Mul(&ev, e.T())
 	return mat.DenseCopyOf(symmetrize(&out)), nil
 }
+
+// geodesicConvex marks the space as free of positive curvature for Project.
+func (*AIR) geodesicConvex() {}

@@ -286,23 +286,37 @@ const (
 )
 
 // Project returns the point of the geodesic through a and b nearest to c,
-// extended beyond a and b where the space allows.
+// extended beyond a and b where the space allows: the closest point of the
+// whole geodesic, not only a stationary point of the distance along it.
 //
-// On the unit sphere (a metric whose SectionalCurvature is 1) it uses the
-// closed form for the nearest point of a great circle, from the three
-// distances or, near degenerate triangles, from log_a b and log_a c; T is
-// then in (-π, π]/d(a, b). Elsewhere it iterates
+// On the unit sphere (a metric whose SectionalCurvature is 1, such as
+// angular CKA) it uses the closed form for the nearest point of a great
+// circle, from the three distances or, near degenerate triangles, from
+// log_a b and log_a c; T is then in (-π, π]/d(a, b).
+//
+// The shape metrics search the whole geodesic first: the distance from c
+// depends on T only through the nuclear norm of C^T g(T), a sublinear
+// function of g's coefficients, which bounds it between evaluated points;
+// a branch and bound on those bounds over one period of the angular
+// geodesic (T modulo π/d(a, b), reported in the period centred on the
+// segment's midpoint) or, for the Euclidean one, over the interval where
+// |g(T)| ≤ |C| + d (d the distance from c to the best of a, b and their
+// midpoint; every point outside is farther from c) finds the best basin to
+// within 1e-6 of the objective's scale. From there it iterates on the
+// nuclear norm, one polar decomposition per step, to a step below 1e-12.
+//
+// Metrics without positive curvature (stress, AIR) have a single
+// stationary point along a geodesic; Project iterates
 // T += <log_p c, u>/d(a, b), where p is the geodesic's point at T and u its
-// unit direction at p, starting from the projection in the tangent space at a
-// and accelerated by the secant method, until a step is below 1e-12 (relative
+// unit direction at p, from the projection in the tangent space at a,
+// accelerated by the secant method, until a step is below 1e-12 (relative
 // to max(1, |T|)); it returns an error if that takes more than 200 steps.
-// The iteration finds a stationary point of the distance from c along the
-// geodesic, which is the nearest point except in strongly curved spaces.
-// The shape metrics iterate on the nuclear norm of C^T g(T) instead, with
-// one polar decomposition per step and no log maps, from T = 1/2; angular
-// shape T is reported modulo π/d(a, b) (g(T + π/d) is the same shape), in
-// the period centred on the segment's midpoint.
-// Project needs a Riemannian metric and distinct a and b.
+// Other Riemannian metrics (those of users) are first scanned at 32 points
+// of T in [-R, 1 + R], R = 1 + 2 max(d(a, c), d(b, c))/d(a, b), and
+// iterated from the tangent-space projection and from the closest scanned
+// point; the closer result is returned.
+//
+// Project needs a Riemannian metric and distinct a and b (ErrCoincide).
 func Project(m Metric, a, b, c Point) (Projection, error) {
 	if err := geomCheckPoints("Project", a, b, c); err != nil {
 		return Projection{}, err
@@ -346,7 +360,83 @@ func Project(m Metric, a, b, c Point) (Projection, error) {
 	if sphere {
 		return projectSphere(r, a, b, v, w, dab)
 	}
-	return projectIterate(r, a, b, c, v, w, dab)
+	t0 := r.Inner(a, w, v) / (dab * dab) // tangent-space projection at a
+	if _, ok := m.(geodesicConvex); ok {
+		return projectIterate(r, a, b, c, v, w, dab, t0)
+	}
+	return projectScan(r, a, b, c, v, w, dab, t0)
+}
+
+// geodesicConvex is implemented by metrics whose spaces have no positive
+// curvature (flat, or Hadamard manifolds such as AIR's): there the distance
+// from a point to a geodesic is a convex function along it, so its only
+// stationary point is the nearest point and Project iterates from one start.
+type geodesicConvex interface {
+	geodesicConvex()
+}
+
+// projectScanPoints is the number of points of the geodesic at which
+// Project measures the distance for a metric without a known structure.
+const projectScanPoints = 32
+
+// projectScan is Project for a general Riemannian metric: it measures the
+// distance from c at projectScanPoints points of the geodesic, equally
+// spaced in T over [-R, 1 + R] with R = 1 + 2 max(d(a,c), d(b,c))/d(a,b),
+// iterates from the tangent-space projection and from the closest of those
+// points, and returns the closer result (the first unless the second is
+// closer by more than 1e-8 relative). Where the geodesic is minimizing
+// (not in general in a quotient space), every point closer to c than a lies
+// within |T| ≤ 2 d(a,c)/d(a,b), inside that range.
+func projectScan(r Riemannian, a, b, c Point, v, w *mat.Dense, dab, t0 float64) (Projection, error) {
+	dac := math.Sqrt(r.Inner(a, w, w))
+	dbc, err := r.Distance(b, c)
+	if err != nil {
+		return Projection{}, errorf("repgeo: Project: %w", err)
+	}
+	rng := 1 + 2*math.Max(dac, dbc)/dab
+	lo, hi := -rng, 1+rng
+	ts := make([]float64, projectScanPoints)
+	ds := make([]float64, projectScanPoints)
+	err = geomParallel(projectScanPoints, func(i int) error {
+		ts[i] = lo + (hi-lo)*float64(i)/float64(projectScanPoints-1)
+		var tv mat.Dense
+		tv.Scale(ts[i], v)
+		p, err := r.Exp(a, &tv)
+		if err != nil {
+			return err
+		}
+		ds[i], err = r.Distance(c, p)
+		return err
+	})
+	if err != nil {
+		return Projection{}, errorf("repgeo: Project: %w", err)
+	}
+	best := 0
+	for i := range ds {
+		if ds[i] < ds[best] {
+			best = i
+		}
+	}
+	var out Projection
+	var firstErr error
+	for _, start := range []float64{t0, ts[best]} {
+		pr, err := projectIterate(r, a, b, c, v, w, dab, start)
+		if err != nil {
+			if firstErr == nil {
+				firstErr = err
+			}
+			continue
+		}
+		// The second start wins only if clearly closer: where both reach
+		// the same point (as on a periodic geodesic), T stays the first's.
+		if out.Point == nil || pr.Distance < out.Distance-1e-8*math.Max(1, out.Distance) {
+			out = pr
+		}
+	}
+	if out.Point == nil {
+		return Projection{}, firstErr
+	}
+	return out, nil
 }
 
 // projectSphere is Project on the unit sphere. With θ = |log_a c| and
@@ -411,9 +501,9 @@ func projectSphereDistances(r Riemannian, a, b, c Point) (Projection, bool, erro
 	return Projection{T: s / dab, Distance: dist, Point: p}, true, nil
 }
 
-// projectIterate is Project for a general Riemannian metric; v = log_a b,
-// w = log_a c and dab = |v|.
-func projectIterate(r Riemannian, a, b, c Point, v, w *mat.Dense, dab float64) (Projection, error) {
+// projectIterate is Project's local iteration for a Riemannian metric from
+// T = t0; v = log_a b, w = log_a c and dab = |v|.
+func projectIterate(r Riemannian, a, b, c Point, v, w *mat.Dense, dab, t0 float64) (Projection, error) {
 	// The geodesic's point at t, p(t) = exp_a(t v).
 	at := func(t float64) (Point, error) {
 		if t == 0 {
@@ -450,7 +540,7 @@ func projectIterate(r Riemannian, a, b, c Point, v, w *mat.Dense, dab float64) (
 		return r.Inner(p, lc, dir) / (dirLen * dab), p, math.Sqrt(r.Inner(p, lc, lc)), nil
 	}
 
-	t := r.Inner(a, w, v) / (dab * dab) // tangent-space projection at a
+	t := t0
 	var sec projectSecant
 	for iter := 0; iter < projectMaxIter; iter++ {
 		f, p, dist, err := phi(t)

@@ -3,6 +3,7 @@ package repgeo
 import (
 	"fmt"
 	"math"
+	"sync/atomic"
 
 	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/mat"
@@ -103,30 +104,224 @@ func (s *ShapeMetric) project(pa, pb, pc Point) (Projection, error) {
 		return next(t, u, v) - t, al*u + be*v, nil
 	}
 
-	t := 0.5
+	nuc := newNuclearPencil(p, &q)
+	// objective is what the nearest point minimizes, given the nuclear
+	// norm at t: -nuc (angular) or |g(t)|² - 2 nuc (Euclidean, the squared
+	// distance minus |C|²).
+	objective := func(t, n float64) float64 {
+		if !s.euclidean {
+			return -n
+		}
+		return frobDot(ap, ap) + 2*t*aDotD + t*t*dab*dab - 2*n
+	}
+	t0, f0, err := s.projectSearch(func(t float64) (float64, error) { return nuc.at(coef(t)) }, objective, c, ap, dab, aDotD)
+	if err != nil {
+		return Projection{}, errorf("repgeo: Project: %s: %w", s.Name(), err)
+	}
+	// Refine from the global search's best point; the secant steps may
+	// leave its basin, in which case plain minorize-maximize steps (which
+	// never increase the distance) are taken instead.
+	for _, secant := range []bool{true, false} {
+		t, n, err := projectRefine(step, t0, secant)
+		if err != nil {
+			return Projection{}, errorf("repgeo: Project: %s: %w", s.Name(), err)
+		}
+		if secant && objective(t, n) > f0+1e-12*math.Max(1, math.Abs(f0)) {
+			continue
+		}
+		if !s.euclidean {
+			// g(t + π/θ) = -g(t) is the same shape: report the T
+			// nearest the middle of a and b.
+			period := math.Pi / dab
+			t -= period * math.Round((t-0.5)/period)
+		}
+		return s.projection(a, c, ap, dir, dab, t, n)
+	}
+	panic("unreachable")
+}
+
+// projectCount counts the nuclear norms of the global searches and the
+// polar decompositions of the refinements of the shape projections, for
+// tests that report the cost.
+var projectCount struct{ search, refine atomic.Int64 }
+
+// projectRefine iterates t += step(t) from t0 until the step is below
+// projectTol (relative to max(1, |t|)), with secant acceleration if secant,
+// and returns t and the nuclear norm there.
+func projectRefine(step func(t float64) (float64, float64, error), t0 float64, secant bool) (float64, float64, error) {
+	t := t0
 	var sec projectSecant
 	for iter := 0; iter < projectMaxIter; iter++ {
 		f, nuc, err := step(t)
 		if err != nil {
-			return Projection{}, errorf("repgeo: Project: %s: at T = %v: %w", s.Name(), t, err)
+			return 0, 0, fmt.Errorf("at T = %v: %w", t, err)
 		}
 		if math.IsNaN(f) || math.IsInf(f, 0) {
-			return Projection{}, fmt.Errorf("repgeo: Project: %s: non-finite step at T = %v", s.Name(), t)
+			return 0, 0, fmt.Errorf("non-finite step at T = %v", t)
 		}
 		if math.Abs(f) <= projectTol*math.Max(1, math.Abs(t)) {
-			t += f
-			if !s.euclidean {
-				// g(t + π/θ) = -g(t) is the same shape: report the T
-				// nearest the middle of a and b.
-				period := math.Pi / dab
-				t -= period * math.Round((t-0.5)/period)
-			}
-			return s.projection(a, c, ap, dir, dab, t, nuc)
+			projectCount.refine.Add(int64(iter + 1))
+			return t + f, nuc, nil
 		}
 		// The step has slope T'(t) - 1 in [-1, 0).
-		t += sec.step(t, f)
+		if secant {
+			t += sec.step(t, f)
+		} else {
+			t += f
+		}
 	}
-	return Projection{}, fmt.Errorf("repgeo: Project did not converge in %d iterations (last T = %v)", projectMaxIter, t)
+	return 0, 0, errorOf(ErrNoConvergence, "repgeo: Project did not converge in %d iterations (last T = %v)", projectMaxIter, t)
+}
+
+// Global search of the shape projection. The nuclear norm h(α, β) =
+// |α P + β Q|_* is the support function of the convex set {(<U, P>, <U, Q>)
+// : |U|_2 ≤ 1}, so it is sublinear: where (α, β) = λ v1 + μ v2 with λ, μ ≥ 0,
+// h(α, β) ≤ λ h(v1) + μ h(v2). On an interval of the geodesic between two
+// evaluated points this bounds the nuclear norm from above (a chord in t
+// for the Euclidean metric, whose direction is (1, t); a sinusoid in φ = tθ
+// for the angular one, whose direction is (cos φ, sin φ)), and so the
+// objective from below. Branch and bound on these bounds finds the basin
+// of the global minimum over the whole geodesic.
+const (
+	// projectSearchIntervals is the number of intervals the search starts with.
+	projectSearchIntervals = 4
+	// projectSearchTol is the gap, relative to the objective's scale, at
+	// which an interval's lower bound no longer counts as better than the
+	// best point: the refinement then starts from the best point.
+	projectSearchTol = 1e-6
+	// projectSearchMaxEval caps the nuclear norms the search computes.
+	projectSearchMaxEval = 200
+)
+
+// projectSearch returns the t of the best point of the branch and bound over
+// the whole geodesic, and the objective there. The angular geodesic is
+// periodic (period π/θ in t): the search covers the period centred on the
+// segment's midpoint. The Euclidean geodesic is unbounded, but the squared
+// distance from c to g(t) is at least (|g(t)| - |C|)²: the search covers the
+// interval where |g(t)| ≤ |C| + d, d the distance from c to the best of a,
+// b and their midpoint, outside which every point is farther.
+func (s *ShapeMetric) projectSearch(nuc func(float64) (float64, error), objective func(t, n float64) float64,
+	c *shapePoint, ap *mat.Dense, dab, aDotD float64) (float64, float64, error) {
+	type node struct{ t, h float64 }
+	eval := func(t float64) (node, error) {
+		h, err := nuc(t)
+		if err != nil {
+			return node{}, fmt.Errorf("at T = %v: %w", t, err)
+		}
+		if math.IsNaN(h) || math.IsInf(h, 0) {
+			return node{}, fmt.Errorf("non-finite nuclear norm at T = %v", t)
+		}
+		return node{t, h}, nil
+	}
+	var lo, hi, scale float64
+	var seed []node
+	if !s.euclidean {
+		period := math.Pi / dab
+		lo, hi = 0.5-period/2, 0.5+period/2
+		scale = 1
+	} else {
+		best := math.Inf(1)
+		for _, t := range []float64{0, 0.5, 1} {
+			n, err := eval(t)
+			if err != nil {
+				return 0, 0, err
+			}
+			seed = append(seed, n)
+			best = math.Min(best, objective(n.t, n.h))
+		}
+		cc := c.sq
+		d := math.Sqrt(math.Max(0, cc+best))
+		r := math.Sqrt(cc) + d
+		// |A + tD|² ≤ r²: roots of dab² t² + 2 aDotD t + |A|² - r².
+		aa := frobDot(ap, ap)
+		disc := math.Max(0, aDotD*aDotD-dab*dab*(aa-r*r))
+		lo = (-aDotD - math.Sqrt(disc)) / (dab * dab)
+		hi = (-aDotD + math.Sqrt(disc)) / (dab * dab)
+		lo, hi = math.Min(lo, 0), math.Max(hi, 1)
+		scale = cc + aa + dab*dab
+	}
+	tol := projectSearchTol * scale
+
+	// upper returns the upper bound of the nuclear norm on [l.t, r.t] and
+	// the objective's lower bound there.
+	lower := func(l, r node) float64 {
+		if !s.euclidean {
+			p1, p2 := l.t*dab, r.t*dab
+			w := p2 - p1
+			x := l.h*math.Sin(p2) - r.h*math.Sin(p1)
+			y := r.h*math.Cos(p1) - l.h*math.Cos(p2)
+			ub := math.Max(l.h, r.h)
+			// The sinusoid's maximum, at the representative of its phase
+			// in [p1, p1 + 2π), if that is inside the interval.
+			phi := math.Atan2(y, x)
+			phi += 2 * math.Pi * math.Ceil((p1-phi)/(2*math.Pi))
+			if phi <= p2 {
+				ub = math.Hypot(x, y) / math.Sin(w)
+			}
+			return -ub
+		}
+		sl := (r.h - l.h) / (r.t - l.t)
+		tm := math.Max(l.t, math.Min(r.t, (sl-aDotD)/(dab*dab)))
+		return objective(tm, l.h+sl*(tm-l.t))
+	}
+
+	n := projectSearchIntervals
+	nodes := make([]node, 0, n+1)
+	for i := 0; i <= n; i++ {
+		t := lo + (hi-lo)*float64(i)/float64(n)
+		if i == n {
+			t = hi
+		}
+		nd, err := eval(t)
+		if err != nil {
+			return 0, 0, err
+		}
+		nodes = append(nodes, nd)
+	}
+	bestT, bestF := 0.0, math.Inf(1)
+	consider := func(nd node) {
+		if f := objective(nd.t, nd.h); f < bestF {
+			bestT, bestF = nd.t, f
+		}
+	}
+	for _, nd := range seed {
+		consider(nd)
+	}
+	for _, nd := range nodes {
+		consider(nd)
+	}
+	type interval struct {
+		l, r node
+		lb   float64
+	}
+	var open []interval
+	for i := 0; i < n; i++ {
+		open = append(open, interval{nodes[i], nodes[i+1], lower(nodes[i], nodes[i+1])})
+	}
+	evals := len(seed) + len(nodes)
+	for evals < projectSearchMaxEval {
+		// The open interval with the lowest bound.
+		k := -1
+		for i, iv := range open {
+			if iv.lb < bestF-tol && (k < 0 || iv.lb < open[k].lb) {
+				k = i
+			}
+		}
+		if k < 0 {
+			break
+		}
+		iv := open[k]
+		mid, err := eval((iv.l.t + iv.r.t) / 2)
+		if err != nil {
+			return 0, 0, err
+		}
+		evals++
+		consider(mid)
+		open[k] = interval{iv.l, mid, lower(iv.l, mid)}
+		open = append(open, interval{mid, iv.r, lower(mid, iv.r)})
+	}
+	projectCount.search.Add(int64(evals))
+	return bestT, bestF, nil
 }
 
 // projection returns the Projection at t: the geodesic's point and its
@@ -240,4 +435,49 @@ func polarSVD(t mat.Matrix) (*mat.Dense, error) {
 	svd.VTo(&v)
 	uv.Mul(&w, v.T())
 	return &uv, nil
+}
+
+// nuclearPencil evaluates |α P + β Q|_* for many (α, β) from the three
+// Gram matrices of P and Q (k×k, or r×r for P, Q r×k with r < k), formed
+// once: the nuclear norm is the sum of the square roots of the eigenvalues
+// of α² PᵀP + αβ (PᵀQ + QᵀP) + β² QᵀQ. Each evaluation costs one
+// eigenvalue decomposition of the smaller size. The square roots of
+// eigenvalues near rounding are imprecise (to about 1e-8 of the largest
+// singular value each), which is enough to locate the nearest point's basin.
+type nuclearPencil struct {
+	pp, qq, pq *mat.Dense
+	n          int
+}
+
+func newNuclearPencil(p, q *mat.Dense) *nuclearPencil {
+	r, k := p.Dims()
+	var pt, qt mat.Matrix = p, q
+	n := k
+	if r < k {
+		pt, qt, n = p.T(), q.T(), r
+	}
+	np := &nuclearPencil{pp: mat.NewDense(n, n, nil), qq: mat.NewDense(n, n, nil), pq: mat.NewDense(n, n, nil), n: n}
+	np.pp.Mul(pt.T(), pt)
+	np.qq.Mul(qt.T(), qt)
+	np.pq.Mul(pt.T(), qt)
+	return np
+}
+
+// at returns |α P + β Q|_*.
+func (np *nuclearPencil) at(alpha, beta float64) (float64, error) {
+	n := np.n
+	g := mat.NewSymDense(n, nil)
+	for i := 0; i < n; i++ {
+		for j := i; j < n; j++ {
+			g.SetSym(i, j, alpha*alpha*np.pp.At(i, j)+alpha*beta*(np.pq.At(i, j)+np.pq.At(j, i))+beta*beta*np.qq.At(i, j))
+		}
+	}
+	vals, _, err := eigSym(g, false)
+	if err != nil {
+		return 0, err
+	}
+	for i, v := range vals {
+		vals[i] = math.Sqrt(math.Max(v, 0))
+	}
+	return sumAscending(vals), nil
 }

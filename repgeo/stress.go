@@ -175,3 +175,6 @@ func (s *Stress) Transport(p, q Point, v *mat.Dense) (*mat.Dense, error) {
 	}
 	return mat.DenseCopyOf(v), nil
 }
+
+// geodesicConvex marks the space as free of positive curvature for Project.
+func (*Stress) geodesicConvex() {}

@@ -300,9 +300,10 @@ const (
 // a branch and bound on those bounds over one period of the angular
 // geodesic (T modulo π/d(a, b), reported in the period centred on the
 // segment's midpoint) or, for the Euclidean one, over the interval where
-// |g(T)| ≤ |C| + d (d the distance from c to the best of a, b and their
-// midpoint; every point outside is farther from c) finds the best basin to
-// within 1e-6 of the objective's scale. From there it iterates on the
+// |g(T)| ≤ |C| + d (d the distance from c to the midpoint of a and b;
+// every point outside is farther from c) finds the best basin to within
+// 1e-5 of the objective's scale (1 for the angular metric's cosine, |C|² +
+// |A|² + |B - A|² for the Euclidean squared distance). From there it iterates on the
 // nuclear norm, one polar decomposition per step, to a step below 1e-12.
 //
 // Metrics without positive curvature (stress, AIR) have a single

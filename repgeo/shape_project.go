@@ -104,7 +104,14 @@ func (s *ShapeMetric) project(pa, pb, pc Point) (Projection, error) {
 		return next(t, u, v) - t, al*u + be*v, nil
 	}
 
-	nuc := newNuclearPencil(p, &q)
+	// nuc returns |C^T g(t)|_*, for the global search.
+	nuc := func(t float64) (float64, error) {
+		al, be := coef(t)
+		var m mat.Dense
+		m.Scale(al, p)
+		m.Add(&m, scaled(be, &q))
+		return nuclearNorm(&m)
+	}
 	// objective is what the nearest point minimizes, given the nuclear
 	// norm at t: -nuc (angular) or |g(t)|² - 2 nuc (Euclidean, the squared
 	// distance minus |C|²).
@@ -114,7 +121,7 @@ func (s *ShapeMetric) project(pa, pb, pc Point) (Projection, error) {
 		}
 		return frobDot(ap, ap) + 2*t*aDotD + t*t*dab*dab - 2*n
 	}
-	t0, f0, err := s.projectSearch(func(t float64) (float64, error) { return nuc.at(coef(t)) }, objective, c, ap, dab, aDotD)
+	t0, f0, err := s.projectSearch(nuc, objective, c, ap, dab, aDotD)
 	if err != nil {
 		return Projection{}, errorf("repgeo: Project: %s: %w", s.Name(), err)
 	}
@@ -184,11 +191,11 @@ func projectRefine(step func(t float64) (float64, float64, error), t0 float64, s
 // of the global minimum over the whole geodesic.
 const (
 	// projectSearchIntervals is the number of intervals the search starts with.
-	projectSearchIntervals = 4
+	projectSearchIntervals = 2
 	// projectSearchTol is the gap, relative to the objective's scale, at
 	// which an interval's lower bound no longer counts as better than the
 	// best point: the refinement then starts from the best point.
-	projectSearchTol = 1e-6
+	projectSearchTol = 1e-5
 	// projectSearchMaxEval caps the nuclear norms the search computes.
 	projectSearchMaxEval = 200
 )
@@ -198,8 +205,8 @@ const (
 // periodic (period π/θ in t): the search covers the period centred on the
 // segment's midpoint. The Euclidean geodesic is unbounded, but the squared
 // distance from c to g(t) is at least (|g(t)| - |C|)²: the search covers the
-// interval where |g(t)| ≤ |C| + d, d the distance from c to the best of a,
-// b and their midpoint, outside which every point is farther.
+// interval where |g(t)| ≤ |C| + d, d the distance from c to the midpoint of
+// a and b, outside which every point is farther.
 func (s *ShapeMetric) projectSearch(nuc func(float64) (float64, error), objective func(t, n float64) float64,
 	c *shapePoint, ap *mat.Dense, dab, aDotD float64) (float64, float64, error) {
 	type node struct{ t, h float64 }
@@ -221,7 +228,7 @@ func (s *ShapeMetric) projectSearch(nuc func(float64) (float64, error), objectiv
 		scale = 1
 	} else {
 		best := math.Inf(1)
-		for _, t := range []float64{0, 0.5, 1} {
+		for _, t := range []float64{0.5} {
 			n, err := eval(t)
 			if err != nil {
 				return 0, 0, err
@@ -272,6 +279,11 @@ func (s *ShapeMetric) projectSearch(nuc func(float64) (float64, error), objectiv
 		if i == n {
 			t = hi
 		}
+		if i == n && !s.euclidean {
+			// One period on: the same shape.
+			nodes = append(nodes, node{t, nodes[0].h})
+			continue
+		}
 		nd, err := eval(t)
 		if err != nil {
 			return 0, 0, err
@@ -299,6 +311,9 @@ func (s *ShapeMetric) projectSearch(nuc func(float64) (float64, error), objectiv
 		open = append(open, interval{nodes[i], nodes[i+1], lower(nodes[i], nodes[i+1])})
 	}
 	evals := len(seed) + len(nodes)
+	if !s.euclidean {
+		evals--
+	}
 	for evals < projectSearchMaxEval {
 		// The open interval with the lowest bound.
 		k := -1
@@ -328,7 +343,9 @@ func (s *ShapeMetric) projectSearch(nuc func(float64) (float64, error), objectiv
 // distance to c, from nuc = |C^T g(t)|_* (computed at a point of the
 // geodesic within the last, negligible step, where the distance is
 // stationary) as in Distance, and through Distance itself where that formula
-// cancels (as Distance does, below about 1e-3 of the scale).
+// cancels: an angular nuclear norm above 1 - 1e-6, a Euclidean squared
+// distance below 1% of |C|² + |g(t)|² (the polar iteration gives the
+// nuclear norm to about 1e-13 relative).
 func (s *ShapeMetric) projection(a, c *shapePoint, ap, dir *mat.Dense, dab, t, nuc float64) (Projection, error) {
 	var g mat.Dense
 	if !s.euclidean {
@@ -346,7 +363,7 @@ func (s *ShapeMetric) projection(a, c *shapePoint, ap, dir *mat.Dense, dab, t, n
 		return Projection{T: t, Distance: math.Acos(clampUnit(nuc)), Point: pt}, nil
 	}
 	if s.euclidean {
-		if d2 := c.sq + pt.sq - 2*nuc; d2 > 1e-6*(c.sq+pt.sq) {
+		if d2 := c.sq + pt.sq - 2*nuc; d2 > 1e-2*(c.sq+pt.sq) {
 			return Projection{T: t, Distance: math.Sqrt(d2), Point: pt}, nil
 		}
 	}
@@ -435,49 +452,4 @@ func polarSVD(t mat.Matrix) (*mat.Dense, error) {
 	svd.VTo(&v)
 	uv.Mul(&w, v.T())
 	return &uv, nil
-}
-
-// nuclearPencil evaluates |α P + β Q|_* for many (α, β) from the three
-// Gram matrices of P and Q (k×k, or r×r for P, Q r×k with r < k), formed
-// once: the nuclear norm is the sum of the square roots of the eigenvalues
-// of α² PᵀP + αβ (PᵀQ + QᵀP) + β² QᵀQ. Each evaluation costs one
-// eigenvalue decomposition of the smaller size. The square roots of
-// eigenvalues near rounding are imprecise (to about 1e-8 of the largest
-// singular value each), which is enough to locate the nearest point's basin.
-type nuclearPencil struct {
-	pp, qq, pq *mat.Dense
-	n          int
-}
-
-func newNuclearPencil(p, q *mat.Dense) *nuclearPencil {
-	r, k := p.Dims()
-	var pt, qt mat.Matrix = p, q
-	n := k
-	if r < k {
-		pt, qt, n = p.T(), q.T(), r
-	}
-	np := &nuclearPencil{pp: mat.NewDense(n, n, nil), qq: mat.NewDense(n, n, nil), pq: mat.NewDense(n, n, nil), n: n}
-	np.pp.Mul(pt.T(), pt)
-	np.qq.Mul(qt.T(), qt)
-	np.pq.Mul(pt.T(), qt)
-	return np
-}
-
-// at returns |α P + β Q|_*.
-func (np *nuclearPencil) at(alpha, beta float64) (float64, error) {
-	n := np.n
-	g := mat.NewSymDense(n, nil)
-	for i := 0; i < n; i++ {
-		for j := i; j < n; j++ {
-			g.SetSym(i, j, alpha*alpha*np.pp.At(i, j)+alpha*beta*(np.pq.At(i, j)+np.pq.At(j, i))+beta*beta*np.qq.At(i, j))
-		}
-	}
-	vals, _, err := eigSym(g, false)
-	if err != nil {
-		return 0, err
-	}
-	for i, v := range vals {
-		vals[i] = math.Sqrt(math.Max(v, 0))
-	}
-	return sumAscending(vals), nil
 }

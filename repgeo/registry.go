@@ -290,3 +290,10 @@ func MetricNames() []string {
 	sort.Strings(names)
 	return names
 }
+
+// AlgorithmVersion numbers the package's algorithms: a change that alters
+// the numbers a metric or a geometric operation gives (beyond rounding)
+// must increment it. Caches of results key on it together with the
+// metric's String. Version 2: Project returns the closest point of the
+// whole geodesic.
+const AlgorithmVersion = 2

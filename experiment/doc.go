@@ -8,4 +8,10 @@
 // nor recomputes: a model is trained once (resuming from its checkpoints if
 // interrupted), its activations extracted once, and each path measured once.
 // Caches are written atomically; a corrupt one is reported, not trusted.
+// The caches of distances are keyed also by the metric's full configuration
+// and by the versions of the algorithms and caches (repgeo.AlgorithmVersion,
+// CacheVersion), and the log says when one is reused.
+//
+// Activations, Path and Joint install repgeo's fast BLAS for the whole
+// program (repgeo.UseFastBLAS).
 package experiment

@@ -55,6 +55,7 @@ type jointCache struct {
 // Path's caches are. The models must be probed on the same inputs (same
 // dataset, Probes and Seed).
 func Joint(runs string, specs []Spec, metric string, log io.Writer) (*JointData, error) {
+	useFastBLAS()
 	if len(specs) == 0 {
 		return nil, fmt.Errorf("experiment: Joint needs at least one model")
 	}

@@ -64,6 +64,10 @@ var (
 	backendErr  error
 )
 
+// useFastBLAS installs repgeo's fast BLAS for the study's distances (see
+// repgeo.UseFastBLAS); Activations, Path and Joint call it.
+func useFastBLAS() { repgeo.UseFastBLAS() }
+
 // sharedBackend returns the process's GoMLX backend, created once.
 func sharedBackend() (backends.Backend, error) {
 	backendOnce.Do(func() { backendVal, backendErr = backend.New() })
@@ -161,6 +165,7 @@ func Net(runs string, s Spec, log io.Writer) (*models.Net, *TrainInfo, error) {
 // model of s on its probe images, with their one-hot target: read from the
 // cache under runs, or computed (training the model if needed) and cached.
 func Activations(runs string, s Spec, log io.Writer) (*models.Activations, error) {
+	useFastBLAS()
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
@@ -284,6 +289,7 @@ type pathCache struct {
 // keyed by the metric's full configuration and the versions of the
 // algorithms and caches (see CacheVersion); log says when it is reused.
 func Path(runs string, s Spec, metric string, log io.Writer) (*PathData, error) {
+	useFastBLAS()
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}

@@ -227,17 +227,13 @@ func (s *ShapeMetric) projectSearch(nuc func(float64) (float64, error), objectiv
 		lo, hi = 0.5-period/2, 0.5+period/2
 		scale = 1
 	} else {
-		best := math.Inf(1)
-		for _, t := range []float64{0.5} {
-			n, err := eval(t)
-			if err != nil {
-				return 0, 0, err
-			}
-			seed = append(seed, n)
-			best = math.Min(best, objective(n.t, n.h))
+		mid, err := eval(0.5)
+		if err != nil {
+			return 0, 0, err
 		}
+		seed = append(seed, mid)
 		cc := c.sq
-		d := math.Sqrt(math.Max(0, cc+best))
+		d := math.Sqrt(math.Max(0, cc+objective(mid.t, mid.h)))
 		r := math.Sqrt(cc) + d
 		// |A + tD|² ≤ r²: roots of dab² t² + 2 aDotD t + |A|² - r².
 		aa := frobDot(ap, ap)
@@ -249,8 +245,8 @@ func (s *ShapeMetric) projectSearch(nuc func(float64) (float64, error), objectiv
 	}
 	tol := projectSearchTol * scale
 
-	// upper returns the upper bound of the nuclear norm on [l.t, r.t] and
-	// the objective's lower bound there.
+	// lower returns the objective's lower bound on [l.t, r.t], from the
+	// upper bound of the nuclear norm there.
 	lower := func(l, r node) float64 {
 		if !s.euclidean {
 			p1, p2 := l.t*dab, r.t*dab

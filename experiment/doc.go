@@ -17,4 +17,11 @@
 // into one metric's space (PathSet, with Compare for two of them);
 // TrainingDynamics follows a network's snapshots; SampleSweep measures how the
 // answers depend on the number of probe inputs.
+//
+// The caches of distances are keyed also by the metric's full configuration
+// and by the versions of the algorithms and caches (repgeo.AlgorithmVersion,
+// CacheVersion), and the log says when one is reused.
+//
+// Activations, Path and Joint install repgeo's fast BLAS for the whole
+// program (repgeo.UseFastBLAS).
 package experiment

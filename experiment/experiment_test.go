@@ -1,7 +1,10 @@
 package experiment
 
 import (
+	"bytes"
+	"encoding/gob"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -13,6 +16,7 @@ import (
 	"github.com/repgeo/repgeo/data"
 	"github.com/repgeo/repgeo/models"
 	"github.com/repgeo/repgeo/npy"
+	"github.com/repgeo/repgeo/repgeo"
 )
 
 func TestStudyValid(t *testing.T) {
@@ -60,6 +64,23 @@ func TestSpecValidateAndKey(t *testing.T) {
 	other.Steps++
 	if good.Key() == other.Key() || good.Key() != good.Key() {
 		t.Errorf("keys %q and %q: want stable keys that differ when the spec does", good.Key(), other.Key())
+	}
+}
+
+// TestCacheKey checks that the caches' key holds the metric's full
+// configuration and both versions.
+func TestCacheKey(t *testing.T) {
+	lin, _ := repgeo.NewMetric("angular-cka", repgeo.DefaultOptions())
+	o := repgeo.DefaultOptions()
+	o.Kernel = repgeo.RBFKernel
+	rbf, _ := repgeo.NewMetric("angular-cka", o)
+	a, b := cacheKey(lin), cacheKey(rbf)
+	if a == b || keyHash(a) == keyHash(b) {
+		t.Errorf("two configurations of angular-cka share the key %q", a)
+	}
+	want := fmt.Sprintf("angular-cka(kernel=linear,unbiased=false)|repgeo-algorithm-%d|experiment-cache-%d", repgeo.AlgorithmVersion, CacheVersion)
+	if a != want {
+		t.Errorf("key %q, want %q", a, want)
 	}
 }
 
@@ -123,6 +144,21 @@ func TestPathEndToEnd(t *testing.T) {
 	runs := t.TempDir()
 	s := Spec{Model: "vgg11", Width: 0.0625, Dataset: data.SyntheticGray, Optimizer: models.Adam, LearningRate: 1e-3,
 		BatchSize: 8, Steps: 2, Seed: 3, Probes: 12, TestLimit: 16}
+	// A path cache of code before CacheVersion 2 (keyed by the spec and the
+	// metric's name only) holding other numbers is not reused.
+	stale := filepath.Join(Dir(runs, s), "path-angular-cka.gob")
+	if err := os.MkdirAll(filepath.Dir(stale), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var old bytes.Buffer
+	k := 12
+	if err := gob.NewEncoder(&old).Encode(pathCache{Labels: make([]string, k), Distances: make([]float64, k*k),
+		Measures: repgeo.PathMeasures{Progress: make([]float64, k)}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(stale, old.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	p, err := Path(runs, s, "angular-cka", nil)
 	if err != nil {
 		t.Fatal(err)
@@ -148,15 +184,25 @@ func TestPathEndToEnd(t *testing.T) {
 	if got, want := p.Measures.EndpointDistance, p.Distances.At(0, n-1); math.Abs(got-want) > 1e-12 {
 		t.Errorf("endpoint distance %v, want d(input, target) = %v", got, want)
 	}
-	for _, f := range []string{"spec.json", "train.json", "activations.npz", "path-angular-cka.gob", "model/model.json"} {
+	cka, err := repgeo.NewMetric("angular-cka", repgeo.DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	pathFile := "path-angular-cka-" + keyHash(cacheKey(cka)) + ".gob"
+	for _, f := range []string{"spec.json", "train.json", "activations-v2.npz", pathFile, "model/model.json"} {
 		if _, err := os.Stat(filepath.Join(Dir(runs, s), f)); err != nil {
 			t.Errorf("cache file missing: %v", err)
 		}
 	}
-	// The second call reads the cache.
-	q, err := Path(runs, s, "angular-cka", nil)
+	// The second call reads the cache, and says so with its key.
+	var log bytes.Buffer
+	q, err := Path(runs, s, "angular-cka", &log)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if want := "reusing cached angular-cka path " + filepath.Join(s.Key(), pathFile) +
+		" (key angular-cka(kernel=linear,unbiased=false)|repgeo-algorithm-2|experiment-cache-2)"; !strings.Contains(log.String(), want) {
+		t.Errorf("log %q, want it to contain %q", log.String(), want)
 	}
 	if !mat.Equal(p.Distances, q.Distances) || q.Measures.Tortuosity != p.Measures.Tortuosity {
 		t.Error("cached path differs from the computed one")
@@ -173,6 +219,10 @@ func TestPathEndToEnd(t *testing.T) {
 	j, err := Joint(runs, []Spec{s, s2}, "angular-cka", nil)
 	if err != nil {
 		t.Fatal(err)
+	}
+	log.Reset()
+	if _, err := Joint(runs, []Spec{s, s2}, "angular-cka", &log); err != nil || !strings.Contains(log.String(), "reusing cached joint angular-cka distances") {
+		t.Errorf("second Joint: log %q, error %v; want the cache reused", log.String(), err)
 	}
 	rows := j.Rows(0)
 	if len(rows) != n || len(j.Rows(1)) != len(j.Labels)-n {
@@ -195,7 +245,7 @@ func TestPathEndToEnd(t *testing.T) {
 		t.Error("Joint accepted models probed on different inputs")
 	}
 	// A corrupt cache is reported.
-	os.WriteFile(filepath.Join(Dir(runs, s), "path-angular-cka.gob"), []byte{1, 2, 3}, 0o644)
+	os.WriteFile(filepath.Join(Dir(runs, s), pathFile), []byte{1, 2, 3}, 0o644)
 	if _, err := Path(runs, s, "angular-cka", nil); !errors.Is(err, ErrCache) {
 		t.Errorf("corrupt path cache: error %v, want ErrCache", err)
 	}

@@ -2,9 +2,7 @@ package experiment
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"encoding/gob"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
@@ -45,6 +43,7 @@ func (j *JointData) Rows(k int) []int {
 }
 
 type jointCache struct {
+	Key       string // the specs' keys and the cacheKey of the metric
 	Labels    []string
 	Model     []int
 	Distances []float64
@@ -52,9 +51,11 @@ type jointCache struct {
 
 // Joint returns the joint distance matrix of the paths of the models of specs
 // in the space of the named metric: read from the cache under runs, or
-// computed from their activations (see Activations) and cached. The models
-// must be probed on the same inputs (same dataset, Probes and Seed).
+// computed from their activations (see Activations) and cached, keyed as
+// Path's caches are. The models must be probed on the same inputs (same
+// dataset, Probes and Seed).
 func Joint(runs string, specs []Spec, metric string, log io.Writer) (*JointData, error) {
+	useFastBLAS()
 	if len(specs) == 0 {
 		return nil, fmt.Errorf("experiment: Joint needs at least one model")
 	}
@@ -72,18 +73,22 @@ func Joint(runs string, specs []Spec, metric string, log io.Writer) (*JointData,
 	if err != nil {
 		return nil, err
 	}
-	h := sha256.Sum256([]byte(strings.Join(keys, "+") + "|" + metric))
-	path := filepath.Join(runs, "joint-"+metric+"-"+hex.EncodeToString(h[:])[:10]+".gob")
+	key := strings.Join(keys, "+") + "|" + cacheKey(met)
+	path := filepath.Join(runs, "joint-"+metric+"-"+keyHash(key)+".gob")
 	out := &JointData{Metric: metric, Specs: specs}
 	if raw, err := os.ReadFile(path); err == nil {
 		var c jointCache
 		if err := gob.NewDecoder(bytes.NewReader(raw)).Decode(&c); err != nil {
 			return nil, fmt.Errorf("experiment: %w: %s: %v", ErrCache, path, err)
 		}
+		if c.Key != key {
+			return nil, fmt.Errorf("experiment: %w: %s holds key %q, want %q", ErrCache, path, c.Key, key)
+		}
 		n := len(c.Labels)
 		if len(c.Model) != n || len(c.Distances) != n*n {
 			return nil, fmt.Errorf("experiment: %w: %s: inconsistent sizes", ErrCache, path)
 		}
+		logf(log, "reusing cached joint %s distances %s (key %s)\n", metric, filepath.Base(path), key)
 		out.Labels, out.Model, out.Distances = c.Labels, c.Model, mat.NewSymDense(n, c.Distances)
 		return out, nil
 	}
@@ -116,7 +121,7 @@ func Joint(runs string, specs []Spec, metric string, log io.Writer) (*JointData,
 		}
 	}
 	var buf bytes.Buffer
-	if err := gob.NewEncoder(&buf).Encode(jointCache{Labels: out.Labels, Model: out.Model, Distances: flat}); err != nil {
+	if err := gob.NewEncoder(&buf).Encode(jointCache{Key: key, Labels: out.Labels, Model: out.Model, Distances: flat}); err != nil {
 		return nil, fmt.Errorf("experiment: encoding the joint cache: %w", err)
 	}
 	if err := writeAtomic(path, buf.Bytes()); err != nil {

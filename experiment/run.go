@@ -2,7 +2,9 @@ package experiment
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/gob"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -32,11 +34,39 @@ var ErrCache = errors.New("corrupt cache")
 // (models.TargetName).
 const Target = models.TargetName
 
+// CacheVersion is the version of the study's cached results: of the
+// extraction of activations, of the cache files' formats and of what a path
+// or joint matrix holds. A change to any of them that alters their numbers
+// must bump it. The activations' file name carries it, and the keys of the
+// path and joint caches hold it with repgeo.AlgorithmVersion and the
+// metric's full configuration (Metric.String), so that no result of older
+// code is reused.
+const CacheVersion = 2
+
+// cacheKey returns the key of the cached results of met: everything besides
+// the specs that decides their numbers.
+func cacheKey(met repgeo.Metric) string {
+	return fmt.Sprintf("%s|repgeo-algorithm-%d|experiment-cache-%d", met.String(), repgeo.AlgorithmVersion, CacheVersion)
+}
+
+// keyHash returns a short hash of key for file names.
+func keyHash(key string) string {
+	h := sha256.Sum256([]byte(key))
+	return hex.EncodeToString(h[:])[:10]
+}
+
+// activationsFile is the name of the activations' cache in a spec's directory.
+var activationsFile = fmt.Sprintf("activations-v%d.npz", CacheVersion)
+
 var (
 	backendOnce sync.Once
 	backendVal  backends.Backend
 	backendErr  error
 )
+
+// useFastBLAS installs repgeo's fast BLAS for the study's distances (see
+// repgeo.UseFastBLAS); Activations, Path and Joint call it.
+func useFastBLAS() { repgeo.UseFastBLAS() }
 
 // sharedBackend returns the process's GoMLX backend, created once.
 func sharedBackend() (backends.Backend, error) {
@@ -135,10 +165,11 @@ func Net(runs string, s Spec, log io.Writer) (*models.Net, *TrainInfo, error) {
 // model of s on its probe images, with their one-hot target: read from the
 // cache under runs, or computed (training the model if needed) and cached.
 func Activations(runs string, s Spec, log io.Writer) (*models.Activations, error) {
+	useFastBLAS()
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
-	path := filepath.Join(Dir(runs, s), "activations.npz")
+	path := filepath.Join(Dir(runs, s), activationsFile)
 	if _, err := os.Stat(path); err == nil {
 		acts, err := readActivations(path)
 		if err != nil {
@@ -211,6 +242,7 @@ type PathData struct {
 
 // pathCache is the on-disk form of a PathData.
 type pathCache struct {
+	Key       string // cacheKey of the metric
 	Labels    []string
 	Distances []float64
 	Measures  repgeo.PathMeasures
@@ -218,8 +250,11 @@ type pathCache struct {
 
 // Path returns the path of the trained model of s in the space of the named
 // metric (with its default options): read from the cache under runs, or
-// computed from the activations (see Activations) and cached.
+// computed from the activations (see Activations) and cached. The cache is
+// keyed by the metric's full configuration and the versions of the
+// algorithms and caches (see CacheVersion); log says when it is reused.
 func Path(runs string, s Spec, metric string, log io.Writer) (*PathData, error) {
+	useFastBLAS()
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
@@ -227,16 +262,21 @@ func Path(runs string, s Spec, metric string, log io.Writer) (*PathData, error) 
 	if err != nil {
 		return nil, err
 	}
-	path := filepath.Join(Dir(runs, s), "path-"+metric+".gob")
+	key := cacheKey(met)
+	path := filepath.Join(Dir(runs, s), "path-"+metric+"-"+keyHash(key)+".gob")
 	if raw, err := os.ReadFile(path); err == nil {
 		var c pathCache
 		if err := gob.NewDecoder(bytes.NewReader(raw)).Decode(&c); err != nil {
 			return nil, fmt.Errorf("experiment: %w: %s: %v", ErrCache, path, err)
 		}
+		if c.Key != key {
+			return nil, fmt.Errorf("experiment: %w: %s holds key %q, want %q", ErrCache, path, c.Key, key)
+		}
 		n := len(c.Labels)
 		if n < 3 || len(c.Distances) != n*n || len(c.Measures.Progress) != n {
 			return nil, fmt.Errorf("experiment: %w: %s: inconsistent sizes", ErrCache, path)
 		}
+		logf(log, "%s: reusing cached %s path %s (key %s)\n", s.Name(), metric, filepath.Join(s.Key(), filepath.Base(path)), key)
 		return &PathData{Spec: s, Metric: metric, Labels: c.Labels, Distances: mat.NewSymDense(n, c.Distances), Measures: &c.Measures}, nil
 	}
 	acts, err := Activations(runs, s, log)
@@ -273,7 +313,7 @@ func Path(runs string, s Spec, metric string, log io.Writer) (*PathData, error) 
 		}
 	}
 	var buf bytes.Buffer
-	if err := gob.NewEncoder(&buf).Encode(pathCache{Labels: labels, Distances: flat, Measures: *ms}); err != nil {
+	if err := gob.NewEncoder(&buf).Encode(pathCache{Key: key, Labels: labels, Distances: flat, Measures: *ms}); err != nil {
 		return nil, fmt.Errorf("experiment: encoding the path cache: %w", err)
 	}
 	if err := writeAtomic(path, buf.Bytes()); err != nil {

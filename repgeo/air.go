@@ -3,13 +3,16 @@ package repgeo
 import (
 	"fmt"
 	"math"
+	"strconv"
 	"sync"
 
 	"gonum.org/v1/gonum/mat"
 )
 
 func init() {
-	Register("air", func(o Options) (Metric, error) { return newAIR(o) })
+	Register("air", func(o Options) (Metric, error) {
+		return NewAIR(AIRConfig{Mode: o.Mode, Eps: o.Eps, P: o.P})
+	}, OptionMode, OptionEps, OptionP)
 }
 
 // airSingularTol is the smallest ratio of the smallest to the largest
@@ -25,39 +28,67 @@ const airSingularTol = 1e-13
 //
 // Tangent vectors at a point are symmetric matrices of its size, with the
 // inner product tr(P^-1 V P^-1 W).
+//
+// The zero value is not usable (its Eps = 0 makes every gram-mode matrix
+// singular, and ToPoint says so): make the metric with NewAIR, or with
+// NewMetric("air", DefaultOptions()) for the default Eps = 0.1.
 type AIR struct {
-	cov bool
-	eps float64
-	p   int
+	cfg AIRConfig
 }
 
-func newAIR(o Options) (*AIR, error) {
-	if math.IsNaN(o.Eps) || math.IsInf(o.Eps, 0) || o.Eps < 0 {
-		return nil, fmt.Errorf("repgeo: air: Eps = %v, must be finite and ≥ 0", o.Eps)
+// AIRConfig is the configuration of the AIR metric. Its zero value is not
+// valid: gram mode needs Eps > 0.
+type AIRConfig struct {
+	// Mode selects the m×m gram matrices or the P×P covariance matrices.
+	Mode AIRMode
+	// Eps is the ridge added to the matrices' diagonals, finite and ≥ 0;
+	// it must be > 0 in gram mode, whose matrices are singular without it
+	// (centring removes one dimension). The command line's default is 0.1.
+	Eps float64
+	// P is the number of principal components in cov mode (> 0). It must
+	// be 0 in gram mode, which does not use it.
+	P int
+}
+
+// NewAIR returns the AIR metric configured by cfg, or an error for an
+// invalid configuration (an *OptionError for P in gram mode).
+func NewAIR(cfg AIRConfig) (*AIR, error) {
+	if err := validEnum(airModeNames, int(cfg.Mode), "air", "mode"); err != nil {
+		return nil, err
 	}
-	a := &AIR{eps: o.Eps, p: o.P}
-	switch o.Mode {
-	case "", "gram":
-	case "cov":
-		a.cov = true
-		if o.P <= 0 {
-			return nil, fmt.Errorf("repgeo: air: mode \"cov\" needs the number of principal components P > 0, got %d", o.P)
+	if math.IsNaN(cfg.Eps) || math.IsInf(cfg.Eps, 0) || cfg.Eps < 0 {
+		return nil, fmt.Errorf("repgeo: air: Eps = %v, must be finite and ≥ 0", cfg.Eps)
+	}
+	switch cfg.Mode {
+	case GramMode:
+		if cfg.P != 0 {
+			return nil, &OptionError{Metric: "air", Option: OptionP, Detail: "in mode gram"}
 		}
-	default:
-		return nil, fmt.Errorf("repgeo: air: unknown Mode %q (want \"gram\" or \"cov\")", o.Mode)
+		if cfg.Eps == 0 {
+			return nil, errorOf(ErrSingular, "repgeo: air: Eps = 0 in mode gram: every matrix would be singular (centring removes one dimension); use Eps > 0")
+		}
+	case CovMode:
+		if cfg.P <= 0 {
+			return nil, fmt.Errorf("repgeo: air: mode cov needs the number of principal components P > 0, got %d", cfg.P)
+		}
 	}
-	return a, nil
+	return &AIR{cfg: cfg}, nil
 }
 
 // Name returns "air".
 func (a *AIR) Name() string { return "air" }
 
-// String describes the metric and its options.
+// Config returns the metric's configuration.
+func (a *AIR) Config() AIRConfig { return a.cfg }
+
+// String returns the metric's name and full configuration, such as
+// "air(mode=gram,eps=0.1)" or "air(mode=cov,p=10,eps=0.1)".
 func (a *AIR) String() string {
-	if a.cov {
-		return fmt.Sprintf("air(cov, p=%d, eps=%g)", a.p, a.eps)
+	eps := strconv.FormatFloat(a.cfg.Eps, 'g', -1, 64)
+	if a.cfg.Mode == CovMode {
+		return fmt.Sprintf("air(mode=cov,p=%d,eps=%s)", a.cfg.P, eps)
 	}
-	return fmt.Sprintf("air(gram, eps=%g)", a.eps)
+	return fmt.Sprintf("air(mode=gram,eps=%s)", eps)
 }
 
 // airPoint is a symmetric positive definite matrix with its
@@ -88,7 +119,7 @@ func (p *airPoint) Inputs() int { return p.m }
 func newAIRPoint(m int, s *mat.SymDense) (*airPoint, error) {
 	vals, vecs, err := eigSym(s, true)
 	if err != nil {
-		return nil, fmt.Errorf("repgeo: air: %w", err)
+		return nil, errorf("repgeo: air: %w", err)
 	}
 	n := len(vals)
 	if n == 0 || !(vals[n-1] > airSingularTol*vals[0]) {
@@ -98,7 +129,7 @@ func newAIRPoint(m int, s *mat.SymDense) (*airPoint, error) {
 				rank++
 			}
 		}
-		return nil, fmt.Errorf("repgeo: air: the %d×%d matrix is singular (numerical rank %d, eigenvalues from %.3g to %.3g): the distance would be infinite; use Eps > 0", n, n, rank, vals[n-1], vals[0])
+		return nil, errorOf(ErrSingular, "repgeo: air: the %d×%d matrix is singular (numerical rank %d, eigenvalues from %.3g to %.3g): the distance would be infinite; use Eps > 0", n, n, rank, vals[n-1], vals[0])
 	}
 	return &airPoint{m: m, s: s, vals: vals, vecs: vecs}, nil
 }
@@ -112,37 +143,40 @@ func (p *airPoint) pow(t float64) *mat.SymDense {
 // and a rank-deficient representation, always the case in mode "gram" since
 // centring removes one dimension) is an error.
 func (a *AIR) ToPoint(x mat.Matrix) (Point, error) {
+	if _, err := NewAIR(a.cfg); err != nil {
+		return nil, errorf("repgeo: air: the metric is not configured (make it with NewAIR): %w", err)
+	}
 	if err := CheckRepresentation(x); err != nil {
 		return nil, err
 	}
 	xc := centreColumns(x)
 	m, d := xc.Dims()
 	var s *mat.SymDense
-	if !a.cov {
+	if a.cfg.Mode == GramMode {
 		s = outerGram(xc)
 		for i := 0; i < m; i++ {
-			s.SetSym(i, i, s.At(i, i)+a.eps)
+			s.SetSym(i, i, s.At(i, i)+a.cfg.Eps)
 		}
 	} else {
 		y := xc
-		if d > a.p {
+		if d > a.cfg.P {
 			cols, _, err := principalCoords(xc)
 			if err != nil {
-				return nil, fmt.Errorf("repgeo: air: %w", err)
+				return nil, errorf("repgeo: air: %w", err)
 			}
-			y = cols.Slice(0, m, 0, a.p).(*mat.Dense)
+			y = cols.Slice(0, m, 0, a.cfg.P).(*mat.Dense)
 		}
 		g := gram(y)
-		s = mat.NewSymDense(a.p, nil)
+		s = mat.NewSymDense(a.cfg.P, nil)
 		_, w := y.Dims()
-		for i := 0; i < a.p; i++ {
-			for j := i; j < a.p; j++ {
+		for i := 0; i < a.cfg.P; i++ {
+			for j := i; j < a.cfg.P; j++ {
 				v := 0.0
 				if i < w && j < w {
 					v = g.At(i, j) / float64(m-1)
 				}
 				if i == j {
-					v += a.eps
+					v += a.cfg.Eps
 				}
 				s.SetSym(i, j, v)
 			}
@@ -154,7 +188,7 @@ func (a *AIR) ToPoint(x mat.Matrix) (Point, error) {
 func (a *AIR) point(p Point) (*airPoint, error) {
 	ap, ok := p.(*airPoint)
 	if !ok || ap == nil {
-		return nil, fmt.Errorf("repgeo: air: point of type %T was not made by the air metric", p)
+		return nil, errorf("repgeo: air: %w: point of type %T was not made by the air metric", ErrForeignPoint, p)
 	}
 	return ap, nil
 }
@@ -196,7 +230,7 @@ func (a *AIR) Distance(p, q Point) (float64, error) {
 	w, _, _ := whitened(x, y)
 	l, _, err := eigSym(w, false)
 	if err != nil {
-		return 0, fmt.Errorf("repgeo: air: %w", err)
+		return 0, errorf("repgeo: air: %w", err)
 	}
 	var sum float64
 	for _, v := range l {
@@ -280,7 +314,7 @@ func (a *AIR) Exp(p Point, v *mat.Dense) (Point, error) {
 	inner := congruence(invHalf, vs)
 	vals, vecs, err := eigSym(inner, true)
 	if err != nil {
-		return nil, fmt.Errorf("repgeo: air: %w", err)
+		return nil, errorf("repgeo: air: %w", err)
 	}
 	e := symFunc(vals, vecs, math.Exp)
 	return newAIRPoint(x.m, congruence(half, e))
@@ -333,3 +367,6 @@ func (a *AIR) Transport(p, q Point, v *mat.Dense) (*mat.Dense, error) {
 	out.Mul(&ev, e.T())
 	return mat.DenseCopyOf(symmetrize(&out)), nil
 }
+
+// geodesicConvex marks the space as free of positive curvature for Project.
+func (*AIR) geodesicConvex() {}

@@ -188,7 +188,7 @@ func TestAIRErrors(t *testing.T) {
 		{"cov without P", airOpts("cov", 0, 0.1), reps[0], "P > 0"},
 		{"negative eps", airOpts("gram", 0, -1), reps[0], "Eps"},
 		{"NaN eps", airOpts("gram", 0, math.NaN()), reps[0], "Eps"},
-		{"unknown mode", airOpts("kernel", 0, 0.1), reps[0], "Mode"},
+		{"unknown mode", Options{Mode: AIRMode(5), Eps: 0.1}, reps[0], "unknown mode 5"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -8,15 +8,14 @@ import (
 	"github.com/repgeo/repgeo/internal/fastblas"
 )
 
-// By default, gonum's matrix products (and so this package's) run in
-// internal/fastblas: gonum's pure-Go BLAS with a packed, cache-blocked Dgemm
-// (AVX-512 or AVX2/FMA assembly micro-kernel on amd64) and Dsyrk, Dtrmm and
-// Dtrsm on top of it.
-func init() {
+// useFastBLAS installs internal/fastblas as gonum's BLAS: gonum's pure-Go
+// BLAS with a packed, cache-blocked Dgemm (AVX-512 or AVX2/FMA assembly
+// micro-kernel on amd64) and Dsyrk, Dtrmm and Dtrsm on top of it.
+func useFastBLAS() {
 	blas64.Use(fastblas.Implementation{})
 }
 
-// BLASImplementation names the BLAS that gonum's matrix products use in this
+// BLASImplementation names the BLAS that UseFastBLAS installs in this
 // build: fastblas (pure Go with Go assembly) by default, OpenBLAS with the
 // build tag openblas.
 const BLASImplementation = "fastblas (pure Go + AVX-512 or AVX2/FMA assembly)"

@@ -18,15 +18,20 @@ import (
 	"github.com/repgeo/repgeo/internal/fastblas"
 )
 
-// With the build tag openblas, every matrix product of gonum (and so of this
-// package) runs in the system's OpenBLAS through cgo: on Debian,
-// `apt-get install libopenblas-dev`, then build with `-tags openblas`.
-func init() {
+// With the build tag openblas, UseFastBLAS makes every matrix product of
+// gonum (and so of this package) run in the system's OpenBLAS through cgo:
+// on Debian, `apt-get install libopenblas-dev`, then build with
+// `-tags openblas`.
+func useFastBLAS() {
 	blas64.Use(netlib.Implementation{})
+}
+
+// OpenBLAS's products are fastest on larger blocks of rows.
+func init() {
 	gramBlockRows = 256
 }
 
-// BLASImplementation names the BLAS that gonum's matrix products use in this build.
+// BLASImplementation names the BLAS that UseFastBLAS installs in this build.
 const BLASImplementation = "OpenBLAS (cgo)"
 
 var (

@@ -1,7 +1,6 @@
 package repgeo
 
 import (
-	"errors"
 	"fmt"
 	"math"
 
@@ -11,26 +10,23 @@ import (
 // MinInputs is the smallest number of inputs (rows) a representation may have.
 const MinInputs = 3
 
-// ErrInputMismatch is returned when two points or representations describe
-// different numbers of inputs.
-var ErrInputMismatch = errors.New("repgeo: representations have different numbers of inputs")
-
 // CheckRepresentation returns an error naming the problem if x is not a
 // usable representation: fewer than MinInputs rows, no columns, or a NaN or
-// infinite entry.
+// infinite entry. The errors wrap ErrTooFewRows, ErrNoColumns and
+// ErrNonFinite.
 func CheckRepresentation(x mat.Matrix) error {
 	m, d := x.Dims()
 	if m < MinInputs {
-		return fmt.Errorf("repgeo: representation has %d rows (inputs), need at least %d", m, MinInputs)
+		return errorOf(ErrTooFewRows, "repgeo: representation has %d rows (inputs), need at least %d", m, MinInputs)
 	}
 	if d < 1 {
-		return errors.New("repgeo: representation has no columns")
+		return errorOf(ErrNoColumns, "repgeo: representation has no columns")
 	}
 	for i := 0; i < m; i++ {
 		for j := 0; j < d; j++ {
 			v := x.At(i, j)
 			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return fmt.Errorf("repgeo: representation has a non-finite value %v at row %d, column %d", v, i, j)
+				return errorOf(ErrNonFinite, "repgeo: representation has a non-finite value %v at row %d, column %d", v, i, j)
 			}
 		}
 	}

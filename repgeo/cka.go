@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strconv"
 	"sync"
 	"sync/atomic"
 
@@ -13,7 +14,23 @@ import (
 )
 
 func init() {
-	Register("angular-cka", func(opts Options) (Metric, error) { return newAngularCKA(opts) })
+	Register("angular-cka", func(o Options) (Metric, error) {
+		return NewAngularCKA(CKAConfig{Kernel: o.Kernel, LengthScale: o.LengthScale, Unbiased: o.Unbiased})
+	}, OptionKernel, OptionLengthScale, OptionUnbiased)
+}
+
+// CKAConfig is the configuration of angular CKA. The zero value is the
+// default: biased CKA with the linear kernel.
+type CKAConfig struct {
+	// Kernel is the kernel applied to the rows of a representation.
+	Kernel Kernel
+	// LengthScale is the length scale of the RBF and Laplace kernels; 0
+	// selects the median of the Euclidean distances between rows. It must be
+	// 0 with the linear kernel, which has none.
+	LengthScale float64
+	// Unbiased selects repsim's unbiased CKA: the diagonal of the centred
+	// kernel matrix is set to zero.
+	Unbiased bool
 }
 
 // AngularCKA is the angular CKA metric, registered as "angular-cka": a
@@ -22,52 +39,52 @@ func init() {
 // is the unit sphere of symmetric m×m matrices: geodesics are great circles and
 // tangent vectors at P are symmetric m×m matrices W with <P, W> = 0.
 //
-// It reads the options Kernel ("linear", "rbf" or "laplace"), LengthScale and
-// Unbiased. With the linear kernel and the biased variant, a representation
-// narrower than its number of inputs is kept as its centred m×d matrix and
-// distances use <Kc_x, Kc_y> = |Xcᵀ Yc|², so the m×m matrix is only formed
-// when a geometric operation needs it or when it makes all-pairs distances
-// cheaper.
+// The zero value is the default angular CKA (biased, linear kernel);
+// NewAngularCKA makes the others. With the linear kernel and the biased
+// variant, a representation narrower than its number of inputs is kept as
+// its centred m×d matrix and distances use <Kc_x, Kc_y> = |Xcᵀ Yc|², so the
+// m×m matrix is only formed when a geometric operation needs it or when it
+// makes all-pairs distances cheaper.
 type AngularCKA struct {
-	kernel   string
-	scale    float64
-	unbiased bool
-	variant  string
+	cfg CKAConfig
 }
 
-func newAngularCKA(opts Options) (*AngularCKA, error) {
-	c := &AngularCKA{kernel: opts.Kernel, scale: opts.LengthScale, unbiased: opts.Unbiased}
-	switch c.kernel {
-	case "":
-		c.kernel = "linear"
-	case "linear", "rbf", "laplace":
-	default:
-		return nil, fmt.Errorf("repgeo: angular-cka: unknown kernel %q (want linear, rbf or laplace)", opts.Kernel)
+// NewAngularCKA returns the angular CKA metric configured by cfg. It returns
+// an error for an unknown kernel, a length scale that is negative or not
+// finite, and (an *OptionError) a length scale with the linear kernel.
+func NewAngularCKA(cfg CKAConfig) (*AngularCKA, error) {
+	if err := validEnum(kernelNames, int(cfg.Kernel), "angular-cka", "kernel"); err != nil {
+		return nil, err
 	}
-	if math.IsNaN(c.scale) || math.IsInf(c.scale, 0) || c.scale < 0 {
-		return nil, fmt.Errorf("repgeo: angular-cka: length scale %v is not a finite number >= 0", opts.LengthScale)
+	if math.IsNaN(cfg.LengthScale) || math.IsInf(cfg.LengthScale, 0) || cfg.LengthScale < 0 {
+		return nil, fmt.Errorf("repgeo: angular-cka: length scale %v is not a finite number >= 0", cfg.LengthScale)
 	}
-	c.variant = c.kernel
-	if c.kernel != "linear" {
-		if c.scale == 0 {
-			c.variant += "(median)"
-		} else {
-			c.variant += fmt.Sprintf("(%g)", c.scale)
-		}
+	if cfg.Kernel == LinearKernel && cfg.LengthScale != 0 {
+		return nil, &OptionError{Metric: "angular-cka", Option: OptionLengthScale, Detail: "with kernel linear"}
 	}
-	if c.unbiased {
-		c.variant += ", unbiased"
-	} else {
-		c.variant += ", biased"
-	}
-	return c, nil
+	return &AngularCKA{cfg: cfg}, nil
 }
+
+// Config returns the metric's configuration.
+func (c *AngularCKA) Config() CKAConfig { return c.cfg }
 
 // Name returns "angular-cka".
 func (c *AngularCKA) Name() string { return "angular-cka" }
 
-// String describes the metric and its options, such as "angular-cka(linear, biased)".
-func (c *AngularCKA) String() string { return "angular-cka(" + c.variant + ")" }
+// String returns the metric's name and full configuration, such as
+// "angular-cka(kernel=linear,unbiased=false)" or
+// "angular-cka(kernel=rbf,length-scale=median,unbiased=false)".
+func (c *AngularCKA) String() string {
+	s := "angular-cka(kernel=" + c.cfg.Kernel.String()
+	if c.cfg.Kernel != LinearKernel {
+		if c.cfg.LengthScale == 0 {
+			s += ",length-scale=median"
+		} else {
+			s += ",length-scale=" + strconv.FormatFloat(c.cfg.LengthScale, 'g', -1, 64)
+		}
+	}
+	return s + ",unbiased=" + strconv.FormatBool(c.cfg.Unbiased) + ")"
+}
 
 // SectionalCurvature returns 1: the space of angular CKA is the unit sphere.
 func (c *AngularCKA) SectionalCurvature() float64 { return 1 }
@@ -75,9 +92,9 @@ func (c *AngularCKA) SectionalCurvature() float64 { return 1 }
 // ckaPoint is a point of angular CKA: the unit-norm centred kernel matrix P,
 // held as an m×r factor Z with P = Z Zᵀ, as its packed upper triangle, or both.
 type ckaPoint struct {
-	m       int
-	variant string
-	low     *mat.Dense // Z (m×r, r < m) or nil; immutable
+	m   int
+	cfg CKAConfig
+	low *mat.Dense // Z (m×r, r < m) or nil; immutable
 
 	pk       atomic.Pointer[[]float64] // packed P, set at construction or once by packed()
 	pkOnce   sync.Once
@@ -127,7 +144,7 @@ func (c *AngularCKA) ToPoint(x mat.Matrix) (Point, error) {
 // lowRankPossible reports whether a representation of m inputs and width d
 // can be kept as its centred m×d matrix.
 func (c *AngularCKA) lowRankPossible(m, d int) bool {
-	return c.kernel == "linear" && !c.unbiased && d < m
+	return c.cfg.Kernel == LinearKernel && !c.cfg.Unbiased && d < m
 }
 
 // toPoint builds a point; dense forces the packed m×m form even where the
@@ -137,7 +154,7 @@ func (c *AngularCKA) toPoint(x mat.Matrix, dense bool) (*ckaPoint, error) {
 		return nil, err
 	}
 	m, d := x.Dims()
-	p := &ckaPoint{m: m, variant: c.variant}
+	p := &ckaPoint{m: m, cfg: c.cfg}
 	xc, ssX, ssXc := pkdCentred(x)
 	if math.IsInf(ssX, 0) {
 		return nil, errors.New("repgeo: angular-cka: the representation's values are too large (their squares overflow float64)")
@@ -146,7 +163,7 @@ func (c *AngularCKA) toPoint(x mat.Matrix, dense bool) (*ckaPoint, error) {
 	if ssXc == 0 || ssXc <= 1e-24*ssX {
 		return nil, errCKAConstant
 	}
-	if c.kernel == "linear" {
+	if c.cfg.Kernel == LinearKernel {
 		// The point does not depend on the scale of X: unit norm keeps every
 		// product below overflow.
 		xc.Scale(1/math.Sqrt(ssXc), xc)
@@ -164,7 +181,7 @@ func (c *AngularCKA) toPoint(x mat.Matrix, dense bool) (*ckaPoint, error) {
 		return p, nil
 	}
 	var k []float64
-	if c.kernel == "linear" {
+	if c.cfg.Kernel == LinearKernel {
 		k = pkdGram(xc.RawMatrix())
 	} else {
 		var err error
@@ -177,7 +194,7 @@ func (c *AngularCKA) toPoint(x mat.Matrix, dense bool) (*ckaPoint, error) {
 			return nil, errCKAConstant
 		}
 	}
-	if c.unbiased {
+	if c.cfg.Unbiased {
 		for i := 0; i < m; i++ {
 			k[pkdRowOff(m, i)] = 0
 		}
@@ -194,7 +211,7 @@ func (c *AngularCKA) toPoint(x mat.Matrix, dense bool) (*ckaPoint, error) {
 	return p, nil
 }
 
-var errCKAConstant = errors.New("repgeo: angular-cka: the centred kernel matrix is zero (a constant representation: every row is the same)")
+var errCKAConstant = errorOf(ErrConstant, "repgeo: angular-cka: the centred kernel matrix is zero (a constant representation: every row is the same)")
 
 // distanceKernel returns the packed RBF or Laplace kernel matrix of the rows
 // of xc (centring does not change distances).
@@ -219,7 +236,7 @@ func (c *AngularCKA) distanceKernel(xc *mat.Dense) ([]float64, error) {
 			}
 		}
 	})
-	l := c.scale
+	l := c.cfg.LengthScale
 	if l == 0 {
 		dist := make([]float64, 0, m*(m-1)/2)
 		for i := 0; i < m; i++ {
@@ -233,7 +250,7 @@ func (c *AngularCKA) distanceKernel(xc *mat.Dense) ([]float64, error) {
 			return nil, errors.New("repgeo: angular-cka: the median distance between rows is zero (most rows coincide); set a positive LengthScale")
 		}
 	}
-	if c.kernel == "rbf" {
+	if c.cfg.Kernel == RBFKernel {
 		s := 1 / (l * l)
 		for i, v := range k {
 			k[i] = math.Exp(-v * s)
@@ -319,10 +336,10 @@ func (c *AngularCKA) points(p, q Point) (*ckaPoint, *ckaPoint, error) {
 func (c *AngularCKA) point(p Point) (*ckaPoint, error) {
 	a, ok := p.(*ckaPoint)
 	if !ok || a == nil {
-		return nil, fmt.Errorf("repgeo: angular-cka: %T is not a point of angular-cka", p)
+		return nil, errorf("repgeo: angular-cka: %w: %T is not a point of angular-cka", ErrForeignPoint, p)
 	}
-	if a.variant != c.variant {
-		return nil, fmt.Errorf("repgeo: angular-cka: point made with options (%s), metric has (%s)", a.variant, c.variant)
+	if a.cfg != c.cfg {
+		return nil, errorf("repgeo: angular-cka: %w: point made by %v, metric is %v", ErrForeignPoint, &AngularCKA{cfg: a.cfg}, c)
 	}
 	return a, nil
 }
@@ -420,7 +437,7 @@ func (c *AngularCKA) Geodesic(p, q Point, t float64) (Point, error) {
 // newCKAPacked returns a point like like with packed matrix g, scaled to unit norm.
 func newCKAPacked(like *ckaPoint, g []float64) *ckaPoint {
 	floats.Scale(1/math.Sqrt(pkdDot(like.m, g, g)), g)
-	p := &ckaPoint{m: like.m, variant: like.variant}
+	p := &ckaPoint{m: like.m, cfg: like.cfg}
 	p.pk.Store(&g)
 	return p
 }
@@ -479,7 +496,7 @@ func (c *AngularCKA) Exp(p Point, v *mat.Dense) (Point, error) {
 	}
 	u, err := symmetricUpper(a.m, v)
 	if err != nil {
-		return nil, fmt.Errorf("repgeo: angular-cka: %w", err)
+		return nil, errorf("repgeo: angular-cka: %w", err)
 	}
 	n := math.Sqrt(pkdDot(a.m, u, u))
 	if n == 0 {

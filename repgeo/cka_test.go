@@ -28,12 +28,12 @@ type fixtureCase struct {
 }
 
 var myFixtureCases = []fixtureCase{
-	{key: "angular-cka-biased", metric: "angular-cka", opts: Options{Kernel: "linear"}},
-	{key: "angular-cka-unbiased", metric: "angular-cka", opts: Options{Kernel: "linear", Unbiased: true}},
+	{key: "angular-cka-biased", metric: "angular-cka", opts: Options{Kernel: LinearKernel}},
+	{key: "angular-cka-unbiased", metric: "angular-cka", opts: Options{Kernel: LinearKernel, Unbiased: true}},
 	{key: "stress", metric: "stress", opts: DefaultOptions()},
-	{key: "angular-cka-rbf-median-biased", extra: true, metric: "angular-cka", opts: Options{Kernel: "rbf"}},
-	{key: "angular-cka-laplace-median-biased", extra: true, metric: "angular-cka", opts: Options{Kernel: "laplace"}},
-	{key: "angular-cka-rbf-2.5-biased", extra: true, metric: "angular-cka", opts: Options{Kernel: "rbf", LengthScale: 2.5}},
+	{key: "angular-cka-rbf-median-biased", extra: true, metric: "angular-cka", opts: Options{Kernel: RBFKernel}},
+	{key: "angular-cka-laplace-median-biased", extra: true, metric: "angular-cka", opts: Options{Kernel: LaplaceKernel}},
+	{key: "angular-cka-rbf-2.5-biased", extra: true, metric: "angular-cka", opts: Options{Kernel: RBFKernel, LengthScale: 2.5}},
 }
 
 // fixtureMatrix returns the layers and reference distance matrix of one case.
@@ -185,11 +185,11 @@ var ckaVariants = []struct {
 	opts     Options
 	scaleInv bool
 }{
-	{"linear-biased", Options{Kernel: "linear"}, true},
-	{"linear-unbiased", Options{Kernel: "linear", Unbiased: true}, true},
-	{"rbf-median", Options{Kernel: "rbf"}, true},
-	{"laplace-median-unbiased", Options{Kernel: "laplace", Unbiased: true}, true},
-	{"rbf-2.5", Options{Kernel: "rbf", LengthScale: 2.5}, false},
+	{"linear-biased", Options{Kernel: LinearKernel}, true},
+	{"linear-unbiased", Options{Kernel: LinearKernel, Unbiased: true}, true},
+	{"rbf-median", Options{Kernel: RBFKernel}, true},
+	{"laplace-median-unbiased", Options{Kernel: LaplaceKernel, Unbiased: true}, true},
+	{"rbf-2.5", Options{Kernel: RBFKernel, LengthScale: 2.5}, false},
 }
 
 func mustPoint(t *testing.T, m Metric, x mat.Matrix) Point {
@@ -486,7 +486,7 @@ func TestCKATangent(t *testing.T) {
 // TestCKALowRank checks that the factored form (linear kernel, biased, d < m)
 // and the packed m×m form give the same distances by every route.
 func TestCKALowRank(t *testing.T) {
-	m, err := NewMetric("angular-cka", Options{Kernel: "linear"})
+	m, err := NewMetric("angular-cka", Options{Kernel: LinearKernel})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -594,15 +594,15 @@ func TestCKAErrors(t *testing.T) {
 		x    mat.Matrix
 		want string
 	}{
-		{"constant linear", Options{Kernel: "linear"}, constant, "constant representation"},
-		{"constant unbiased", Options{Kernel: "linear", Unbiased: true}, constant, "constant representation"},
-		{"constant rbf median", Options{Kernel: "rbf"}, constant, "constant representation"},
-		{"constant laplace 1", Options{Kernel: "laplace", LengthScale: 1}, constant, "constant representation"},
-		{"constant wide", Options{Kernel: "linear"}, mat.NewDense(4, 9, nil), "constant representation"},
-		{"NaN", Options{Kernel: "linear"}, nan, "non-finite"},
-		{"two rows", Options{Kernel: "linear"}, mat.NewDense(2, 3, []float64{1, 2, 3, 4, 5, 6}), "rows"},
-		{"median zero", Options{Kernel: "rbf"}, dup, "median distance"},
-		{"overflow", Options{Kernel: "linear"}, mat.NewDense(3, 1, []float64{1e200, -1e200, 0}), "too large"},
+		{"constant linear", Options{Kernel: LinearKernel}, constant, "constant representation"},
+		{"constant unbiased", Options{Kernel: LinearKernel, Unbiased: true}, constant, "constant representation"},
+		{"constant rbf median", Options{Kernel: RBFKernel}, constant, "constant representation"},
+		{"constant laplace 1", Options{Kernel: LaplaceKernel, LengthScale: 1}, constant, "constant representation"},
+		{"constant wide", Options{Kernel: LinearKernel}, mat.NewDense(4, 9, nil), "constant representation"},
+		{"NaN", Options{Kernel: LinearKernel}, nan, "non-finite"},
+		{"two rows", Options{Kernel: LinearKernel}, mat.NewDense(2, 3, []float64{1, 2, 3, 4, 5, 6}), "rows"},
+		{"median zero", Options{Kernel: RBFKernel}, dup, "median distance"},
+		{"overflow", Options{Kernel: LinearKernel}, mat.NewDense(3, 1, []float64{1e200, -1e200, 0}), "too large"},
 	}
 	for _, c := range cases {
 		m, err := NewMetric("angular-cka", c.opts)
@@ -614,14 +614,14 @@ func TestCKAErrors(t *testing.T) {
 			t.Errorf("%s: error %v, want one containing %q", c.name, err, c.want)
 		}
 	}
-	for _, o := range []Options{{Kernel: "poly"}, {Kernel: "rbf", LengthScale: -1}, {Kernel: "rbf", LengthScale: math.NaN()}} {
+	for _, o := range []Options{{Kernel: Kernel(7)}, {Kernel: RBFKernel, LengthScale: -1}, {Kernel: RBFKernel, LengthScale: math.NaN()}} {
 		if _, err := NewMetric("angular-cka", o); err == nil {
 			t.Errorf("options %+v: no error", o)
 		}
 	}
 	// Points of different sizes, metrics or options.
-	lin, _ := NewMetric("angular-cka", Options{Kernel: "linear"})
-	rbf, _ := NewMetric("angular-cka", Options{Kernel: "rbf"})
+	lin, _ := NewMetric("angular-cka", Options{Kernel: LinearKernel})
+	rbf, _ := NewMetric("angular-cka", Options{Kernel: RBFKernel})
 	st, _ := NewMetric("stress", Options{})
 	reps := relatedReps(2, 12, []int{4})
 	p := mustPoint(t, lin, reps[0])
@@ -632,7 +632,7 @@ func TestCKAErrors(t *testing.T) {
 	if _, err := lin.Distance(p, mustPoint(t, st, reps[0])); err == nil {
 		t.Error("stress point in angular-cka: no error")
 	}
-	if _, err := rbf.Distance(mustPoint(t, rbf, reps[0]), p); err == nil || !strings.Contains(err.Error(), "options") {
+	if _, err := rbf.Distance(mustPoint(t, rbf, reps[0]), p); !errors.Is(err, ErrForeignPoint) || !strings.Contains(err.Error(), "kernel=linear") {
 		t.Errorf("linear point in rbf metric: error %v", err)
 	}
 }

@@ -2,7 +2,6 @@ package repgeo
 
 import (
 	"errors"
-	"fmt"
 	"math"
 
 	"gonum.org/v1/gonum/mat"
@@ -30,10 +29,10 @@ func Direction(m Metric, pts []Point, i int) (*mat.Dense, error) {
 		return nil, err
 	}
 	if len(pts) < 2 {
-		return nil, fmt.Errorf("repgeo: Direction: path has %d points, need at least 2", len(pts))
+		return nil, errorf("repgeo: Direction: path has %d points, need at least 2", len(pts))
 	}
 	if i < 0 || i >= len(pts) {
-		return nil, fmt.Errorf("repgeo: Direction: point %d out of range [0, %d)", i, len(pts))
+		return nil, errorf("repgeo: Direction: point %d out of range [0, %d)", i, len(pts))
 	}
 	return direction(r, pts, i)
 }
@@ -52,14 +51,14 @@ func direction(r Riemannian, pts []Point, i int) (*mat.Dense, error) {
 	}
 	v, err := r.Log(pts[i], pts[next])
 	if err != nil {
-		return nil, fmt.Errorf("repgeo: Direction at point %d: %w", i, err)
+		return nil, errorf("repgeo: Direction at point %d: %w", i, err)
 	}
 	n := math.Sqrt(r.Inner(pts[i], v, v))
 	if math.IsNaN(n) || math.IsInf(n, 0) {
-		return nil, fmt.Errorf("repgeo: Direction at point %d: log map returned a non-finite tangent vector", i)
+		return nil, errorf("repgeo: Direction at point %d: log map returned a non-finite tangent vector", i)
 	}
 	if geomTooShort(n, 1) {
-		return nil, fmt.Errorf("repgeo: Direction at point %d: points %d and %d %w, the direction is undefined", i, min(i, next), max(i, next), errGeomCoincident)
+		return nil, errorf("repgeo: Direction at point %d: points %d and %d %w, the direction is undefined", i, min(i, next), max(i, next), ErrCoincide)
 	}
 	v.Scale(sign/n, v)
 	return v, nil
@@ -90,11 +89,11 @@ func DirectionAngles(m Metric, a, b []Point, pairs [][2]int) ([]float64, error) 
 		return nil, err
 	}
 	if len(a) < 2 || len(b) < 2 {
-		return nil, fmt.Errorf("repgeo: DirectionAngles: paths of %d and %d points, need at least 2 each", len(a), len(b))
+		return nil, errorf("repgeo: DirectionAngles: paths of %d and %d points, need at least 2 each", len(a), len(b))
 	}
 	for k, p := range pairs {
 		if p[0] < 0 || p[0] >= len(a) || p[1] < 0 || p[1] >= len(b) {
-			return nil, fmt.Errorf("repgeo: DirectionAngles: pair %d (%d, %d) out of range for paths of %d and %d points", k, p[0], p[1], len(a), len(b))
+			return nil, errorf("repgeo: DirectionAngles: pair %d (%d, %d) out of range for paths of %d and %d points", k, p[0], p[1], len(a), len(b))
 		}
 	}
 	if err := geomCheckPoints("DirectionAngles", append(append([]Point(nil), a...), b...)...); err != nil {
@@ -105,11 +104,11 @@ func DirectionAngles(m Metric, a, b []Point, pairs [][2]int) ([]float64, error) 
 		i, j := pairs[k][0], pairs[k][1]
 		u, err := direction(r, a, i)
 		if err != nil {
-			return fmt.Errorf("path a: %w", err)
+			return errorf("path a: %w", err)
 		}
 		v, err := direction(r, b, j)
 		if err != nil {
-			return fmt.Errorf("path b: %w", err)
+			return errorf("path b: %w", err)
 		}
 		// Each direction is compared with the other's transport, at a[i]
 		// and at b[j], and the mean angle returned: with exact parallel
@@ -117,25 +116,25 @@ func DirectionAngles(m Metric, a, b []Point, pairs [][2]int) ([]float64, error) 
 		// metrics') the mean does not depend on the order of the paths.
 		vAtA, err := r.Transport(b[j], a[i], v)
 		if err != nil {
-			return fmt.Errorf("transporting the direction of b at %d to a at %d: %w", j, i, err)
+			return errorf("transporting the direction of b at %d to a at %d: %w", j, i, err)
 		}
 		uAtB, err := r.Transport(a[i], b[j], u)
 		if err != nil {
-			return fmt.Errorf("transporting the direction of a at %d to b at %d: %w", i, j, err)
+			return errorf("transporting the direction of a at %d to b at %d: %w", i, j, err)
 		}
 		atA, err := tangentAngle(r, a[i], u, vAtA)
 		if err != nil {
-			return fmt.Errorf("at (%d, %d): %w", i, j, err)
+			return errorf("at (%d, %d): %w", i, j, err)
 		}
 		atB, err := tangentAngle(r, b[j], uAtB, v)
 		if err != nil {
-			return fmt.Errorf("at (%d, %d): %w", i, j, err)
+			return errorf("at (%d, %d): %w", i, j, err)
 		}
 		out[k] = (atA + atB) / 2
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("repgeo: DirectionAngles: %w", err)
+		return nil, errorf("repgeo: DirectionAngles: %w", err)
 	}
 	return out, nil
 }
@@ -143,11 +142,11 @@ func DirectionAngles(m Metric, a, b []Point, pairs [][2]int) ([]float64, error) 
 // directionMetric returns m as a Riemannian metric, or an error for op.
 func directionMetric(op string, m Metric) (Riemannian, error) {
 	if m == nil {
-		return nil, fmt.Errorf("repgeo: %s: nil metric", op)
+		return nil, errorf("repgeo: %s: nil metric", op)
 	}
 	r, ok := m.(Riemannian)
 	if !ok {
-		return nil, fmt.Errorf("repgeo: %s: %s: %w", op, m.Name(), ErrNoTangent)
+		return nil, errorf("repgeo: %s: %s: %w", op, m.Name(), ErrNoTangent)
 	}
 	return r, nil
 }
@@ -190,7 +189,7 @@ func RelativeDepths(n int) []float64 {
 // points.
 func MatchDepth(na, nb int) ([]int, error) {
 	if na < 2 || nb < 2 {
-		return nil, fmt.Errorf("repgeo: MatchDepth: paths of %d and %d points, need at least 2 each", na, nb)
+		return nil, errorf("repgeo: MatchDepth: paths of %d and %d points, need at least 2 each", na, nb)
 	}
 	out := make([]int, na)
 	for i := range out {

@@ -145,8 +145,8 @@ func TestDirectionErrors(t *testing.T) {
 		{"nil metric", func() error { _, err := Direction(nil, a, 0); return err }, "nil metric", nil},
 		{"one point", func() error { _, err := Direction(flat, a[:1], 0); return err }, "need at least 2", nil},
 		{"index", func() error { _, err := Direction(flat, a, 3); return err }, "out of range", nil},
-		{"zero step", func() error { _, err := Direction(flat, a, 1); return err }, "coincide", errGeomCoincident},
-		{"zero step at the end", func() error { _, err := Direction(flat, a, 2); return err }, "coincide", errGeomCoincident},
+		{"zero step", func() error { _, err := Direction(flat, a, 1); return err }, "coincide", ErrCoincide},
+		{"zero step at the end", func() error { _, err := Direction(flat, a, 2); return err }, "coincide", ErrCoincide},
 		{"pair index", func() error { _, err := DirectionAngle(flat, a, 0, a, 5); return err }, "out of range", nil},
 		{"different inputs", func() error {
 			_, err := DirectionAngle(flat, a, 0, []Point{other, other}, 0)

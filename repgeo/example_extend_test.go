@@ -1,7 +1,6 @@
 package repgeo_test
 
 import (
-	"errors"
 	"fmt"
 	"math"
 
@@ -25,6 +24,10 @@ type rsaPoint struct {
 func (p *rsaPoint) Inputs() int { return p.m }
 
 func (angularRSA) Name() string { return "angular-rsa" }
+
+// String returns the name with the full configuration (none here): caches
+// of results key on it.
+func (angularRSA) String() string { return "angular-rsa()" }
 
 func (angularRSA) ToPoint(x mat.Matrix) (repgeo.Point, error) {
 	if err := repgeo.CheckRepresentation(x); err != nil {
@@ -53,7 +56,7 @@ func (angularRSA) ToPoint(x mat.Matrix) (repgeo.Point, error) {
 		norm += v[i] * v[i]
 	}
 	if norm == 0 {
-		return nil, errors.New("angular-rsa: all inputs are equidistant; the RDM has no variance")
+		return nil, fmt.Errorf("angular-rsa: %w: all inputs are equidistant; the RDM has no variance", repgeo.ErrConstant)
 	}
 	norm = math.Sqrt(norm)
 	for i := range v {
@@ -63,9 +66,13 @@ func (angularRSA) ToPoint(x mat.Matrix) (repgeo.Point, error) {
 }
 
 func (angularRSA) Distance(p, q repgeo.Point) (float64, error) {
-	a, b := p.(*rsaPoint), q.(*rsaPoint)
+	a, okA := p.(*rsaPoint)
+	b, okB := q.(*rsaPoint)
+	if !okA || !okB {
+		return 0, fmt.Errorf("angular-rsa: %w", repgeo.ErrForeignPoint)
+	}
 	if a.m != b.m {
-		return 0, repgeo.ErrInputMismatch
+		return 0, fmt.Errorf("angular-rsa: %w: %d and %d", repgeo.ErrInputMismatch, a.m, b.m)
 	}
 	dot := 0.0
 	for i := range a.v {

@@ -1,6 +1,7 @@
 package repgeo_test
 
 import (
+	"errors"
 	"fmt"
 	"math"
 
@@ -59,7 +60,7 @@ func ExampleShapeMetric() {
 // without a ridge a Gram matrix is singular and has no finite distance.
 func ExampleAIR() {
 	x, rotated, squashed := shapeLayers()
-	air, _ := repgeo.NewMetric("air", repgeo.DefaultOptions()) // mode "gram", Eps 0.1
+	air, _ := repgeo.NewAIR(repgeo.AIRConfig{Mode: repgeo.GramMode, Eps: 0.1})
 	px, _ := air.ToPoint(x)
 	pr, _ := air.ToPoint(rotated) // rotated and scaled by 4
 	var unscaled mat.Dense
@@ -71,11 +72,8 @@ func ExampleAIR() {
 	dSq, _ := air.Distance(px, ps)
 	fmt.Printf("rotated %.4f, rotated and scaled %.4f, squashed %.4f\n", dRot, dScaled, dSq)
 
-	opts := repgeo.DefaultOptions()
-	opts.Eps = 0
-	singular, _ := repgeo.NewMetric("air", opts)
-	_, err := singular.ToPoint(x)
-	fmt.Println(err != nil)
+	_, err := repgeo.NewAIR(repgeo.AIRConfig{Mode: repgeo.GramMode, Eps: 0})
+	fmt.Println(errors.Is(err, repgeo.ErrSingular))
 	// Output:
 	// rotated 0.0000, rotated and scaled 4.7901, squashed 2.9454
 	// true

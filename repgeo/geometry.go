@@ -10,9 +10,6 @@ import (
 	"gonum.org/v1/gonum/mat"
 )
 
-// errGeomCoincident marks operations that are undefined because two points coincide.
-var errGeomCoincident = errors.New("points coincide")
-
 // geomCurved is implemented by metrics that know the sectional curvature of
 // their space; a curvature of exactly 1 selects the unit-sphere closed forms.
 type geomCurved interface {
@@ -49,7 +46,7 @@ func geomCheckPoints(op string, pts ...Point) error {
 			return fmt.Errorf("repgeo: %s: point %d is nil", op, i)
 		}
 		if err := checkSameInputs(pts[0], p); err != nil {
-			return fmt.Errorf("repgeo: %s: point %d: %w", op, i, err)
+			return errorf("repgeo: %s: point %d: %w", op, i, err)
 		}
 	}
 	return nil
@@ -89,7 +86,7 @@ func Subdivide(m Metric, a, b Point, n int) ([]Point, error) {
 		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("repgeo: Subdivide: %w", err)
+		return nil, errorf("repgeo: Subdivide: %w", err)
 	}
 	return pts, nil
 }
@@ -132,7 +129,7 @@ func Angle(m Metric, a, b, c Point) (float64, error) {
 			return err
 		})
 		if err != nil {
-			return 0, fmt.Errorf("repgeo: Angle: %w", err)
+			return 0, errorf("repgeo: Angle: %w", err)
 		}
 		return tangentAngle(r, b, u, v)
 	}
@@ -142,11 +139,11 @@ func Angle(m Metric, a, b, c Point) (float64, error) {
 	}
 	pa, err := g.Geodesic(b, a, lawOfCosinesFraction)
 	if err != nil {
-		return 0, fmt.Errorf("repgeo: Angle: %w", err)
+		return 0, errorf("repgeo: Angle: %w", err)
 	}
 	pc, err := g.Geodesic(b, c, lawOfCosinesFraction)
 	if err != nil {
-		return 0, fmt.Errorf("repgeo: Angle: %w", err)
+		return 0, errorf("repgeo: Angle: %w", err)
 	}
 	var x, y, z float64
 	err = geomParallel(3, func(i int) error {
@@ -162,7 +159,7 @@ func Angle(m Metric, a, b, c Point) (float64, error) {
 		return err
 	})
 	if err != nil {
-		return 0, fmt.Errorf("repgeo: Angle: %w", err)
+		return 0, errorf("repgeo: Angle: %w", err)
 	}
 	if geomTooShort(x, y) || geomTooShort(y, x) {
 		return 0, coincidentError("Angle", geomTooShort(x, y))
@@ -189,7 +186,7 @@ func geomDistances(m Metric, pairs ...[2]Point) ([]float64, error) {
 func geomSphereAngle(m Metric, a, b, c Point) (float64, bool, error) {
 	d, err := geomDistances(m, [2]Point{b, a}, [2]Point{b, c}, [2]Point{a, c})
 	if err != nil {
-		return 0, false, fmt.Errorf("repgeo: Angle: %w", err)
+		return 0, false, errorf("repgeo: Angle: %w", err)
 	}
 	x, y, z := d[0], d[1], d[2]
 	const margin = 1e-2
@@ -206,9 +203,9 @@ func geomSphereAngle(m Metric, a, b, c Point) (float64, bool, error) {
 // coincidentError reports which side of an angle at b has zero length.
 func coincidentError(op string, first bool) error {
 	if first {
-		return fmt.Errorf("repgeo: %s: a and b: %w (zero-length log at b), the angle is undefined", op, errGeomCoincident)
+		return errorf("repgeo: %s: a and b: %w (zero-length log at b), the angle is undefined", op, ErrCoincide)
 	}
-	return fmt.Errorf("repgeo: %s: c and b: %w (zero-length log at b), the angle is undefined", op, errGeomCoincident)
+	return errorf("repgeo: %s: c and b: %w (zero-length log at b), the angle is undefined", op, ErrCoincide)
 }
 
 // tangentAngle returns the angle between the tangent vectors u and v at p.
@@ -289,23 +286,38 @@ const (
 )
 
 // Project returns the point of the geodesic through a and b nearest to c,
-// extended beyond a and b where the space allows.
+// extended beyond a and b where the space allows: the closest point of the
+// whole geodesic, not only a stationary point of the distance along it.
 //
-// On the unit sphere (a metric whose SectionalCurvature is 1) it uses the
-// closed form for the nearest point of a great circle, from the three
-// distances or, near degenerate triangles, from log_a b and log_a c; T is
-// then in (-π, π]/d(a, b). Elsewhere it iterates
+// On the unit sphere (a metric whose SectionalCurvature is 1, such as
+// angular CKA) it uses the closed form for the nearest point of a great
+// circle, from the three distances or, near degenerate triangles, from
+// log_a b and log_a c; T is then in (-π, π]/d(a, b).
+//
+// The shape metrics search the whole geodesic first: the distance from c
+// depends on T only through the nuclear norm of C^T g(T), a sublinear
+// function of g's coefficients, which bounds it between evaluated points;
+// a branch and bound on those bounds over one period of the angular
+// geodesic (T modulo π/d(a, b), reported in the period centred on the
+// segment's midpoint) or, for the Euclidean one, over the interval where
+// |g(T)| ≤ |C| + d (d the distance from c to the midpoint of a and b;
+// every point outside is farther from c) finds the best basin to within
+// 1e-5 of the objective's scale (1 for the angular metric's cosine, |C|² +
+// |A|² + |B - A|² for the Euclidean squared distance). From there it iterates on the
+// nuclear norm, one polar decomposition per step, to a step below 1e-12.
+//
+// Metrics without positive curvature (stress, AIR) have a single
+// stationary point along a geodesic; Project iterates
 // T += <log_p c, u>/d(a, b), where p is the geodesic's point at T and u its
-// unit direction at p, starting from the projection in the tangent space at a
-// and accelerated by the secant method, until a step is below 1e-12 (relative
+// unit direction at p, from the projection in the tangent space at a,
+// accelerated by the secant method, until a step is below 1e-12 (relative
 // to max(1, |T|)); it returns an error if that takes more than 200 steps.
-// The iteration finds a stationary point of the distance from c along the
-// geodesic, which is the nearest point except in strongly curved spaces.
-// The shape metrics iterate on the nuclear norm of C^T g(T) instead, with
-// one polar decomposition per step and no log maps, from T = 1/2; angular
-// shape T is reported modulo π/d(a, b) (g(T + π/d) is the same shape), in
-// the period centred on the segment's midpoint.
-// Project needs a Riemannian metric and distinct a and b.
+// Other Riemannian metrics (those of users) are first scanned at 32 points
+// of T in [-R, 1 + R], R = 1 + 2 max(d(a, c), d(b, c))/d(a, b), and
+// iterated from the tangent-space projection and from the closest scanned
+// point; the closer result is returned.
+//
+// Project needs a Riemannian metric and distinct a and b (ErrCoincide).
 func Project(m Metric, a, b, c Point) (Projection, error) {
 	if err := geomCheckPoints("Project", a, b, c); err != nil {
 		return Projection{}, err
@@ -337,19 +349,95 @@ func Project(m Metric, a, b, c Point) (Projection, error) {
 		return err
 	})
 	if err != nil {
-		return Projection{}, fmt.Errorf("repgeo: Project: %w", err)
+		return Projection{}, errorf("repgeo: Project: %w", err)
 	}
 	dab := math.Sqrt(r.Inner(a, v, v))
 	if math.IsNaN(dab) || math.IsInf(dab, 0) {
 		return Projection{}, errors.New("repgeo: Project: log map returned a non-finite tangent vector")
 	}
 	if geomTooShort(dab, math.Sqrt(r.Inner(a, w, w))) {
-		return Projection{}, fmt.Errorf("repgeo: Project: a and b: %w, no geodesic through them (|log_a b| = %v)", errGeomCoincident, dab)
+		return Projection{}, errorf("repgeo: Project: a and b: %w, no geodesic through them (|log_a b| = %v)", ErrCoincide, dab)
 	}
 	if sphere {
 		return projectSphere(r, a, b, v, w, dab)
 	}
-	return projectIterate(r, a, b, c, v, w, dab)
+	t0 := r.Inner(a, w, v) / (dab * dab) // tangent-space projection at a
+	if _, ok := m.(geodesicConvex); ok {
+		return projectIterate(r, a, b, c, v, w, dab, t0)
+	}
+	return projectScan(r, a, b, c, v, w, dab, t0)
+}
+
+// geodesicConvex is implemented by metrics whose spaces have no positive
+// curvature (flat, or Hadamard manifolds such as AIR's): there the distance
+// from a point to a geodesic is a convex function along it, so its only
+// stationary point is the nearest point and Project iterates from one start.
+type geodesicConvex interface {
+	geodesicConvex()
+}
+
+// projectScanPoints is the number of points of the geodesic at which
+// Project measures the distance for a metric without a known structure.
+const projectScanPoints = 32
+
+// projectScan is Project for a general Riemannian metric: it measures the
+// distance from c at projectScanPoints points of the geodesic, equally
+// spaced in T over [-R, 1 + R] with R = 1 + 2 max(d(a,c), d(b,c))/d(a,b),
+// iterates from the tangent-space projection and from the closest of those
+// points, and returns the closer result (the first unless the second is
+// closer by more than 1e-8 relative). Where the geodesic is minimizing
+// (not in general in a quotient space), every point closer to c than a lies
+// within |T| ≤ 2 d(a,c)/d(a,b), inside that range.
+func projectScan(r Riemannian, a, b, c Point, v, w *mat.Dense, dab, t0 float64) (Projection, error) {
+	dac := math.Sqrt(r.Inner(a, w, w))
+	dbc, err := r.Distance(b, c)
+	if err != nil {
+		return Projection{}, errorf("repgeo: Project: %w", err)
+	}
+	rng := 1 + 2*math.Max(dac, dbc)/dab
+	lo, hi := -rng, 1+rng
+	ts := make([]float64, projectScanPoints)
+	ds := make([]float64, projectScanPoints)
+	err = geomParallel(projectScanPoints, func(i int) error {
+		ts[i] = lo + (hi-lo)*float64(i)/float64(projectScanPoints-1)
+		var tv mat.Dense
+		tv.Scale(ts[i], v)
+		p, err := r.Exp(a, &tv)
+		if err != nil {
+			return err
+		}
+		ds[i], err = r.Distance(c, p)
+		return err
+	})
+	if err != nil {
+		return Projection{}, errorf("repgeo: Project: %w", err)
+	}
+	best := 0
+	for i := range ds {
+		if ds[i] < ds[best] {
+			best = i
+		}
+	}
+	var out Projection
+	var firstErr error
+	for _, start := range []float64{t0, ts[best]} {
+		pr, err := projectIterate(r, a, b, c, v, w, dab, start)
+		if err != nil {
+			if firstErr == nil {
+				firstErr = err
+			}
+			continue
+		}
+		// The second start wins only if clearly closer: where both reach
+		// the same point (as on a periodic geodesic), T stays the first's.
+		if out.Point == nil || pr.Distance < out.Distance-1e-8*math.Max(1, out.Distance) {
+			out = pr
+		}
+	}
+	if out.Point == nil {
+		return Projection{}, firstErr
+	}
+	return out, nil
 }
 
 // projectSphere is Project on the unit sphere. With θ = |log_a c| and
@@ -377,7 +465,7 @@ func projectSphere(r Riemannian, a, b Point, v, w *mat.Dense, dab float64) (Proj
 	dist := math.Atan2(sinc*y, math.Hypot(math.Cos(theta), along))
 	p, err := r.Geodesic(a, b, s/dab)
 	if err != nil {
-		return Projection{}, fmt.Errorf("repgeo: Project: %w", err)
+		return Projection{}, errorf("repgeo: Project: %w", err)
 	}
 	return Projection{T: s / dab, Distance: dist, Point: p}, nil
 }
@@ -393,7 +481,7 @@ func projectSphere(r Riemannian, a, b Point, v, w *mat.Dense, dab float64) (Proj
 func projectSphereDistances(r Riemannian, a, b, c Point) (Projection, bool, error) {
 	d, err := geomDistances(r, [2]Point{a, b}, [2]Point{a, c}, [2]Point{b, c})
 	if err != nil {
-		return Projection{}, false, fmt.Errorf("repgeo: Project: %w", err)
+		return Projection{}, false, errorf("repgeo: Project: %w", err)
 	}
 	dab, dac, dbc := d[0], d[1], d[2]
 	const margin = 1e-3
@@ -409,14 +497,14 @@ func projectSphereDistances(r Riemannian, a, b, c Point) (Projection, bool, erro
 	}
 	p, err := r.Geodesic(a, b, s/dab)
 	if err != nil {
-		return Projection{}, false, fmt.Errorf("repgeo: Project: %w", err)
+		return Projection{}, false, errorf("repgeo: Project: %w", err)
 	}
 	return Projection{T: s / dab, Distance: dist, Point: p}, true, nil
 }
 
-// projectIterate is Project for a general Riemannian metric; v = log_a b,
-// w = log_a c and dab = |v|.
-func projectIterate(r Riemannian, a, b, c Point, v, w *mat.Dense, dab float64) (Projection, error) {
+// projectIterate is Project's local iteration for a Riemannian metric from
+// T = t0; v = log_a b, w = log_a c and dab = |v|.
+func projectIterate(r Riemannian, a, b, c Point, v, w *mat.Dense, dab, t0 float64) (Projection, error) {
 	// The geodesic's point at t, p(t) = exp_a(t v).
 	at := func(t float64) (Point, error) {
 		if t == 0 {
@@ -453,12 +541,12 @@ func projectIterate(r Riemannian, a, b, c Point, v, w *mat.Dense, dab float64) (
 		return r.Inner(p, lc, dir) / (dirLen * dab), p, math.Sqrt(r.Inner(p, lc, lc)), nil
 	}
 
-	t := r.Inner(a, w, v) / (dab * dab) // tangent-space projection at a
+	t := t0
 	var sec projectSecant
 	for iter := 0; iter < projectMaxIter; iter++ {
 		f, p, dist, err := phi(t)
 		if err != nil {
-			return Projection{}, fmt.Errorf("repgeo: Project: at T = %v: %w", t, err)
+			return Projection{}, errorf("repgeo: Project: at T = %v: %w", t, err)
 		}
 		if math.IsNaN(f) || math.IsInf(f, 0) || math.IsNaN(dist) {
 			return Projection{}, fmt.Errorf("repgeo: Project: non-finite step at T = %v", t)
@@ -564,7 +652,7 @@ func Curvature(m Metric, a, b, c Point) (Alexandrov, error) {
 	}
 	mid, err := g.Geodesic(a, c, 0.5)
 	if err != nil {
-		return Alexandrov{}, fmt.Errorf("repgeo: Curvature: %w", err)
+		return Alexandrov{}, errorf("repgeo: Curvature: %w", err)
 	}
 	var res Alexandrov
 	pairs := [][2]Point{{a, b}, {b, c}, {a, c}, {b, mid}}
@@ -575,7 +663,7 @@ func Curvature(m Metric, a, b, c Point) (Alexandrov, error) {
 		return err
 	})
 	if err != nil {
-		return Alexandrov{}, fmt.Errorf("repgeo: Curvature: %w", err)
+		return Alexandrov{}, errorf("repgeo: Curvature: %w", err)
 	}
 	res.Euclidean = math.Sqrt(math.Max(0, res.AB*res.AB/2+res.BC*res.BC/2-res.AC*res.AC/4))
 	res.Difference = res.Measured - res.Euclidean

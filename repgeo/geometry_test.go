@@ -26,7 +26,8 @@ func geoMat(p Point) *mat.Dense { return p.(geoPoint).x }
 // geoFlat is Euclidean space of m×d matrices.
 type geoFlat struct{}
 
-func (geoFlat) Name() string { return "test-flat" }
+func (geoFlat) Name() string   { return "test-flat" }
+func (geoFlat) String() string { return "test-flat()" }
 
 func (geoFlat) ToPoint(x mat.Matrix) (Point, error) {
 	if err := CheckRepresentation(x); err != nil {
@@ -80,6 +81,7 @@ func geoMulElem(v, w *mat.Dense) *mat.Dense {
 type geoSphere struct{}
 
 func (geoSphere) Name() string                { return "test-sphere" }
+func (geoSphere) String() string              { return "test-sphere()" }
 func (geoSphere) SectionalCurvature() float64 { return 1 }
 
 func (geoSphere) ToPoint(x mat.Matrix) (Point, error) {
@@ -167,6 +169,7 @@ type geoHidden struct{ Riemannian }
 type geoGeodesicOnly struct{ g Geodesic }
 
 func (m geoGeodesicOnly) Name() string                         { return m.g.Name() }
+func (m geoGeodesicOnly) String() string                       { return m.g.String() }
 func (m geoGeodesicOnly) ToPoint(x mat.Matrix) (Point, error)  { return m.g.ToPoint(x) }
 func (m geoGeodesicOnly) Distance(p, q Point) (float64, error) { return m.g.Distance(p, q) }
 func (m geoGeodesicOnly) Geodesic(p, q Point, t float64) (Point, error) {
@@ -292,15 +295,15 @@ func TestGeometryErrors(t *testing.T) {
 		run  func() error
 		is   error
 	}{
-		{"angle a=b", func() error { _, err := Angle(s, b, b, c); return err }, errGeomCoincident},
-		{"angle c=b", func() error { _, err := Angle(s, a, b, b); return err }, errGeomCoincident},
-		{"angle geodesic-only a=b", func() error { _, err := Angle(geoGeodesicOnly{s}, b, b, c); return err }, errGeomCoincident},
+		{"angle a=b", func() error { _, err := Angle(s, b, b, c); return err }, ErrCoincide},
+		{"angle c=b", func() error { _, err := Angle(s, a, b, b); return err }, ErrCoincide},
+		{"angle geodesic-only a=b", func() error { _, err := Angle(geoGeodesicOnly{s}, b, b, c); return err }, ErrCoincide},
 		{"angle inputs", func() error { _, err := Angle(s, a, b, other); return err }, ErrInputMismatch},
 		{"angle no geodesics", func() error { _, err := Angle(geoMetricOnly{s}, a, b, c); return err }, nil},
 		{"angle nil metric", func() error { _, err := Angle(nil, a, b, c); return err }, nil},
 		{"angle nil point", func() error { _, err := Angle(s, a, nil, c); return err }, nil},
-		{"project a=b", func() error { _, err := Project(s, a, a, c); return err }, errGeomCoincident},
-		{"project a=b generic", func() error { _, err := Project(geoHidden{s}, a, a, c); return err }, errGeomCoincident},
+		{"project a=b", func() error { _, err := Project(s, a, a, c); return err }, ErrCoincide},
+		{"project a=b generic", func() error { _, err := Project(geoHidden{s}, a, a, c); return err }, ErrCoincide},
 		{"project geodesic-only", func() error { _, err := Project(geoGeodesicOnly{s}, a, b, c); return err }, nil},
 		{"project inputs", func() error { _, err := Project(s, a, other, c); return err }, ErrInputMismatch},
 		{"midpoint no geodesics", func() error { _, err := Midpoint(geoMetricOnly{s}, a, b); return err }, nil},

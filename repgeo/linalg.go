@@ -22,7 +22,7 @@ import (
 
 // errNoConvergence reports that an eigenvalue or singular value iteration of
 // LAPACK did not converge (it happens only for NaN/Inf or absurd inputs).
-var errNoConvergence = errors.New("repgeo: eigenvalue iteration did not converge")
+var errNoConvergence = errorOf(ErrNoConvergence, "repgeo: eigenvalue iteration did not converge")
 
 // centreColumns returns a float64 copy of x with each column's mean removed.
 func centreColumns(x mat.Matrix) *mat.Dense {

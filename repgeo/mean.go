@@ -101,7 +101,7 @@ func FrechetMean(m Metric, pts []Point, opts *MeanOptions) (Point, error) {
 			return nil
 		})
 		if err != nil {
-			return nil, fmt.Errorf("repgeo: FrechetMean: %w", err)
+			return nil, errorf("repgeo: FrechetMean: %w", err)
 		}
 		var g *mat.Dense
 		for i, l := range logs {
@@ -136,7 +136,7 @@ func FrechetMean(m Metric, pts []Point, opts *MeanOptions) (Point, error) {
 		}
 		g.Scale(o.Step, g)
 		if x, err = r.Exp(x, g); err != nil {
-			return nil, fmt.Errorf("repgeo: FrechetMean: %w", err)
+			return nil, errorf("repgeo: FrechetMean: %w", err)
 		}
 	}
 	return nil, fmt.Errorf("repgeo: FrechetMean did not converge in %d iterations (gradient norm %g, tolerance %g)", o.MaxIter, gnorm, o.Tol*scale)

@@ -13,6 +13,10 @@ type Point interface {
 type Metric interface {
 	// Name returns the metric's registered name, such as "angular-cka".
 	Name() string
+	// String returns the name with the metric's full configuration, such
+	// as "angular-cka(kernel=linear,unbiased=false)": two metrics with the
+	// same String give the same numbers. Caches of results key on it.
+	String() string
 	// ToPoint maps an m×d representation, one row per input, to a point.
 	// It returns an error for too few rows, NaN or Inf entries, or a
 	// numerical failure.

@@ -134,16 +134,16 @@ func checkReps(reps []mat.Matrix) (m int, widths []int, err error) {
 	widths = make([]int, len(reps))
 	for i, x := range reps {
 		if x == nil {
-			return 0, nil, fmt.Errorf("representation %d: nil matrix", i)
+			return 0, nil, &IndexError{Index: i, Err: errors.New("repgeo: nil matrix")}
 		}
 		if err := CheckRepresentation(x); err != nil {
-			return 0, nil, fmt.Errorf("representation %d: %w", i, err)
+			return 0, nil, &IndexError{Index: i, Err: err}
 		}
 		mi, d := x.Dims()
 		if i == 0 {
 			m = mi
 		} else if mi != m {
-			return 0, nil, fmt.Errorf("representation %d: %w: it has %d, representation 0 has %d", i, ErrInputMismatch, mi, m)
+			return 0, nil, &IndexError{Index: i, Err: fmt.Errorf("%w: it has %d, representation 0 has %d", ErrInputMismatch, mi, m)}
 		}
 		widths[i] = d
 	}
@@ -175,7 +175,7 @@ func points(m Metric, reps []mat.Matrix, opts *PairwiseOptions, pr *progress,
 	err := parallelFor(len(reps), opts.workers(), serialPointBLAS, func(i int) error {
 		p, err := build(i, reps[i])
 		if err != nil {
-			return fmt.Errorf("representation %d: %w", i, err)
+			return &IndexError{Index: i, Err: err}
 		}
 		pts[i] = p
 		pr.step()
@@ -318,7 +318,7 @@ func pairwiseOverlapped(m Metric, pc pairCoster, reps []mat.Matrix, mm int, widt
 			defer close(built[i])
 			p, err := m.ToPoint(reps[i])
 			if err != nil {
-				pointErr[i] = fmt.Errorf("representation %d: %w", i, err)
+				pointErr[i] = &IndexError{Index: i, Err: err}
 				return nil
 			}
 			pts[i] = p

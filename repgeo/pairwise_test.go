@@ -2,6 +2,7 @@ package repgeo
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -38,9 +39,9 @@ var pairwiseMetrics = []struct {
 	name string
 	opts Options
 }{
-	{"angular-cka", Options{Kernel: "linear"}},
-	{"angular-cka", Options{Kernel: "linear", Unbiased: true}},
-	{"angular-cka", Options{Kernel: "rbf"}},
+	{"angular-cka", Options{Kernel: LinearKernel}},
+	{"angular-cka", Options{Kernel: LinearKernel, Unbiased: true}},
+	{"angular-cka", Options{Kernel: RBFKernel}},
 	{"stress", DefaultOptions()},
 	{"angular-shape", DefaultOptions()},
 	{"euclidean-shape", Options{Alpha: 0.5}},
@@ -148,7 +149,8 @@ func TestPairwiseOverlappedError(t *testing.T) {
 	}
 	for _, workers := range []int{1, 2, 5} {
 		_, err := Pairwise(m, reps, &PairwiseOptions{Workers: workers})
-		if err == nil || !strings.HasPrefix(err.Error(), "representation 2: ") {
+		var ie *IndexError
+		if !errors.As(err, &ie) || ie.Index != 2 || !errors.Is(err, ErrConstant) {
 			t.Errorf("workers=%d: error %v, want the smallest failing one, representation 2", workers, err)
 		}
 	}
@@ -192,12 +194,12 @@ func TestPairwiseErrors(t *testing.T) {
 		want    string
 		is      error
 	}{
-		{"NaN", "stress", map[int]mat.Matrix{3: withNaN}, "representation 3: ", nil},
-		{"rows", "angular-cka", map[int]mat.Matrix{2: mat.NewDense(19, 5, nil)}, "representation 2: ", ErrInputMismatch},
-		{"too few rows", "stress", map[int]mat.Matrix{0: mat.NewDense(2, 5, nil)}, "representation 0: ", nil},
-		{"nil", "stress", map[int]mat.Matrix{1: nil}, "representation 1: ", nil},
-		{"constant", "angular-cka", map[int]mat.Matrix{4: constant}, "representation 4: ", nil},
-		{"two bad, first named", "angular-cka", map[int]mat.Matrix{4: constant, 1: constant}, "representation 1: ", nil},
+		{"NaN", "stress", map[int]mat.Matrix{3: withNaN}, "repgeo: representation 3: representation has a non-finite value NaN", ErrNonFinite},
+		{"rows", "angular-cka", map[int]mat.Matrix{2: mat.NewDense(19, 5, nil)}, "repgeo: representation 2: representations have different", ErrInputMismatch},
+		{"too few rows", "stress", map[int]mat.Matrix{0: mat.NewDense(2, 5, nil)}, "repgeo: representation 0: representation has 2 rows", ErrTooFewRows},
+		{"nil", "stress", map[int]mat.Matrix{1: nil}, "repgeo: representation 1: nil matrix", nil},
+		{"constant", "angular-cka", map[int]mat.Matrix{4: constant}, "repgeo: representation 4: angular-cka: ", ErrConstant},
+		{"two bad, first named", "angular-cka", map[int]mat.Matrix{4: constant, 1: constant}, "repgeo: representation 1: ", ErrConstant},
 	}
 	for _, c := range cases {
 		m, _ := NewMetric(c.metric, DefaultOptions())
@@ -218,6 +220,10 @@ func TestPairwiseErrors(t *testing.T) {
 				}
 				if c.is != nil && !errors.Is(err, c.is) {
 					t.Errorf("%s: error %v is not %v", c.name, err, c.is)
+				}
+				var ie *IndexError
+				if !errors.As(err, &ie) || !strings.HasPrefix(c.want, fmt.Sprintf("repgeo: representation %d: ", ie.Index)) {
+					t.Errorf("%s: error %v is not an *IndexError of the representation in %q", c.name, err, c.want)
 				}
 			}
 		}

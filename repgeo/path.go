@@ -62,7 +62,7 @@ func MeasurePath(m Metric, pts []Point) (*PathMeasures, error) {
 				return nil
 			})
 			if err != nil {
-				return nil, fmt.Errorf("repgeo: MeasurePath: %w", err)
+				return nil, errorf("repgeo: MeasurePath: %w", err)
 			}
 		}
 	}
@@ -95,7 +95,7 @@ func MeasurePath(m Metric, pts []Point) (*PathMeasures, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("repgeo: MeasurePath: %w", err)
+		return nil, errorf("repgeo: MeasurePath: %w", err)
 	}
 	pm.StepLengths[n-1] = pm.EndDistances[n-1]
 	for _, s := range pm.StepLengths {
@@ -103,7 +103,7 @@ func MeasurePath(m Metric, pts []Point) (*PathMeasures, error) {
 	}
 	pm.EndpointDistance = pm.EndDistances[0]
 	if pm.EndpointDistance == 0 {
-		return nil, fmt.Errorf("repgeo: MeasurePath: the first and last points %w: tortuosity and progress are undefined", errGeomCoincident)
+		return nil, errorf("repgeo: MeasurePath: the first and last points %w: tortuosity and progress are undefined", ErrCoincide)
 	}
 	pm.Tortuosity = pm.TotalLength / pm.EndpointDistance
 
@@ -117,7 +117,7 @@ func MeasurePath(m Metric, pts []Point) (*PathMeasures, error) {
 				return nil
 			}
 			a, err := Angle(m, pts[i-1], pts[i], pts[i+1])
-			if errors.Is(err, errGeomCoincident) {
+			if errors.Is(err, ErrCoincide) {
 				a, err = math.NaN(), nil
 			}
 			if err != nil {
@@ -135,7 +135,7 @@ func MeasurePath(m Metric, pts []Point) (*PathMeasures, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("repgeo: MeasurePath: %w", err)
+		return nil, errorf("repgeo: MeasurePath: %w", err)
 	}
 	return pm, nil
 }
@@ -176,7 +176,7 @@ func NewPath(m Metric, labels []string, reps []mat.Matrix, opts *PairwiseOptions
 	}
 	pts, err := Points(m, reps, opts)
 	if err != nil {
-		return nil, fmt.Errorf("repgeo: NewPath: %w", err)
+		return nil, errorf("repgeo: NewPath: %w", err)
 	}
 	return &Path{Metric: m, Labels: labels, Points: pts}, nil
 }

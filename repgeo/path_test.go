@@ -125,7 +125,7 @@ func TestMeasurePathDegenerate(t *testing.T) {
 		is   error
 	}{
 		{"two points", geoFlat{}, []Point{geoVec(0, 0), geoVec(1, 0)}, nil},
-		{"closed path", geoFlat{}, []Point{geoVec(0, 0), geoVec(1, 0), geoVec(0, 0)}, errGeomCoincident},
+		{"closed path", geoFlat{}, []Point{geoVec(0, 0), geoVec(1, 0), geoVec(0, 0)}, ErrCoincide},
 		{"nil metric", nil, []Point{geoVec(0, 0), geoVec(1, 0), geoVec(2, 0)}, nil},
 		{"input mismatch", geoFlat{}, []Point{geoVec(0, 0), geoPoint{mat.NewDense(2, 2, nil)}, geoVec(2, 0)}, ErrInputMismatch},
 	}

@@ -3,6 +3,7 @@ package repgeo
 import (
 	"fmt"
 	"math"
+	"strconv"
 	"sync"
 
 	"gonum.org/v1/gonum/blas/blas64"
@@ -14,8 +15,10 @@ import (
 )
 
 func init() {
-	Register("angular-shape", func(o Options) (Metric, error) { return newShapeMetric(true, o) })
-	Register("euclidean-shape", func(o Options) (Metric, error) { return newShapeMetric(false, o) })
+	Register("angular-shape", func(o Options) (Metric, error) { return newShapeFromOptions(false, o) },
+		OptionAlpha, OptionWhitening, OptionP)
+	Register("euclidean-shape", func(o Options) (Metric, error) { return newShapeFromOptions(true, o) },
+		OptionAlpha, OptionWhitening, OptionP)
 }
 
 // Whitening eigenvalue floors of the two conventions: netrep clips the
@@ -41,57 +44,92 @@ const (
 // zero). Log and Transport return horizontal vectors (A^T W symmetric) of
 // width max(r_p, r_q); Exp uses only the horizontal part of its argument;
 // Inner is the Frobenius inner product.
+//
+// The zero value is the default angular shape metric (no whitening, every
+// dimension); NewAngularShape and NewEuclideanShape make the others.
 type ShapeMetric struct {
-	angular bool
-	alpha   float64
-	repsim  bool // repsim's whitening convention instead of netrep's
-	p       int
+	euclidean bool
+	cfg       ShapeConfig
 }
 
-func newShapeMetric(angular bool, o Options) (*ShapeMetric, error) {
-	name := shapeName(angular)
+// ShapeConfig is the configuration of the shape metrics. The zero value is
+// the default: no whitening, every dimension kept.
+type ShapeConfig struct {
+	// Whiten is the degree of partial whitening in [0, 1]: 0 none, 1 full
+	// whitening. It is 1 - alpha in the notation of netrep and repsim (and
+	// of the command line's --alpha).
+	Whiten float64
+	// Whitening is the whitening convention. It must be NetrepWhitening
+	// (the zero value) when Whiten is 0, which does not use it.
+	Whitening Whitening
+	// P is the PCA width: representations wider than P keep their top P
+	// principal components. 0 keeps every dimension.
+	P int
+}
+
+// NewAngularShape returns the angular shape metric ("angular-shape")
+// configured by cfg, or an error for an invalid configuration.
+func NewAngularShape(cfg ShapeConfig) (*ShapeMetric, error) { return newShapeMetric(false, cfg) }
+
+// NewEuclideanShape returns the Euclidean shape metric ("euclidean-shape")
+// configured by cfg, or an error for an invalid configuration.
+func NewEuclideanShape(cfg ShapeConfig) (*ShapeMetric, error) { return newShapeMetric(true, cfg) }
+
+func newShapeFromOptions(euclidean bool, o Options) (*ShapeMetric, error) {
+	name := shapeName(euclidean)
 	if math.IsNaN(o.Alpha) || o.Alpha < 0 || o.Alpha > 1 {
-		return nil, fmt.Errorf("repgeo: %s: Alpha = %v, must be in [0, 1]", name, o.Alpha)
+		return nil, fmt.Errorf("repgeo: %s: alpha = %v, must be in [0, 1]", name, o.Alpha)
 	}
-	s := &ShapeMetric{angular: angular, alpha: o.Alpha, p: o.P}
-	switch o.Whitening {
-	case "", "netrep":
-	case "repsim":
-		s.repsim = true
-	default:
-		return nil, fmt.Errorf("repgeo: %s: unknown Whitening %q (want \"netrep\" or \"repsim\")", name, o.Whitening)
-	}
-	if o.P < 0 {
-		return nil, fmt.Errorf("repgeo: %s: P = %d, must be ≥ 0 (0 keeps every dimension)", name, o.P)
-	}
-	return s, nil
+	return newShapeMetric(euclidean, ShapeConfig{Whiten: 1 - o.Alpha, Whitening: o.Whitening, P: o.P})
 }
 
-func shapeName(angular bool) string {
-	if angular {
-		return "angular-shape"
+func newShapeMetric(euclidean bool, cfg ShapeConfig) (*ShapeMetric, error) {
+	name := shapeName(euclidean)
+	if math.IsNaN(cfg.Whiten) || cfg.Whiten < 0 || cfg.Whiten > 1 {
+		return nil, fmt.Errorf("repgeo: %s: Whiten = %v, must be in [0, 1]", name, cfg.Whiten)
 	}
-	return "euclidean-shape"
+	if err := validEnum(whiteningNames, int(cfg.Whitening), name, "whitening"); err != nil {
+		return nil, err
+	}
+	if cfg.Whiten == 0 && cfg.Whitening != NetrepWhitening {
+		return nil, &OptionError{Metric: name, Option: OptionWhitening, Detail: "without whitening (alpha 1)"}
+	}
+	if cfg.P < 0 {
+		return nil, fmt.Errorf("repgeo: %s: P = %d, must be ≥ 0 (0 keeps every dimension)", name, cfg.P)
+	}
+	return &ShapeMetric{euclidean: euclidean, cfg: cfg}, nil
+}
+
+func shapeName(euclidean bool) string {
+	if euclidean {
+		return "euclidean-shape"
+	}
+	return "angular-shape"
 }
 
 // Name returns "angular-shape" or "euclidean-shape".
-func (s *ShapeMetric) Name() string { return shapeName(s.angular) }
+func (s *ShapeMetric) Name() string { return shapeName(s.euclidean) }
 
-// String describes the metric and its options.
+// Config returns the metric's configuration.
+func (s *ShapeMetric) Config() ShapeConfig { return s.cfg }
+
+// alpha returns netrep's alpha, 1 - Whiten.
+func (s *ShapeMetric) alpha() float64 { return 1 - s.cfg.Whiten }
+
+// String returns the metric's name and full configuration, such as
+// "angular-shape(alpha=1,whitening=netrep,p=0)".
 func (s *ShapeMetric) String() string {
-	w := "netrep"
-	if s.repsim {
-		w = "repsim"
-	}
-	return fmt.Sprintf("%s(alpha=%g, whitening=%s, p=%d)", s.Name(), s.alpha, w, s.p)
+	return fmt.Sprintf("%s(alpha=%s,whitening=%s,p=%d)", s.Name(),
+		strconv.FormatFloat(s.alpha(), 'g', 15, 64), s.cfg.Whitening, s.cfg.P)
 }
 
 // shapePoint is a point of a shape metric: the representative c (m×r) of
 // the orbit {c R}, with sq = |c|^2 (1 for the angular metric).
 type shapePoint struct {
-	m  int
-	c  *mat.Dense
-	sq float64
+	m      int
+	metric ShapeMetric // the metric that made the point
+	c      *mat.Dense
+	sq     float64
 	// tri reports that c = H [0; L] with L lower triangular (see
 	// rankFactor); cross products with such points skip L's zero blocks.
 	tri bool
@@ -164,22 +202,22 @@ func (s *ShapeMetric) ToPoint(x mat.Matrix) (Point, error) {
 		c   *mat.Dense
 		tri bool
 	)
-	if s.alpha == 1 && (s.p == 0 || d <= s.p) {
+	if s.cfg.Whiten == 0 && (s.cfg.P == 0 || d <= s.cfg.P) {
 		var err error
 		c, tri, err = rankFactor(xc)
 		if err != nil {
-			return nil, fmt.Errorf("repgeo: %s: %w", s.Name(), err)
+			return nil, errorf("repgeo: %s: %w", s.Name(), err)
 		}
 	} else {
 		cols, e, err := principalCoords(xc)
 		if err != nil {
-			return nil, fmt.Errorf("repgeo: %s: %w", s.Name(), err)
+			return nil, errorf("repgeo: %s: %w", s.Name(), err)
 		}
-		if s.p > 0 && len(e) > s.p {
-			cols = cols.Slice(0, m, 0, s.p).(*mat.Dense)
-			e = e[:s.p]
+		if s.cfg.P > 0 && len(e) > s.cfg.P {
+			cols = cols.Slice(0, m, 0, s.cfg.P).(*mat.Dense)
+			e = e[:s.cfg.P]
 		}
-		if s.alpha != 1 {
+		if s.cfg.Whiten != 0 {
 			raw := cols.RawMatrix()
 			f := make([]float64, len(e))
 			for j, l := range e {
@@ -208,25 +246,26 @@ func (s *ShapeMetric) newPoint(m int, c *mat.Dense) (*shapePoint, error) {
 		return nil, fmt.Errorf("repgeo: %s: non-finite values in the point (overflow)", s.Name())
 	}
 	sq := frobDot(c, c)
-	if s.angular {
+	if !s.euclidean {
 		if sq == 0 {
-			return nil, fmt.Errorf("repgeo: %s: the representation is constant (every row is the same), so it has no shape", s.Name())
+			return nil, errorOf(ErrConstant, "repgeo: %s: the representation is constant (every row is the same), so it has no shape", s.Name())
 		}
 		scaleInPlace(1/math.Sqrt(sq), c)
 		sq = 1
 	}
-	return &shapePoint{m: m, c: c, sq: sq}, nil
+	return &shapePoint{m: m, c: c, sq: sq, metric: *s}, nil
 }
 
 // whitenFactor returns the partial whitening factor alpha + (1-alpha) e^-1/2
 // of an eigenvalue e of Xc^T Xc, in the metric's convention.
 func (s *ShapeMetric) whitenFactor(e float64, m int) float64 {
 	floor := netrepEigFloor
-	if s.repsim {
+	if s.cfg.Whitening == RepsimWhitening {
 		e /= float64(m)
 		floor = repsimEigFloor
 	}
-	return s.alpha + (1-s.alpha)/math.Sqrt(math.Max(e, floor))
+	alpha := s.alpha()
+	return alpha + (1-alpha)/math.Sqrt(math.Max(e, floor))
 }
 
 // rankFactor returns an m×r matrix c with c c^T = xc xc^T, r = min(m, d):
@@ -379,7 +418,10 @@ func principalCoords(xc *mat.Dense) (*mat.Dense, []float64, error) {
 func (s *ShapeMetric) point(p Point) (*shapePoint, error) {
 	sp, ok := p.(*shapePoint)
 	if !ok || sp == nil {
-		return nil, fmt.Errorf("repgeo: %s: point of type %T was not made by a shape metric", s.Name(), p)
+		return nil, errorf("repgeo: %s: %w: point of type %T was not made by a shape metric", s.Name(), ErrForeignPoint, p)
+	}
+	if sp.metric != *s {
+		return nil, errorf("repgeo: %s: %w: point made by %v, metric is %v", s.Name(), ErrForeignPoint, &sp.metric, s)
 	}
 	return sp, nil
 }
@@ -403,14 +445,14 @@ func (s *ShapeMetric) Distance(p, q Point) (float64, error) {
 	_, rb := b.c.Dims()
 	nuc, err := crossNuclearNorm(a, b)
 	if err != nil {
-		return 0, fmt.Errorf("repgeo: %s: %w", s.Name(), err)
+		return 0, errorf("repgeo: %s: %w", s.Name(), err)
 	}
 	// Near zero the formulas cancel (arccos near 1, a difference of nearly
 	// equal squares: absolute errors about 1e-8 and 1e-8 |A|). For points of
 	// width at most chordMaxWidth the distance is then recomputed from the
 	// aligned difference |A - B*|, which is accurate to rounding.
 	exact := max(ra, rb) <= chordMaxWidth
-	if s.angular {
+	if !s.euclidean {
 		if nuc < 1-1e-6 || !exact {
 			return math.Acos(clampUnit(nuc)), nil
 		}
@@ -480,7 +522,7 @@ func (s *ShapeMetric) pointWidth(p Point) int {
 func (s *ShapeMetric) alignedGap(a, b *shapePoint) (float64, error) {
 	ap, bs, _, err := procrustes(a.c, b.c, 0)
 	if err != nil {
-		return 0, fmt.Errorf("repgeo: %s: %w", s.Name(), err)
+		return 0, errorf("repgeo: %s: %w", s.Name(), err)
 	}
 	bs.Sub(ap, bs)
 	return frobeniusNorm(bs), nil
@@ -778,10 +820,10 @@ func (s *ShapeMetric) Geodesic(p, q Point, t float64) (Point, error) {
 	}
 	ap, bs, _, err := procrustes(a.c, b.c, 0)
 	if err != nil {
-		return nil, fmt.Errorf("repgeo: %s: %w", s.Name(), err)
+		return nil, errorf("repgeo: %s: %w", s.Name(), err)
 	}
 	var g mat.Dense
-	if s.angular {
+	if !s.euclidean {
 		e, theta, _ := sphereFrame(ap, bs)
 		if e == nil {
 			g.Scale(1, ap)
@@ -806,10 +848,10 @@ func (s *ShapeMetric) Log(p, q Point) (*mat.Dense, error) {
 	}
 	ap, bs, _, err := procrustes(a.c, b.c, 0)
 	if err != nil {
-		return nil, fmt.Errorf("repgeo: %s: %w", s.Name(), err)
+		return nil, errorf("repgeo: %s: %w", s.Name(), err)
 	}
 	var w *mat.Dense
-	if s.angular {
+	if !s.euclidean {
 		e, theta, _ := sphereFrame(ap, bs)
 		if e == nil {
 			r, c := ap.Dims()
@@ -824,7 +866,7 @@ func (s *ShapeMetric) Log(p, q Point) (*mat.Dense, error) {
 	// rounding left.
 	h, err := a.horizontalPart(ap, w, nil)
 	if err != nil {
-		return nil, fmt.Errorf("repgeo: %s: %w", s.Name(), err)
+		return nil, errorf("repgeo: %s: %w", s.Name(), err)
 	}
 	return h, nil
 }
@@ -848,7 +890,7 @@ func (s *ShapeMetric) tangentAt(a *shapePoint, v *mat.Dense) (ap, vp *mat.Dense,
 	ap = padColumns(a.c, k)
 	vp = padColumns(mat.DenseCopyOf(v), k)
 	vc := centreColumns(vp)
-	if s.angular {
+	if !s.euclidean {
 		vc.Sub(vc, scaled(frobDot(ap, vc), ap))
 	}
 	return ap, vc, nil
@@ -867,10 +909,10 @@ func (s *ShapeMetric) Exp(p Point, v *mat.Dense) (Point, error) {
 	}
 	h, err := a.horizontalPart(ap, vp, nil)
 	if err != nil {
-		return nil, fmt.Errorf("repgeo: %s: %w", s.Name(), err)
+		return nil, errorf("repgeo: %s: %w", s.Name(), err)
 	}
 	var g mat.Dense
-	if s.angular {
+	if !s.euclidean {
 		n := frobeniusNorm(h)
 		g.Scale(math.Cos(n), ap)
 		if n > 0 {
@@ -912,11 +954,11 @@ func (s *ShapeMetric) Transport(p, q Point, v *mat.Dense) (*mat.Dense, error) {
 	_, kv := vp.Dims()
 	ap, bs, r, err := procrustes(a.c, b.c, kv)
 	if err != nil {
-		return nil, fmt.Errorf("repgeo: %s: %w", s.Name(), err)
+		return nil, errorf("repgeo: %s: %w", s.Name(), err)
 	}
 	vp = padColumns(vp, ap.RawMatrix().Cols)
 	w := mat.DenseCopyOf(vp)
-	if s.angular {
+	if !s.euclidean {
 		if e, theta, _ := sphereFrame(ap, bs); e != nil {
 			c := frobDot(e, vp)
 			w.Add(w, scaled(c*(math.Cos(theta)-1), e))
@@ -925,7 +967,7 @@ func (s *ShapeMetric) Transport(p, q Point, v *mat.Dense) (*mat.Dense, error) {
 	}
 	h, err := b.horizontalPart(bs, w, r)
 	if err != nil {
-		return nil, fmt.Errorf("repgeo: %s: %w", s.Name(), err)
+		return nil, errorf("repgeo: %s: %w", s.Name(), err)
 	}
 	// B* = B R, so a vector W at B* is W R^T at B.
 	var out mat.Dense

@@ -89,7 +89,17 @@ func TestShapeProject(t *testing.T) {
 				if err != nil {
 					t.Fatalf("%s: generic: %v", what, err)
 				}
-				geoNear(t, what+": T", own.T, gen.T, 1e-8)
+				genT := gen.T
+				if name == "angular-shape" {
+					// The generic projection knows no period: g(T + π/θ) is the same shape.
+					dab, err := s.Distance(pts[0], pts[1])
+					if err != nil {
+						t.Fatal(err)
+					}
+					period := math.Pi / dab
+					genT += period * math.Round((own.T-genT)/period)
+				}
+				geoNear(t, what+": T", own.T, genT, 1e-8)
 				geoNear(t, what+": Distance", own.Distance, gen.Distance, 1e-8)
 				if d, err = s.Distance(own.Point, gen.Point); err != nil {
 					t.Fatal(err)
@@ -187,7 +197,7 @@ func TestShapeProjectErrors(t *testing.T) {
 			run  func() error
 			is   error
 		}{
-			{"a = b", func() error { _, err := Project(metric, a, a, c); return err }, errGeomCoincident},
+			{"a = b", func() error { _, err := Project(metric, a, a, c); return err }, ErrCoincide},
 			{"inputs", func() error { _, err := Project(metric, a, b, other); return err }, ErrInputMismatch},
 			{"foreign point", func() error { _, err := Project(metric, a, b, foreign); return err }, nil},
 		}

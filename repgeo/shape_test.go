@@ -2,6 +2,7 @@ package repgeo
 
 import (
 	"encoding/json"
+	"errors"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -28,13 +29,23 @@ type refCase struct {
 
 func shapeOpts(alpha float64, whitening string, p int) Options {
 	o := DefaultOptions()
-	o.Alpha, o.Whitening, o.P = alpha, whitening, p
+	o.Alpha, o.P = alpha, p
+	if whitening != "" {
+		var err error
+		if o.Whitening, err = ParseWhitening(whitening); err != nil {
+			panic(err)
+		}
+	}
 	return o
 }
 
 func airOpts(mode string, p int, eps float64) Options {
 	o := DefaultOptions()
-	o.Mode, o.P, o.Eps = mode, p, eps
+	o.P, o.Eps = p, eps
+	var err error
+	if o.Mode, err = ParseAIRMode(mode); err != nil {
+		panic(err)
+	}
 	return o
 }
 
@@ -430,6 +441,15 @@ func TestShapeWhiteningConventions(t *testing.T) {
 		{"euclidean-shape", 0.5, 0, 1e-3},
 	}
 	for _, c := range cases {
+		if c.alpha == 1 {
+			// Without whitening the convention is unused: setting it is an error.
+			_, err := NewMetric(c.metric, shapeOpts(c.alpha, "repsim", 0))
+			var oe *OptionError
+			if !errors.As(err, &oe) || oe.Option != OptionWhitening || oe.Metric != c.metric {
+				t.Errorf("%s alpha 1 whitening repsim: error %v, want an *OptionError for whitening", c.metric, err)
+			}
+			continue
+		}
 		n := dist(c.metric, c.alpha, "netrep")
 		r := dist(c.metric, c.alpha, "repsim")
 		var maxDiff float64
@@ -457,10 +477,10 @@ func TestShapeOptionsAndErrors(t *testing.T) {
 		opts   Options
 		want   string
 	}{
-		{"alpha>1", "angular-shape", shapeOpts(1.5, "netrep", 0), "Alpha"},
-		{"alpha<0", "euclidean-shape", shapeOpts(-0.1, "netrep", 0), "Alpha"},
-		{"alpha NaN", "angular-shape", shapeOpts(math.NaN(), "netrep", 0), "Alpha"},
-		{"whitening", "angular-shape", shapeOpts(1, "zca", 0), "Whitening"},
+		{"alpha>1", "angular-shape", shapeOpts(1.5, "netrep", 0), "alpha"},
+		{"alpha<0", "euclidean-shape", shapeOpts(-0.1, "netrep", 0), "alpha"},
+		{"alpha NaN", "angular-shape", shapeOpts(math.NaN(), "netrep", 0), "alpha"},
+		{"whitening", "angular-shape", Options{Alpha: 0.5, Whitening: Whitening(9)}, "unknown whitening 9"},
 		{"p<0", "angular-shape", shapeOpts(1, "netrep", -3), "P"},
 	}
 	for _, c := range bad {

@@ -36,6 +36,9 @@ func stressRowOff(m, i int) int { return i*m - i*(i+1)/2 }
 // Name returns "stress".
 func (*Stress) Name() string { return "stress" }
 
+// String returns "stress()": the metric has no configuration.
+func (*Stress) String() string { return "stress()" }
+
 // ToPoint returns the matrix of Euclidean distances between the rows of x,
 // sqrt(max(|xi|² + |xj|² - 2 xi·xj, 0)) with the columns centred first (which
 // leaves the distances unchanged and avoids cancellation).
@@ -172,3 +175,6 @@ func (s *Stress) Transport(p, q Point, v *mat.Dense) (*mat.Dense, error) {
 	}
 	return mat.DenseCopyOf(v), nil
 }
+
+// geodesicConvex marks the space as free of positive curvature for Project.
+func (*Stress) geodesicConvex() {}

@@ -40,6 +40,7 @@ func main() {
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the timed runs to this file")
 	memProfile := flag.String("memprofile", "", "write a profile of the memory allocated by the timed runs to this file")
 	flag.Parse()
+	repgeo.UseFastBLAS()
 	if *memProfile != "" {
 		defer func() {
 			f, err := os.Create(*memProfile)
@@ -143,7 +144,7 @@ func run(dir, numpyJSON string, tol float64, only []string) error {
 		name, key string
 		opts      repgeo.Options
 	}{
-		{"angular-cka", "angular-cka", repgeo.Options{Kernel: "linear"}},
+		{"angular-cka", "angular-cka", repgeo.Options{Kernel: repgeo.LinearKernel}},
 		{"angular-shape", "angular-shape", repgeo.DefaultOptions()},
 	}
 	failed := false

@@ -28,7 +28,7 @@ func runAngle(args []string, stdout io.Writer) error {
 	}
 	a, err := repgeo.Angle(m, pts[0], pts[1], pts[2])
 	if err != nil {
-		return reps.coincide(cleanError(err), "A", "B", "C")
+		return reps.coincide(err, "A", "B", "C")
 	}
 	if *asJSON {
 		return emitJSON(stdout, struct {

@@ -25,7 +25,7 @@ func runDistance(args []string, stdout io.Writer) error {
 	}
 	d, err := m.Distance(pts[0], pts[1])
 	if err != nil {
-		return cleanError(err)
+		return err
 	}
 	if *asJSON {
 		return emitJSON(stdout, struct {

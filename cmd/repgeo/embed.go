@@ -70,7 +70,7 @@ func runEmbed(args []string, stdout io.Writer) error {
 		x, err = repgeo.ClassicalMDS(d, *dim)
 	}
 	if err != nil {
-		return cleanError(err)
+		return err
 	}
 	if *png != "" {
 		if err := plotEmbedding(*png, reps.labels, x, m.Name(), *spherical); err != nil {

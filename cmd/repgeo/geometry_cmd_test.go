@@ -94,6 +94,7 @@ func geoFiles(t *testing.T) (string, map[string]mat.Matrix) {
 		"inf":    inf,
 		"tworow": geoRep(2, 3, 32, 0.1),
 		"m10":    geoRep(10, 3, 33, 0.1),
+		"const":  mat.NewDense(12, 3, nil),
 	} {
 		if err := npy.WriteNPY(filepath.Join(dir, name+".npy"), x); err != nil {
 			t.Fatal(err)
@@ -361,13 +362,13 @@ func TestMetricFlags(t *testing.T) {
 	}
 	cases := []tcase{
 		{[]string{"--unbiased"}, "angular-cka", opts(func(o *repgeo.Options) { o.Unbiased = true })},
-		{[]string{"--kernel=rbf"}, "angular-cka", opts(func(o *repgeo.Options) { o.Kernel = "rbf" })},
-		{[]string{"--kernel=laplace", "--length-scale=2.5"}, "angular-cka", opts(func(o *repgeo.Options) { o.Kernel = "laplace"; o.LengthScale = 2.5 })},
+		{[]string{"--kernel=rbf"}, "angular-cka", opts(func(o *repgeo.Options) { o.Kernel = repgeo.RBFKernel })},
+		{[]string{"--kernel=laplace", "--length-scale=2.5"}, "angular-cka", opts(func(o *repgeo.Options) { o.Kernel = repgeo.LaplaceKernel; o.LengthScale = 2.5 })},
 		{[]string{"--metric=angular-shape", "--alpha=0.5"}, "angular-shape", opts(func(o *repgeo.Options) { o.Alpha = 0.5 })},
 		{[]string{"--metric=angular-shape", "--p=2"}, "angular-shape", opts(func(o *repgeo.Options) { o.P = 2 })},
-		{[]string{"--metric=euclidean-shape", "--alpha=0", "--whitening=repsim"}, "euclidean-shape", opts(func(o *repgeo.Options) { o.Alpha = 0; o.Whitening = "repsim" })},
+		{[]string{"--metric=euclidean-shape", "--alpha=0", "--whitening=repsim"}, "euclidean-shape", opts(func(o *repgeo.Options) { o.Alpha = 0; o.Whitening = repgeo.RepsimWhitening })},
 		{[]string{"--metric=air", "--eps=0.5"}, "air", opts(func(o *repgeo.Options) { o.Eps = 0.5 })},
-		{[]string{"--metric=air", "--mode=cov", "--p=3"}, "air", opts(func(o *repgeo.Options) { o.Mode = "cov"; o.P = 3 })},
+		{[]string{"--metric=air", "--mode=cov", "--p=3"}, "air", opts(func(o *repgeo.Options) { o.Mode = repgeo.CovMode; o.P = 3 })},
 	}
 	// Every registered metric is accepted by name, with default options.
 	for _, name := range repgeo.MetricNames() {
@@ -428,6 +429,17 @@ func TestBadInput(t *testing.T) {
 		{"bad flag value", []string{"embed", "--dim=two", f("path.npz")}, `invalid value "two" for flag -dim`},
 		{"bad dim", []string{"embed", "--dim=4", f("path.npz")}, "--dim=4: want 2 or 3"},
 		{"bad kernel", []string{"distance", "--kernel=cubic", f("a.npy"), f("b.npy")}, `unknown kernel "cubic"`},
+		{"kernel unused by shape", []string{"distance", "--metric=angular-shape", "--kernel=rbf", f("a.npy"), f("b.npy")}, "--kernel is not used by angular-shape"},
+		{"default kernel unused by shape", []string{"pairwise", "--metric=euclidean-shape", "--kernel=linear", f("a.npy"), f("b.npy")}, "--kernel is not used by euclidean-shape"},
+		{"alpha unused by cka", []string{"distance", "--metric=angular-cka", "--alpha=0.3", f("a.npy"), f("b.npy")}, "--alpha is not used by angular-cka"},
+		{"unbiased unused by stress", []string{"angle", "--metric=stress", "--unbiased", f("a.npy"), f("b.npy"), f("c.npy")}, "--unbiased is not used by stress"},
+		{"eps unused by shape", []string{"project", "--metric=angular-shape", "--eps=1", f("a.npy"), f("b.npy"), f("c.npy")}, "--eps is not used by angular-shape"},
+		{"mode unused by cka", []string{"path", "--mode=cov", f("a.npy"), f("b.npy"), f("c.npy")}, "--mode is not used by angular-cka"},
+		{"p unused by cka", []string{"embed", "--p=3", f("path.npz")}, "--p is not used by angular-cka"},
+		{"length scale with linear kernel", []string{"distance", "--length-scale=2", f("a.npy"), f("b.npy")}, "--length-scale is not used by angular-cka with kernel linear"},
+		{"whitening without whitening", []string{"distance", "--metric=angular-shape", "--whitening=repsim", f("a.npy"), f("b.npy")}, "--whitening is not used by angular-shape without whitening (alpha 1)"},
+		{"p in air gram mode", []string{"distance", "--metric=air", "--p=3", f("a.npy"), f("b.npy")}, "--p is not used by air in mode gram"},
+		{"constant representation", []string{"pairwise", f("a.npy"), f("const.npy")}, f("const.npy") + ": angular-cka: the centred kernel matrix is zero"},
 		{"bad length scale", []string{"distance", "--length-scale=-1", f("a.npy"), f("b.npy")}, `invalid --length-scale "-1"`},
 		{"flag after files", []string{"distance", f("a.npy"), "--json", f("b.npy")}, "flags go before the files"},
 		{"distance one file", []string{"distance", f("a.npy")}, "need 2 representations (A B), got 1 from 1 file"},

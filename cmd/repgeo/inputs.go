@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strconv"
@@ -65,7 +66,7 @@ func readRepresentations(files []string, min, max int, usage string) (*represent
 	}
 	for i, x := range r.mats {
 		if err := repgeo.CheckRepresentation(x); err != nil {
-			return nil, badInput("%s: %s", r.sources[i], strings.TrimPrefix(err.Error(), "repgeo: "))
+			return nil, r.explain(&repgeo.IndexError{Index: i, Err: err})
 		}
 		mi, _ := x.Dims()
 		if m0, _ := r.mats[0].Dims(); mi != m0 {
@@ -123,36 +124,26 @@ func (r *representations) uniqueLabels() {
 	}
 }
 
-// explain rewrites an error of repgeo's all-pairs engine that names a
-// representation by index ("representation 3: ...") to name its source, as
-// bad input; other errors are returned unchanged.
+// explain turns an error of one representation (a *repgeo.IndexError)
+// into bad input naming its source; other errors are returned unchanged.
 func (r *representations) explain(err error) error {
-	if err == nil {
-		return nil
+	var ie *repgeo.IndexError
+	if errors.As(err, &ie) && ie.Index >= 0 && ie.Index < len(r.sources) {
+		return badInput("%s: %s", r.sources[ie.Index], ie.Detail())
 	}
-	msg := strings.TrimPrefix(err.Error(), "repgeo: ")
-	rest, ok := strings.CutPrefix(msg, "representation ")
-	if !ok {
-		return cleanError(err)
-	}
-	num, detail, ok := strings.Cut(rest, ": ")
-	i, convErr := strconv.Atoi(num)
-	if !ok || convErr != nil || i < 0 || i >= len(r.sources) {
-		return cleanError(err)
-	}
-	return badInput("%s: %s", r.sources[i], strings.ReplaceAll(detail, "repgeo: ", ""))
+	return err
 }
 
-// coincide turns an error of a geometric operation about coinciding points,
-// which the input causes, into bad input naming the arguments (given roles
-// such as "A", "B", "C") or, without roles, saying how points are numbered.
-// Other errors are returned unchanged.
+// coincide turns an error of a geometric operation about coinciding points
+// (repgeo.ErrCoincide), which the input causes, into bad input naming the
+// arguments (given roles such as "A", "B", "C") or, without roles, saying
+// how points are numbered. Other errors are returned unchanged.
 func (r *representations) coincide(err error, roles ...string) error {
-	if err == nil || !strings.Contains(err.Error(), "coincide") {
+	if !errors.Is(err, repgeo.ErrCoincide) {
 		return err
 	}
 	if len(roles) == 0 {
-		return badInput("%v (points are numbered from 0 in the order of the arrays)", err)
+		return badInput("%w (points are numbered from 0 in the order of the arrays)", err)
 	}
 	parts := make([]string, 0, len(roles))
 	for i, role := range roles {
@@ -160,7 +151,7 @@ func (r *representations) coincide(err error, roles ...string) error {
 			parts = append(parts, role+" = "+r.sources[i])
 		}
 	}
-	return badInput("%v (%s)", err, strings.Join(parts, ", "))
+	return badInput("%w (%s)", err, strings.Join(parts, ", "))
 }
 
 // points maps every representation to a point of m, in parallel.

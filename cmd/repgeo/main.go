@@ -17,6 +17,8 @@ import (
 	"io"
 	"os"
 	"sort"
+
+	"github.com/repgeo/repgeo/repgeo"
 )
 
 // command is one subcommand of repgeo. Each lives in its own file and adds
@@ -44,6 +46,11 @@ func badInput(format string, args ...any) error {
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func init() {
+	// The command's products run in the fast BLAS (see repgeo.UseFastBLAS).
+	repgeo.UseFastBLAS()
 }
 
 // run dispatches to a subcommand and returns the process exit status:

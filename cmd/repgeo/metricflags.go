@@ -15,6 +15,7 @@ import (
 // metricFlags are the flags shared by the geometry subcommands, choosing a
 // metric and its repgeo.Options.
 type metricFlags struct {
+	fs          *flag.FlagSet
 	name        string
 	unbiased    bool
 	kernel      string
@@ -26,20 +27,26 @@ type metricFlags struct {
 	mode        string
 }
 
+// metricFlagNames maps each metric flag to the repgeo option it sets.
+var metricFlagNames = []string{
+	repgeo.OptionUnbiased, repgeo.OptionKernel, repgeo.OptionLengthScale, repgeo.OptionAlpha,
+	repgeo.OptionWhitening, repgeo.OptionP, repgeo.OptionEps, repgeo.OptionMode,
+}
+
 // addMetricFlags defines the metric flags on fs, with the defaults of
-// repgeo.DefaultOptions.
+// repgeo.DefaultOptions. The flags are named as the repgeo options they set.
 func addMetricFlags(fs *flag.FlagSet) *metricFlags {
 	d := repgeo.DefaultOptions()
-	mf := &metricFlags{}
+	mf := &metricFlags{fs: fs}
 	fs.StringVar(&mf.name, "metric", "angular-cka", "metric: "+strings.Join(repgeo.MetricNames(), ", "))
-	fs.BoolVar(&mf.unbiased, "unbiased", d.Unbiased, "CKA: unbiased estimator (zero the diagonal of the centred kernel matrix)")
-	fs.StringVar(&mf.kernel, "kernel", d.Kernel, "CKA: kernel, linear, rbf or laplace")
-	fs.StringVar(&mf.lengthScale, "length-scale", "median", "CKA: rbf/laplace length scale, a positive number or median (of the distances between rows)")
-	fs.Float64Var(&mf.alpha, "alpha", d.Alpha, "shape metrics: whitening in [0, 1]; 1 means none")
-	fs.StringVar(&mf.whitening, "whitening", d.Whitening, "shape metrics: whitening convention, netrep or repsim")
-	fs.IntVar(&mf.p, "p", d.P, "shape metrics and air in cov mode: PCA width; 0 keeps every dimension")
-	fs.Float64Var(&mf.eps, "eps", d.Eps, "air: ridge added to its matrices")
-	fs.StringVar(&mf.mode, "mode", d.Mode, "air: gram (m×m) or cov (p×p)")
+	fs.BoolVar(&mf.unbiased, repgeo.OptionUnbiased, d.Unbiased, "angular-cka: unbiased estimator (zero the diagonal of the centred kernel matrix)")
+	fs.StringVar(&mf.kernel, repgeo.OptionKernel, d.Kernel.String(), "angular-cka: kernel, linear, rbf or laplace")
+	fs.StringVar(&mf.lengthScale, repgeo.OptionLengthScale, "median", "angular-cka with --kernel=rbf or laplace: length scale, a positive number or median (of the distances between rows)")
+	fs.Float64Var(&mf.alpha, repgeo.OptionAlpha, d.Alpha, "shape metrics: whitening in [0, 1]; 1 means none")
+	fs.StringVar(&mf.whitening, repgeo.OptionWhitening, d.Whitening.String(), "shape metrics with --alpha < 1: whitening convention, netrep or repsim")
+	fs.IntVar(&mf.p, repgeo.OptionP, d.P, "shape metrics and air in cov mode: PCA width; 0 keeps every dimension")
+	fs.Float64Var(&mf.eps, repgeo.OptionEps, d.Eps, "air: ridge added to its matrices")
+	fs.StringVar(&mf.mode, repgeo.OptionMode, d.Mode.String(), "air: gram (m×m) or cov (p×p)")
 	return mf
 }
 
@@ -47,7 +54,10 @@ func addMetricFlags(fs *flag.FlagSet) *metricFlags {
 func (mf *metricFlags) options() (repgeo.Options, error) {
 	o := repgeo.DefaultOptions()
 	o.Unbiased = mf.unbiased
-	o.Kernel = mf.kernel
+	var err error
+	if o.Kernel, err = repgeo.ParseKernel(mf.kernel); err != nil {
+		return o, badInput("--kernel: %w", err)
+	}
 	if mf.lengthScale != "median" {
 		v, err := strconv.ParseFloat(mf.lengthScale, 64)
 		if err != nil || !(v > 0) || v > 1e300 {
@@ -56,27 +66,50 @@ func (mf *metricFlags) options() (repgeo.Options, error) {
 		o.LengthScale = v
 	}
 	o.Alpha = mf.alpha
-	o.Whitening = mf.whitening
+	if o.Whitening, err = repgeo.ParseWhitening(mf.whitening); err != nil {
+		return o, badInput("--whitening: %w", err)
+	}
 	o.P = mf.p
 	o.Eps = mf.eps
-	o.Mode = mf.mode
+	if o.Mode, err = repgeo.ParseAIRMode(mf.mode); err != nil {
+		return o, badInput("--mode: %w", err)
+	}
 	return o, nil
 }
 
-// metric builds the metric the flags describe. Unknown names and invalid
-// options are bad input.
+// metric builds the metric the flags describe. Unknown names, invalid
+// options and metric flags given on the command line that the metric does
+// not use are bad input.
 func (mf *metricFlags) metric() (repgeo.Metric, error) {
 	names := repgeo.MetricNames()
 	if !slices.Contains(names, mf.name) {
 		return nil, badInput("unknown metric %q (known: %s)", mf.name, strings.Join(names, ", "))
+	}
+	uses, _ := repgeo.MetricOptions(mf.name)
+	var unused []string
+	mf.fs.Visit(func(f *flag.Flag) {
+		if slices.Contains(metricFlagNames, f.Name) && !slices.Contains(uses, f.Name) {
+			unused = append(unused, f.Name)
+		}
+	})
+	if len(unused) > 0 {
+		return nil, badInput("--%s is not used by %s", unused[0], mf.name)
 	}
 	o, err := mf.options()
 	if err != nil {
 		return nil, err
 	}
 	m, err := repgeo.NewMetric(mf.name, o)
+	var oe *repgeo.OptionError
+	if errors.As(err, &oe) {
+		msg := fmt.Sprintf("--%s is not used by %s", oe.Option, oe.Metric)
+		if oe.Detail != "" {
+			msg += " " + oe.Detail
+		}
+		return nil, badInput("%s", msg)
+	}
 	if err != nil {
-		return nil, badInput("%s", strings.TrimPrefix(err.Error(), "repgeo: "))
+		return nil, badInput("%w", err)
 	}
 	return m, nil
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -95,15 +94,6 @@ func checkOutputPath(flagName, path, ext string) error {
 		return badInput("--%s %s: directory %s does not exist", flagName, path, dir)
 	}
 	return nil
-}
-
-// cleanError returns err's message without the package prefixes "repgeo: "
-// that nested errors of the repgeo package repeat.
-func cleanError(err error) error {
-	if err == nil {
-		return nil
-	}
-	return errors.New(strings.ReplaceAll(err.Error(), "repgeo: ", ""))
 }
 
 // plural returns "1 file" or "n files".

@@ -40,7 +40,7 @@ func runPath(args []string, stdout io.Writer) error {
 	}
 	pm, err := repgeo.MeasurePath(m, pts)
 	if err != nil {
-		return reps.coincide(cleanError(err))
+		return reps.coincide(err)
 	}
 	if *asJSON {
 		return emitJSON(stdout, pathJSON{

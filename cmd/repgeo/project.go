@@ -27,7 +27,7 @@ func runProject(args []string, stdout io.Writer) error {
 	}
 	p, err := repgeo.Project(m, pts[0], pts[1], pts[2])
 	if err != nil {
-		return reps.coincide(cleanError(err), "A", "B", "C")
+		return reps.coincide(err, "A", "B", "C")
 	}
 	if *asJSON {
 		return emitJSON(stdout, struct {

@@ -1,0 +1,202 @@
+package repgeo
+
+import (
+	"errors"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"gonum.org/v1/gonum/mat"
+)
+
+// TestZeroValueMetrics checks that the zero value of each metric type is
+// the documented default (the same distances as NewMetric with
+// DefaultOptions, bit for bit) or unusable with an error.
+func TestZeroValueMetrics(t *testing.T) {
+	r := rand.New(rand.NewPCG(50, 1))
+	reps := []mat.Matrix{randRep(r, 50, 7), randRep(r, 50, 30), randRep(r, 50, 80)}
+	for _, tc := range []struct {
+		zero Metric
+		name string
+	}{
+		{&AngularCKA{}, "angular-cka"},
+		{&ShapeMetric{}, "angular-shape"},
+		{&Stress{}, "stress"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.zero.Name() != tc.name {
+				t.Errorf("zero value's Name() = %q, want %q", tc.zero.Name(), tc.name)
+			}
+			def, err := NewMetric(tc.name, DefaultOptions())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := tc.zero.(interface{ String() string }).String(), def.(interface{ String() string }).String(); got != want {
+				t.Errorf("zero value's String() = %q, NewMetric's = %q", got, want)
+			}
+			got, err := Pairwise(tc.zero, reps, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := Pairwise(def, reps, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !mat.Equal(got, want) {
+				t.Errorf("zero value's distances\n%v\nwant those of NewMetric(%q, DefaultOptions())\n%v", mat.Formatted(got), tc.name, mat.Formatted(want))
+			}
+		})
+	}
+	// The zero AIR has no usable ridge: an error, not another metric.
+	if _, err := (&AIR{}).ToPoint(reps[0]); !errors.Is(err, ErrSingular) {
+		t.Errorf("AIR{}.ToPoint: error %v, want ErrSingular", err)
+	}
+}
+
+// TestConstructorsRejectUnusedSettings checks the typed constructors and
+// NewMetric: settings a metric does not use are *OptionError, invalid ones
+// other errors, valid ones give the String of the full configuration.
+func TestConstructorsRejectUnusedSettings(t *testing.T) {
+	type result struct {
+		m   interface{ String() string }
+		err error
+	}
+	res := func(m interface{ String() string }, err error) result { return result{m, err} }
+	for _, tc := range []struct {
+		name   string
+		got    result
+		str    string // String() of a valid metric
+		option string // the unused option of an *OptionError
+		is     error  // a sentinel the error wraps
+	}{
+		{"cka default", res(NewAngularCKA(CKAConfig{})), "angular-cka(kernel=linear,unbiased=false)", "", nil},
+		{"cka rbf", res(NewAngularCKA(CKAConfig{Kernel: RBFKernel, Unbiased: true})), "angular-cka(kernel=rbf,length-scale=median,unbiased=true)", "", nil},
+		{"cka laplace 2.5", res(NewAngularCKA(CKAConfig{Kernel: LaplaceKernel, LengthScale: 2.5})), "angular-cka(kernel=laplace,length-scale=2.5,unbiased=false)", "", nil},
+		{"cka linear length scale", res(NewAngularCKA(CKAConfig{LengthScale: 2})), "", OptionLengthScale, nil},
+		{"cka bad kernel", res(NewAngularCKA(CKAConfig{Kernel: Kernel(3)})), "", "", nil},
+		{"cka negative scale", res(NewAngularCKA(CKAConfig{Kernel: RBFKernel, LengthScale: -1})), "", "", nil},
+		{"shape default", res(NewAngularShape(ShapeConfig{})), "angular-shape(alpha=1,whitening=netrep,p=0)", "", nil},
+		{"shape whitened", res(NewEuclideanShape(ShapeConfig{Whiten: 0.5, Whitening: RepsimWhitening, P: 10})), "euclidean-shape(alpha=0.5,whitening=repsim,p=10)", "", nil},
+		{"shape convention unused", res(NewAngularShape(ShapeConfig{Whitening: RepsimWhitening})), "", OptionWhitening, nil},
+		{"shape whiten > 1", res(NewAngularShape(ShapeConfig{Whiten: 1.5})), "", "", nil},
+		{"shape p < 0", res(NewEuclideanShape(ShapeConfig{P: -1})), "", "", nil},
+		{"air gram", res(NewAIR(AIRConfig{Eps: 0.1})), "air(mode=gram,eps=0.1)", "", nil},
+		{"air cov", res(NewAIR(AIRConfig{Mode: CovMode, P: 10, Eps: 0.1})), "air(mode=cov,p=10,eps=0.1)", "", nil},
+		{"air zero config", res(NewAIR(AIRConfig{})), "", "", ErrSingular},
+		{"air gram p", res(NewAIR(AIRConfig{Eps: 0.1, P: 3})), "", OptionP, nil},
+		{"air cov no p", res(NewAIR(AIRConfig{Mode: CovMode, Eps: 0.1})), "", "", nil},
+		{"by name: kernel of a shape metric", res(NewMetric("angular-shape", Options{Alpha: 1, Kernel: RBFKernel})), "", OptionKernel, nil},
+		{"by name: alpha of cka", res(NewMetric("angular-cka", Options{Alpha: 0.3})), "", OptionAlpha, nil},
+		{"by name: eps of stress", res(NewMetric("stress", Options{Eps: 1})), "", OptionEps, nil},
+		{"by name: unbiased of air", res(NewMetric("air", Options{Eps: 0.1, Unbiased: true})), "", OptionUnbiased, nil},
+		{"by name: mode of euclidean-shape", res(NewMetric("euclidean-shape", Options{Alpha: 1, Mode: CovMode})), "", OptionMode, nil},
+		{"by name: defaults of other metrics are accepted", res(NewMetric("angular-cka", DefaultOptions())), "angular-cka(kernel=linear,unbiased=false)", "", nil},
+		{"by name: zero options of other metrics are accepted", res(NewMetric("angular-cka", Options{Kernel: RBFKernel})), "angular-cka(kernel=rbf,length-scale=median,unbiased=false)", "", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.got.err
+			if tc.str != "" {
+				if err != nil {
+					t.Fatalf("error %v", err)
+				}
+				if s := tc.got.m.String(); s != tc.str {
+					t.Errorf("String() = %q, want %q", s, tc.str)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("no error (metric %v)", tc.got.m)
+			}
+			var oe *OptionError
+			isOption := errors.As(err, &oe)
+			if (tc.option != "") != isOption || (isOption && oe.Option != tc.option) {
+				t.Errorf("error %v (*OptionError: %v), want one for option %q", err, isOption, tc.option)
+			}
+			if tc.is != nil && !errors.Is(err, tc.is) {
+				t.Errorf("error %v is not %v", err, tc.is)
+			}
+		})
+	}
+}
+
+// TestMetricOptions checks the options each registered metric declares.
+func TestMetricOptions(t *testing.T) {
+	for name, want := range map[string][]string{
+		"angular-cka":     {OptionKernel, OptionLengthScale, OptionUnbiased},
+		"angular-shape":   {OptionAlpha, OptionWhitening, OptionP},
+		"euclidean-shape": {OptionAlpha, OptionWhitening, OptionP},
+		"air":             {OptionMode, OptionEps, OptionP},
+		"stress":          nil,
+	} {
+		got, ok := MetricOptions(name)
+		slices.Sort(got)
+		slices.Sort(want)
+		if !ok || !slices.Equal(got, want) {
+			t.Errorf("MetricOptions(%q) = %v, %v; want %v", name, got, ok, want)
+		}
+	}
+	if _, ok := MetricOptions("nope"); ok {
+		t.Error(`MetricOptions("nope") reports a metric`)
+	}
+}
+
+// TestEnums checks the names of the typed constants and their parsers.
+func TestEnums(t *testing.T) {
+	for _, tc := range []struct {
+		s     string
+		parse func(string) (int, error)
+		str   func(int) string
+	}{
+		{"linear", func(s string) (int, error) { k, err := ParseKernel(s); return int(k), err }, func(i int) string { return Kernel(i).String() }},
+		{"rbf", func(s string) (int, error) { k, err := ParseKernel(s); return int(k), err }, func(i int) string { return Kernel(i).String() }},
+		{"laplace", func(s string) (int, error) { k, err := ParseKernel(s); return int(k), err }, func(i int) string { return Kernel(i).String() }},
+		{"netrep", func(s string) (int, error) { w, err := ParseWhitening(s); return int(w), err }, func(i int) string { return Whitening(i).String() }},
+		{"repsim", func(s string) (int, error) { w, err := ParseWhitening(s); return int(w), err }, func(i int) string { return Whitening(i).String() }},
+		{"gram", func(s string) (int, error) { m, err := ParseAIRMode(s); return int(m), err }, func(i int) string { return AIRMode(i).String() }},
+		{"cov", func(s string) (int, error) { m, err := ParseAIRMode(s); return int(m), err }, func(i int) string { return AIRMode(i).String() }},
+	} {
+		i, err := tc.parse(tc.s)
+		if err != nil || tc.str(i) != tc.s {
+			t.Errorf("parse %q: %d, %v; String %q", tc.s, i, err, tc.str(i))
+		}
+		if _, err := tc.parse(tc.s + "x"); err == nil {
+			t.Errorf("parse %q: no error", tc.s+"x")
+		}
+	}
+	if LinearKernel != 0 || NetrepWhitening != 0 || GramMode != 0 {
+		t.Error("the zero values of Kernel, Whitening and AIRMode are not the defaults")
+	}
+	if s := Kernel(9).String(); s != "Kernel(9)" {
+		t.Errorf("Kernel(9).String() = %q", s)
+	}
+}
+
+// TestForeignPoints checks that a metric refuses points of another
+// configuration of itself with ErrForeignPoint.
+func TestForeignPoints(t *testing.T) {
+	x := randRep(rand.New(rand.NewPCG(3, 4)), 20, 5)
+	half, _ := NewAngularShape(ShapeConfig{Whiten: 0.5})
+	eucl, _ := NewEuclideanShape(ShapeConfig{})
+	for _, tc := range []struct {
+		name   string
+		metric Metric
+		maker  Metric
+	}{
+		{"shape alpha", &ShapeMetric{}, half},
+		{"shape kind", &ShapeMetric{}, eucl},
+		{"cka kernel", &AngularCKA{}, &AngularCKA{cfg: CKAConfig{Kernel: RBFKernel}}},
+		{"cka from shape", &AngularCKA{}, eucl},
+	} {
+		p, err := tc.maker.ToPoint(x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		q, err := tc.metric.ToPoint(x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d, err := tc.metric.Distance(q, p); !errors.Is(err, ErrForeignPoint) {
+			t.Errorf("%s: distance %v, error %v; want ErrForeignPoint", tc.name, d, err)
+		}
+	}
+}

@@ -36,6 +36,11 @@ var rewritable = map[string]bool{"Sigmoid": true, "HardSigmoid": true, "HardSwis
 //	Gather(data, idx, axis) = Gather(data, idx + neg·Shape(data)[axis], axis)
 //
 // where neg is 1 where idx is negative and 0 elsewhere (see negativeGather).
+// And Mod with fmod = 0 (integers; the sign of the result is the
+// divisor's, as Python's %), which the importer lacks, as
+//
+//	r = a - b·(a/b)                  (integer division truncates towards zero)
+//	Mod(a, b) = r + b where r ≠ 0 and r, b differ in sign, r elsewhere
 //
 // The last node of each replacement keeps the original node's name and
 // output, so module paths and taps are unchanged. It returns nil when the
@@ -53,9 +58,22 @@ func rewriteOps(om *onnx.Model) ([]byte, error) {
 		c, ok := consts[inputs[1]]
 		return ok && slices.ContainsFunc(c.vals, func(v int64) bool { return v < 0 })
 	}
+	// intMod marks the Mod nodes with fmod = 0.
+	intMod := map[string]bool{}
+	for _, n := range g.Node {
+		if n.OpType == "Mod" && len(n.Input) == 2 && len(n.Output) == 1 {
+			fmod := int64(0)
+			for _, a := range n.Attribute {
+				if a.Name == "fmod" {
+					fmod = a.I
+				}
+			}
+			intMod[n.Name] = fmod == 0
+		}
+	}
 	found := false
 	for _, n := range g.Node {
-		if rewritable[n.OpType] || negGather(n.OpType, n.Input, n.Output) {
+		if rewritable[n.OpType] || negGather(n.OpType, n.Input, n.Output) || intMod[n.Name] {
 			found = true
 			break
 		}
@@ -67,6 +85,26 @@ func rewriteOps(om *onnx.Model) ([]byte, error) {
 	for _, n := range g.Node {
 		if negGather(n.OpType, n.Input, n.Output) {
 			out = append(out, negativeGather(n, consts[n.Input[1]])...)
+			continue
+		}
+		if n.OpType == "Mod" && intMod[n.Name] {
+			a, b, y, name := n.Input[0], n.Input[1], n.Output[0], n.Name
+			tmp := func(suffix string) string { return y + "__" + suffix }
+			node := func(op, suffix string, inputs ...string) {
+				out = append(out, newNode(n, op, name+"_"+suffix, inputs, tmp(suffix), nil, nil))
+			}
+			node("Div", "q", a, b)
+			node("Mul", "bq", b, tmp("q"))
+			node("Sub", "r", a, tmp("bq"))
+			node("Sub", "zero", b, b) // a zero of the operands' type
+			node("Equal", "exact", tmp("r"), tmp("zero"))
+			node("Not", "inexact", tmp("exact"))
+			node("Less", "rneg", tmp("r"), tmp("zero"))
+			node("Less", "bneg", b, tmp("zero"))
+			node("Xor", "signs", tmp("rneg"), tmp("bneg"))
+			node("And", "fix", tmp("inexact"), tmp("signs"))
+			node("Add", "rb", tmp("r"), b)
+			out = append(out, newNode(n, "Where", name, []string{tmp("fix"), tmp("rb"), tmp("r")}, y, nil, nil))
 			continue
 		}
 		if !rewritable[n.OpType] {
@@ -135,16 +173,17 @@ func rewriteOps(om *onnx.Model) ([]byte, error) {
 const (
 	onnxInt32 = 6
 	onnxInt64 = 7
+	onnxBool  = 9
 )
 
 // intConst is the value of a constant integer tensor of the graph.
 type intConst struct {
-	dtype int32 // onnxInt32 or onnxInt64
+	dtype int32 // onnxInt32, onnxInt64 or onnxBool
 	dims  []int64
 	vals  []int64
 }
 
-// intConstants returns the int32 and int64 tensors of the graph whose values
+// intConstants returns the int32, int64 and bool tensors of the graph whose values
 // are fixed: the outputs of Constant nodes and the initializers, by name.
 func intConstants(om *onnx.Model) map[string]intConst {
 	out := map[string]intConst{}
@@ -175,8 +214,8 @@ func intConstants(om *onnx.Model) map[string]intConst {
 	return out
 }
 
-// decodeInts reads the values of an int32 or int64 tensor, stored in its
-// typed field or little-endian in raw.
+// decodeInts reads the values of an int32, int64 or bool tensor, stored in
+// its typed field (int32_data for bool) or little-endian in raw.
 func decodeInts(dtype int32, dims []int64, i32 []int32, i64 []int64, raw []byte) (intConst, bool) {
 	size := int64(1)
 	for _, d := range dims {
@@ -186,7 +225,7 @@ func decodeInts(dtype int32, dims []int64, i32 []int32, i64 []int64, raw []byte)
 	switch {
 	case dtype == onnxInt64 && len(i64) > 0:
 		c.vals = slices.Clone(i64)
-	case dtype == onnxInt32 && len(i32) > 0:
+	case (dtype == onnxInt32 || dtype == onnxBool) && len(i32) > 0:
 		for _, v := range i32 {
 			c.vals = append(c.vals, int64(v))
 		}
@@ -197,6 +236,10 @@ func decodeInts(dtype int32, dims []int64, i32 []int32, i64 []int64, raw []byte)
 	case dtype == onnxInt32 && int64(len(raw)) == 4*size:
 		for i := range size {
 			c.vals = append(c.vals, int64(int32(binary.LittleEndian.Uint32(raw[4*i:]))))
+		}
+	case dtype == onnxBool && int64(len(raw)) == size:
+		for _, v := range raw {
+			c.vals = append(c.vals, int64(v))
 		}
 	default:
 		return c, false

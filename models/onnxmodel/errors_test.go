@@ -262,3 +262,39 @@ func TestDecodeInts(t *testing.T) {
 		}
 	}
 }
+
+// TestShapeQuirks checks modquirks.onnx against PyTorch: x[..., :k+1] with
+// k = (W - 13) % 4 computed from the input's shape through a Gather with
+// index -1 and an integer Mod of a negative value (1 in PyTorch, -3 with
+// C's sign), then a dropout of ratio 0 exported in training mode. Without
+// the rewrites, Load fails or the slice has the wrong width.
+func TestShapeQuirks(t *testing.T) {
+	m := load(t, "modquirks.onnx")
+	for _, n := range m.Nodes() {
+		if n.Op == "Mod" || n.Op == "Dropout" {
+			t.Errorf("node %q is still a %s", n.Name, n.Op)
+		}
+	}
+	in := refArray(t, "modq_input")
+	x := &Images{N: 2, C: 3, H: 4, W: 10}
+	for i := range 2 {
+		for _, v := range in.Data.RawRowView(i) {
+			x.Data = append(x.Data, float32(v))
+		}
+	}
+	taps, err := m.Taps("output")
+	if err != nil {
+		t.Fatal(err)
+	}
+	act, err := m.Extract(newBackend(t), x, taps, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := refArray(t, "modq_output").Data
+	if gr, gc := act.Layers[0].Dims(); gr != 2 || gc != 3*4*2 {
+		t.Fatalf("output %d×%d, PyTorch 2×%d", gr, gc, 3*4*2)
+	}
+	if diff, scale := maxAbsDiff(act.Layers[0], want); diff > 1e-6*max(scale, 1) {
+		t.Errorf("max |diff| %.3g from PyTorch (largest value %.3g)", diff, scale)
+	}
+}

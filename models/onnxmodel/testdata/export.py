@@ -43,6 +43,13 @@ Files written:
                      10 classes, dynamic batch, opset 13. The head, which
                      torchvision initializes to zero, gets seeded random
                      weights so that the logits depend on the input.
+  modquirks.onnx     x[..., :(W - 13) % 4 + 1] then F.dropout(p=0) (whose
+                     training argument defaults to True) and x2, on a 2x3x4x10
+                     input (dynamic batch): a Gather with index -1 (x.shape[-1]),
+                     an integer Mod of a negative value (Python's sign: 1, where
+                     C's fmod gives -3) and a Dropout of ratio 0 in training
+                     mode, all rewritten by onnxmodel. Reference modq_input,
+                     modq_output.
   reference.npz      probe pixels and the PyTorch activations at several taps:
                        pixels            uint8 (4, 32, 32, 3), HWC images
                        resnet_<tap>      float32 activations of resnet_tiny for
@@ -142,6 +149,15 @@ def tiny_vit(num_classes=10):
         nn.init.normal_(model.class_token, 0, 0.5)
         nn.init.normal_(model.encoder.pos_embedding, 0, 0.5)
     return model
+
+
+class ModQuirks(nn.Module):
+    """Shape arithmetic with a negative index and Python's modulo, and a
+    dropout of ratio 0 left in training mode."""
+
+    def forward(self, x):
+        k = (x.shape[-1] - 13) % 4
+        return 2 * F.dropout(x[..., :k + 1], p=0.0)
 
 
 def capture(model, x, taps):
@@ -273,6 +289,14 @@ def main():
     got["embedding"] = got.pop("encoder.dropout")  # dropout is the identity in eval mode
     for t, v in got.items():
         ref["vit_" + t.replace(".", "_")] = v.numpy().astype(np.float32)
+
+    modq = ModQuirks().eval()
+    xm = torch.from_numpy(rng.standard_normal((2, 3, 4, 10)).astype(np.float32))
+    torch.onnx.export(modq, xm, os.path.join(HERE, "modquirks.onnx"), opset_version=13,
+                      input_names=["input"], dynamic_axes={"input": {0: "batch"}})
+    with torch.no_grad():
+        ref["modq_input"] = xm.numpy()
+        ref["modq_output"] = modq(xm).numpy()
 
     np.savez(os.path.join(HERE, "reference.npz"), **ref)
     for name in sorted(os.listdir(HERE)):

@@ -36,6 +36,7 @@ type onnxFlags struct {
 	resize    *int
 	batch     *int
 	list      *bool
+	tokens    *string
 }
 
 // addONNXFlags adds the flags of the --onnx form to fs.
@@ -44,6 +45,7 @@ func addONNXFlags(fs *flag.FlagSet) *onnxFlags {
 		normalize: fs.String("normalize", "", "with --onnx: per-channel normalization of the probe images: imagenet\n(default with --dataset), dataset (its own statistics), none (default\nwith --inputs) or MEAN:STD as comma-separated lists, e.g. 0.5,0.5,0.5:0.25,0.25,0.25"),
 		resize:    fs.Int("resize", 0, "with --onnx: resize the shorter side of the probe images to this size\nbefore the centre crop to the model's input (torchvision's Resize then\nCenterCrop); 0 resizes straight to the model's input size"),
 		batch:     fs.Int("batch", onnxmodel.DefaultBatchSize, "images per run (an ONNX model exported with a fixed batch size runs in\nbatches of that size)"),
+		tokens:    fs.String("tokens", "", "with --onnx, for a Vision Transformer: how each N×T×D tap (T tokens of D\nfeatures) becomes m rows: flatten (all tokens, m × T·D; the default), cls\n(the class token, m × D) or mean (mean over the tokens, m × D); an error\nfor models without a token axis"),
 		list:      fs.Bool("list", false, "with --onnx: list the model's operators, their modules and tensors, and\nthe default taps, then exit"),
 	}
 }
@@ -78,6 +80,16 @@ func runExtractONNX(cfg onnxExtract, stdout io.Writer) error {
 	if *cfg.Flags.resize < 0 {
 		return badInput("--resize=%d must not be negative", *cfg.Flags.resize)
 	}
+	tokens := *cfg.Flags.tokens
+	switch tokens {
+	case "", onnxmodel.TokensFlatten, onnxmodel.TokensCLS, onnxmodel.TokensMean:
+	default:
+		return badInput("--tokens=%s: want %s, %s or %s", tokens, onnxmodel.TokensFlatten, onnxmodel.TokensCLS, onnxmodel.TokensMean)
+	}
+	if tokens != "" && model.Layout() != "vit" {
+		return badInput("--tokens=%s: %s has no token axis (only Vision Transformers have one; its layout is %q)",
+			tokens, cfg.Model, model.Layout())
+	}
 	var taps []onnxmodel.Tap
 	if l := strings.TrimSpace(cfg.Layers); l == "" || l == "all" {
 		taps = model.DefaultTaps()
@@ -87,7 +99,7 @@ func runExtractONNX(cfg onnxExtract, stdout io.Writer) error {
 
 	var (
 		images *onnxmodel.Images
-		opts   = &onnxmodel.Options{BatchSize: *cfg.Flags.batch}
+		opts   = &onnxmodel.Options{BatchSize: *cfg.Flags.batch, Tokens: tokens}
 		pre    = onnxmodel.Preprocess{Resize: *cfg.Flags.resize}
 		norm   = *cfg.Flags.normalize
 	)
@@ -191,6 +203,10 @@ func listONNX(model *onnxmodel.Model, stdout io.Writer) error {
 	}
 	_, err := fmt.Fprintf(stdout, "\ndefault taps (--layers=all): %s\npresets: %s, %s, %s, %s; or module paths, node or tensor names, input, output\n",
 		strings.Join(names, ","), onnxmodel.PresetBlocks, onnxmodel.PresetStages, onnxmodel.PresetModules, onnxmodel.PresetFine)
+	if err == nil && model.Layout() == "vit" {
+		_, err = fmt.Fprintf(stdout, "token axis: the taps between %s and the head are N×T×D; --tokens=%s (default), %s or %s\n",
+			onnxmodel.TapEmbedding, onnxmodel.TokensFlatten, onnxmodel.TokensCLS, onnxmodel.TokensMean)
+	}
 	return err
 }
 

@@ -21,6 +21,7 @@ import (
 const (
 	tinyResNet = "../../models/onnxmodel/testdata/resnet_tiny.onnx"
 	tinyVGG    = "../../models/onnxmodel/testdata/vgg_tiny.onnx"
+	tinyViT    = "../../models/onnxmodel/testdata/vit_tiny.onnx"
 )
 
 // runONNX parses ONNX-form flags as "repgeo extract" will and runs it.
@@ -206,6 +207,55 @@ func TestExtractONNXInputs(t *testing.T) {
 	}
 }
 
+// TestExtractONNXTokens extracts the default taps of the tiny ViT with each
+// --tokens and checks the widths (17 tokens of 16 features) and that cls
+// and mean are the class token and the token mean of flatten's rows.
+func TestExtractONNXTokens(t *testing.T) {
+	dir := t.TempDir()
+	const tokens, d = 17, 16
+	got := map[string]map[string]npy.Array{}
+	for _, mode := range []string{"", "flatten", "cls", "mean"} {
+		_, a, err := runExtractONNXArgs(t, "--onnx="+tinyViT, "--dataset=synthetic", "--m=10", "--seed=1",
+			"--tokens="+mode, "--out="+filepath.Join(dir, "t"+mode+".npz"))
+		if err != nil {
+			t.Fatalf("--tokens=%s: %v", mode, err)
+		}
+		got[mode] = a
+	}
+	names := []string{"00_input", "01_embedding", "02_encoder.layers.encoder_layer_0", "03_encoder.layers.encoder_layer_1", "04_encoder.ln", "05_output", "target"}
+	if n := onnxEntryNames(got[""]); !slices.Equal(n, names) {
+		t.Fatalf("entries %v, want %v", n, names)
+	}
+	for _, name := range names[1:5] {
+		flat := got[""][name].Data
+		if _, c := flat.Dims(); c != tokens*d {
+			t.Errorf("%s: flatten gives %d columns, want %d", name, c, tokens*d)
+		}
+		if !mat.Equal(flat, got["flatten"][name].Data) {
+			t.Errorf("%s: --tokens=flatten differs from the default", name)
+		}
+		cls, mean := got["cls"][name].Data, got["mean"][name].Data
+		r, c := cls.Dims()
+		if mr, mc := mean.Dims(); c != d || mc != d || mr != r {
+			t.Fatalf("%s: cls %d×%d, mean %d×%d, want %d×%d", name, r, c, mr, mc, r, d)
+		}
+		for i := range r {
+			for j := range d {
+				s := 0.0
+				for u := range tokens {
+					s += flat.At(i, u*d+j)
+				}
+				if math.Abs(cls.At(i, j)-flat.At(i, j)) > 1e-6 || math.Abs(mean.At(i, j)-s/tokens) > 1e-5 {
+					t.Fatalf("%s row %d col %d: cls %g mean %g, flatten gives %g and %g", name, i, j, cls.At(i, j), mean.At(i, j), flat.At(i, j), s/tokens)
+				}
+			}
+		}
+	}
+	if !mat.Equal(got["cls"]["05_output"].Data, got[""]["05_output"].Data) {
+		t.Errorf("the logits depend on --tokens")
+	}
+}
+
 func TestExtractONNXList(t *testing.T) {
 	stdout, _, err := runExtractONNXArgs(t, "--onnx="+tinyResNet, "--list")
 	if err != nil {
@@ -249,6 +299,8 @@ func TestExtractONNXErrors(t *testing.T) {
 		{[]string{"--onnx=" + tinyResNet, "--dataset=synthetic", "--m=10", "--normalize=0.5,0.5:1", out}, "2 means for 1"},
 		{[]string{"--onnx=" + tinyResNet, "--inputs=" + twoD, out}, "4-axis array"},
 		{[]string{"--onnx=" + tinyResNet, "--inputs=" + twoD, "--normalize=dataset", out}, "4-axis array"},
+		{[]string{"--onnx=" + tinyResNet, "--dataset=synthetic", "--m=10", "--tokens=mean", out}, "has no token axis"},
+		{[]string{"--onnx=" + tinyViT, "--dataset=synthetic", "--m=10", "--tokens=first", out}, "want flatten, cls or mean"},
 	}
 	for _, tc := range cases {
 		_, _, err := runExtractONNXArgs(t, tc.args...)

@@ -225,11 +225,76 @@ func TestExtractErrors(t *testing.T) {
 		{"label-range", good, taps, &Options{Labels: []int{1, 10}, Classes: 10}, "label 10 of image 1 out of range"},
 		{"no-taps", good, nil, nil, "no taps"},
 		{"bad-tap", good, []Tap{{Name: "x", Tensor: "nope"}}, nil, `no tensor "nope"`},
+		{"tokens-no-axis", good, taps, &Options{Tokens: TokensMean}, `the model has no token axis`},
+		{"tokens-flatten-no-axis", good, taps, &Options{Tokens: TokensFlatten}, `the model has no token axis`},
+		{"tokens-unknown", good, taps, &Options{Tokens: "first"}, `tokens "first": want "flatten", "cls" or "mean"`},
 	}
 	for _, tc := range cases {
 		_, err := m.Extract(b, tc.x, tc.taps, tc.opts)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: error %v, want one containing %q", tc.name, err, tc.want)
 		}
+	}
+}
+
+func TestDecodeInts(t *testing.T) {
+	cases := []struct {
+		name   string
+		dtype  int32
+		dims   []int64
+		i32    []int32
+		i64    []int64
+		raw    []byte
+		want   []int64
+		wantOK bool
+	}{
+		{"int64-typed", onnxInt64, []int64{2}, nil, []int64{-1, 3}, nil, []int64{-1, 3}, true},
+		{"int64-raw-scalar", onnxInt64, nil, nil, nil, []byte{0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, []int64{-2}, true},
+		{"int32-typed", onnxInt32, []int64{1}, []int32{-5}, nil, nil, []int64{-5}, true},
+		{"int32-raw", onnxInt32, []int64{2}, nil, nil, []byte{0xff, 0xff, 0xff, 0xff, 7, 0, 0, 0}, []int64{-1, 7}, true},
+		{"raw-too-short", onnxInt64, []int64{2}, nil, nil, make([]byte, 8), nil, false},
+		{"float", 1, []int64{1}, nil, nil, make([]byte, 4), nil, false},
+	}
+	for _, tc := range cases {
+		c, ok := decodeInts(tc.dtype, tc.dims, tc.i32, tc.i64, tc.raw)
+		if ok != tc.wantOK || (ok && !slices.Equal(c.vals, tc.want)) {
+			t.Errorf("%s: got %v, %v; want %v, %v", tc.name, c.vals, ok, tc.want, tc.wantOK)
+		}
+	}
+}
+
+// TestShapeQuirks checks modquirks.onnx against PyTorch: x[..., :k+1] with
+// k = (W - 13) % 4 computed from the input's shape through a Gather with
+// index -1 and an integer Mod of a negative value (1 in PyTorch, -3 with
+// C's sign), then a dropout of ratio 0 exported in training mode. Without
+// the rewrites, Load fails or the slice has the wrong width.
+func TestShapeQuirks(t *testing.T) {
+	m := load(t, "modquirks.onnx")
+	for _, n := range m.Nodes() {
+		if n.Op == "Mod" || n.Op == "Dropout" {
+			t.Errorf("node %q is still a %s", n.Name, n.Op)
+		}
+	}
+	in := refArray(t, "modq_input")
+	x := &Images{N: 2, C: 3, H: 4, W: 10}
+	for i := range 2 {
+		for _, v := range in.Data.RawRowView(i) {
+			x.Data = append(x.Data, float32(v))
+		}
+	}
+	taps, err := m.Taps("output")
+	if err != nil {
+		t.Fatal(err)
+	}
+	act, err := m.Extract(newBackend(t), x, taps, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := refArray(t, "modq_output").Data
+	if gr, gc := act.Layers[0].Dims(); gr != 2 || gc != 3*4*2 {
+		t.Fatalf("output %d×%d, PyTorch 2×%d", gr, gc, 3*4*2)
+	}
+	if diff, scale := maxAbsDiff(act.Layers[0], want); diff > 1e-6*max(scale, 1) {
+		t.Errorf("max |diff| %.3g from PyTorch (largest value %.3g)", diff, scale)
 	}
 }

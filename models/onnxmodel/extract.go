@@ -17,6 +17,21 @@ import (
 // models with a dynamic batch axis, when Options.BatchSize is 0.
 const DefaultBatchSize = 16
 
+// Token handling of Options.Tokens: how the token axis of a Vision
+// Transformer's taps (N×T×D: T tokens of D features each) becomes the
+// features of an activation matrix.
+const (
+	// TokensFlatten keeps every token: a tap gives m × T·D, token-major
+	// (token 0's D features, then token 1's, ...), as a convolutional tap
+	// keeps every spatial position. The default.
+	TokensFlatten = "flatten"
+	// TokensCLS keeps the class token (token 0), the one torchvision's
+	// VisionTransformer classifies from: m × D.
+	TokensCLS = "cls"
+	// TokensMean averages the tokens: m × D.
+	TokensMean = "mean"
+)
+
 // Options configure Model.Extract.
 type Options struct {
 	// BatchSize is the number of images per run for models exported with a
@@ -29,6 +44,12 @@ type Options struct {
 	// Classes is the number of classes of the one-hot target; when 0 it is
 	// one more than the largest label.
 	Classes int
+	// Tokens says how the taps of a Vision Transformer (Layout "vit") with
+	// a token axis (rank 3, N×T×D) are flattened: TokensFlatten (also when
+	// empty), TokensCLS or TokensMean. Taps without a token axis (input,
+	// output) are unchanged. A non-empty value for a model of another
+	// layout is an error.
+	Tokens string
 }
 
 // Preprocess returns p with the crop size and channels filled in from the
@@ -68,6 +89,16 @@ func (m *Model) Extract(b backends.Backend, x *Images, taps []Tap, opts *Options
 				x.C, x.H, x.W, dimsString(c, h, w))
 		}
 	}
+	switch opts.Tokens {
+	case "", TokensFlatten:
+	case TokensCLS, TokensMean:
+	default:
+		return nil, fmt.Errorf("onnxmodel: tokens %q: want %q, %q or %q", opts.Tokens, TokensFlatten, TokensCLS, TokensMean)
+	}
+	if opts.Tokens != "" && m.Layout() != "vit" {
+		return nil, fmt.Errorf("onnxmodel: tokens %q: the model has no token axis (only Vision Transformers, layout \"vit\", have one; this model's layout is %q)",
+			opts.Tokens, m.Layout())
+	}
 	if opts.Labels != nil && len(opts.Labels) != x.N {
 		return nil, fmt.Errorf("onnxmodel: %d labels for %d images", len(opts.Labels), x.N)
 	}
@@ -95,7 +126,11 @@ func (m *Model) Extract(b backends.Backend, x *Images, taps []Tap, opts *Options
 	}
 
 	exec, err := context.NewExec(b, m.ctx, func(ctx *context.Context, in *graph.Node) []*graph.Node {
-		return m.onnx.CallGraph(ctx, in.Graph(), map[string]*graph.Node{m.input: in}, names...)
+		outs := m.onnx.CallGraph(ctx, in.Graph(), map[string]*graph.Node{m.input: in}, names...)
+		for i, o := range outs {
+			outs[i] = reduceTokens(o, opts.Tokens)
+		}
+		return outs
 	})
 	if err != nil {
 		return nil, fmt.Errorf("onnxmodel: %w", err)
@@ -153,6 +188,21 @@ func (m *Model) Extract(b backends.Backend, x *Images, taps []Tap, opts *Options
 		}
 	}
 	return act, nil
+}
+
+// reduceTokens applies the token handling (Options.Tokens) to a tap with a
+// token axis, N×T×D; other ranks are returned unchanged.
+func reduceTokens(x *graph.Node, tokens string) *graph.Node {
+	if x.Rank() != 3 {
+		return x
+	}
+	switch tokens {
+	case TokensCLS:
+		return graph.Squeeze(graph.Slice(x, graph.AxisRange(), graph.AxisElem(0)), 1)
+	case TokensMean:
+		return graph.ReduceMean(x, 1)
+	}
+	return x
 }
 
 // copyRows copies the first count rows of the batch output t into rows

@@ -203,12 +203,16 @@ func (m *Model) check() error {
 
 // normalizeAttributes rewrites node attributes that have no effect on
 // inference but that the importer refuses: batch norm momentum (a training
-// setting), and Dropout in inference mode (an identity); and max pooling in
+// setting), and Dropout in inference mode (an identity, also with a
+// constant false training_mode input, as torch exports F.dropout called with
+// training=False); and max pooling in
 // ceil mode as the equivalent floor mode with more end padding (ceilToFloor).
 func (m *Model) normalizeAttributes() {
 	if m.onnx.Proto.Graph == nil {
 		return
 	}
+	var consts map[string]intConst
+	var used map[string]bool
 	for _, n := range m.onnx.Proto.Graph.Node {
 		switch n.OpType {
 		case "BatchNormalization":
@@ -253,9 +257,30 @@ func (m *Model) normalizeAttributes() {
 				}
 			}
 		case "Dropout":
-			// Inference-mode dropout (no training_mode input, mask unused)
-			// is the identity.
-			if len(n.Input) >= 1 && len(n.Input) <= 2 && len(n.Output) >= 1 && (len(n.Output) < 2 || n.Output[1] == "") {
+			// Dropout in inference mode (no training_mode input, or a
+			// constant false one) or of constant ratio 0 (which F.dropout
+			// called without training= exports in training mode), whose
+			// mask nothing reads, is the identity.
+			if consts == nil {
+				consts = intConstants(m.onnx)
+				used = map[string]bool{}
+				for _, n := range m.onnx.Proto.Graph.Node {
+					for _, in := range n.Input {
+						used[in] = true
+					}
+				}
+				for _, out := range m.onnx.OutputsNames {
+					used[out] = true
+				}
+			}
+			inference := len(n.Input) <= 2 || n.Input[2] == ""
+			if c, ok := consts[safeIndex(n.Input, 2)]; ok && len(c.vals) == 1 && c.vals[0] == 0 {
+				inference = true
+			}
+			if len(n.Input) >= 2 && zeroConstant(m.onnx, n.Input[1]) {
+				inference = true
+			}
+			if len(n.Input) >= 1 && inference && len(n.Output) >= 1 && (len(n.Output) < 2 || !used[n.Output[1]]) {
 				n.OpType = "Identity"
 				n.Input = n.Input[:1]
 				n.Output = n.Output[:1]
@@ -263,6 +288,52 @@ func (m *Model) normalizeAttributes() {
 			}
 		}
 	}
+}
+
+// safeIndex returns list[i], or "" when list is shorter.
+func safeIndex(list []string, i int) string {
+	if i < len(list) {
+		return list[i]
+	}
+	return ""
+}
+
+// zeroConstant reports whether the tensor named name is a float32 constant
+// (a Constant node's output or an initializer) whose values are all zero.
+func zeroConstant(om *onnx.Model, name string) bool {
+	const float = 1
+	zero := func(dtype int32, floats []float32, raw []byte) bool {
+		if dtype != float || (len(floats) == 0 && len(raw) == 0) {
+			return false
+		}
+		for _, v := range floats {
+			if v != 0 {
+				return false
+			}
+		}
+		for _, b := range raw {
+			if b&0x7f != 0 { // +0 or -0
+				return false
+			}
+		}
+		return true
+	}
+	g := om.Proto.Graph
+	for _, t := range g.Initializer {
+		if t.Name == name {
+			return zero(t.DataType, t.FloatData, t.RawData)
+		}
+	}
+	for _, n := range g.Node {
+		if n.OpType == "Constant" && len(n.Output) == 1 && n.Output[0] == name {
+			for _, a := range n.Attribute {
+				if a.Name == "value" && a.T != nil {
+					return zero(a.T.DataType, a.T.FloatData, a.T.RawData)
+				}
+			}
+		}
+	}
+	return false
 }
 
 // dropWeightData releases the file's copy of the floating-point weights,

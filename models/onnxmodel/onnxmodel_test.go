@@ -116,6 +116,9 @@ func TestExtractMatchesPyTorch(t *testing.T) {
 			[]string{"relu", "maxpool", "layer1.1", "layer2.0", "layer3.1", "layer4.1", "avgpool", "output"}, 1e-5},
 		{"vgg_tiny.onnx", "vgg_", 2, Preprocess{Mean: ImageNetMean, Std: ImageNetStd},
 			[]string{"features.14", "features.27", "avgpool", "classifier.1", "classifier.4", "output"}, 1e-5},
+		// Loads only with the rewriting of Gather's negative indices.
+		{"vit_tiny.onnx", "vit_", 4, Preprocess{Mean: cifarMean, Std: cifarStd},
+			[]string{TapEmbedding, "encoder.layers.encoder_layer_0", "encoder.layers.encoder_layer_1", "encoder.ln", "output"}, 1e-5},
 	}
 	b := newBackend(t)
 	for _, tc := range cases {
@@ -194,6 +197,61 @@ func TestBatchSizeInvariance(t *testing.T) {
 		for i := range taps {
 			if diff, _ := maxAbsDiff(act.Layers[i], first[i]); diff > 1e-5 {
 				t.Errorf("batch %d, tap %s: differs from batch 4 by %.3g", bs, taps[i].Name, diff)
+			}
+		}
+	}
+}
+
+// TestTokens checks the token handling of a Vision Transformer's taps
+// against PyTorch's N×T×D activations: flatten is the reference flattened
+// token-major, cls its token 0, mean its mean over tokens.
+func TestTokens(t *testing.T) {
+	m := load(t, "vit_tiny.onnx")
+	b := newBackend(t)
+	x, err := m.Preprocess(Preprocess{Mean: []float64{0.4914, 0.4822, 0.4465}, Std: []float64{0.2470, 0.2435, 0.2616}}).Apply(probePixels(t, 4))
+	if err != nil {
+		t.Fatal(err)
+	}
+	taps, err := m.Taps(TapEmbedding, "encoder.layers.encoder_layer_1", "output")
+	if err != nil {
+		t.Fatal(err)
+	}
+	refs := []string{"vit_embedding", "vit_encoder_layers_encoder_layer_1", "vit_output"}
+	for _, tokens := range []string{"", TokensFlatten, TokensCLS, TokensMean} {
+		act, err := m.Extract(b, x, taps, &Options{Tokens: tokens, BatchSize: 3})
+		if err != nil {
+			t.Fatalf("tokens %q: %v", tokens, err)
+		}
+		for k, name := range refs {
+			ref := refArray(t, name)
+			want := ref.Data // n × T·D, or n × classes for the output
+			if len(ref.Shape) == 3 && (tokens == TokensCLS || tokens == TokensMean) {
+				n, tk, d := ref.Shape[0], ref.Shape[1], ref.Shape[2]
+				red := mat.NewDense(n, d, nil)
+				for i := range n {
+					for j := range d {
+						if tokens == TokensCLS {
+							red.Set(i, j, ref.Data.At(i, j))
+							continue
+						}
+						s := 0.0
+						for u := range tk {
+							s += ref.Data.At(i, u*d+j)
+						}
+						red.Set(i, j, s/float64(tk))
+					}
+				}
+				want = red
+			}
+			got := act.Layers[k]
+			gr, gc := got.Dims()
+			wr, wc := want.Dims()
+			if gr != wr || gc != wc {
+				t.Errorf("tokens %q, tap %s: got %d×%d, want %d×%d", tokens, taps[k].Name, gr, gc, wr, wc)
+				continue
+			}
+			if diff, scale := maxAbsDiff(got, want); diff > 1e-5*max(scale, 1) {
+				t.Errorf("tokens %q, tap %s: max |diff| %.3g (scale %.3g)", tokens, taps[k].Name, diff, scale)
 			}
 		}
 	}

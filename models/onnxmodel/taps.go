@@ -11,7 +11,9 @@ import (
 const (
 	// PresetBlocks taps every residual block of a torchvision ResNet
 	// (layer1.0, layer1.1, ...) or every convolution (its ReLU) of a VGG,
-	// between the input, the stem or pooled features, and the output.
+	// between the input, the stem or pooled features, and the output; for a
+	// torchvision Vision Transformer, the input, the embedding (TapEmbedding),
+	// every encoder block, the final norm and the output of the head.
 	PresetBlocks = "blocks"
 	// PresetStages taps every stage of a torchvision ResNet (layer1 ...
 	// layer4) or every max-pool ending a convolution stage of a VGG.
@@ -25,6 +27,11 @@ const (
 	// their children, for any model exported from PyTorch.
 	PresetModules = "modules"
 )
+
+// TapEmbedding names the input of a Vision Transformer's first encoder
+// block: the patch embedding with the class token prepended and the
+// position embedding added.
+const TapEmbedding = "embedding"
 
 // Tap is one representation to extract: a tensor of the graph.
 type Tap struct {
@@ -41,15 +48,21 @@ var (
 	vggFeature  = regexp.MustCompile(`^features\.\d+$`)
 	vggHidden   = regexp.MustCompile(`^classifier\.\d+$`)
 	numberedTap = regexp.MustCompile(`^\d+_(.+)$`)
+	vitBlock    = regexp.MustCompile(`^encoder\.layers\.encoder_layer_\d+`)
 )
 
-// Layout returns "resnet" or "vgg" when the graph has the module names of
-// torchvision's ResNet (blocks layerN.M) or VGG (a plain sequence of layers
-// features.K including convolutions, which AlexNet shares), and "" otherwise.
+// Layout returns "resnet", "vgg" or "vit" when the graph has the module
+// names of torchvision's ResNet (blocks layerN.M), VGG (a plain sequence of
+// layers features.K including convolutions, which AlexNet shares) or
+// VisionTransformer (blocks encoder.layers.encoder_layer_K), and ""
+// otherwise.
 func (m *Model) Layout() string {
 	for _, n := range m.nodes {
 		if resnetBlock.MatchString(n.Module) {
 			return "resnet"
+		}
+		if vitBlock.MatchString(n.Module) {
+			return "vit"
 		}
 	}
 	conv := false
@@ -65,8 +78,8 @@ func (m *Model) Layout() string {
 	return ""
 }
 
-// DefaultTaps returns the taps of PresetBlocks for the torchvision ResNet
-// and VGG layouts, and of PresetModules otherwise.
+// DefaultTaps returns the taps of PresetBlocks for the torchvision ResNet,
+// VGG and Vision Transformer layouts, and of PresetModules otherwise.
 func (m *Model) DefaultTaps() []Tap {
 	preset := PresetModules
 	if m.Layout() != "" {
@@ -81,7 +94,8 @@ func (m *Model) DefaultTaps() []Tap {
 
 // Taps resolves tap specifications into tensors of the graph. A
 // specification is "input" (the image input), "output" (the model's
-// output), a preset (PresetBlocks, PresetStages, PresetModules, PresetFine),
+// output), TapEmbedding for a Vision Transformer, a preset (PresetBlocks,
+// PresetStages, PresetModules, PresetFine),
 // the name of a tensor or of a node (its first output; slashes may be given
 // as dots, as in tap names), or a PyTorch module path such as "layer2.1" or
 // "features.14", which taps the last operator of the module.
@@ -140,6 +154,10 @@ func (m *Model) tap(spec string) (Tap, error) {
 		return Tap{Name: "input", Tensor: m.input}, nil
 	case "output":
 		return Tap{Name: "output", Tensor: m.output}, nil
+	case TapEmbedding:
+		if t, ok := m.embeddingTap(); ok {
+			return t, nil
+		}
 	}
 	if spec == m.input {
 		return Tap{Name: "input", Tensor: m.input}, nil
@@ -246,6 +264,21 @@ func (m *Model) preset(p string) ([]Tap, error) {
 		if m.lastOfModule("avgpool") >= 0 {
 			mods = append(mods, "avgpool")
 		}
+	case layout == "vit":
+		if p == PresetStages {
+			return nil, fmt.Errorf("onnxmodel: tap preset %q: a Vision Transformer has no stages; use %q", p, PresetBlocks)
+		}
+		taps := []Tap{{Name: "input", Tensor: m.input}}
+		if t, ok := m.embeddingTap(); ok {
+			taps = append(taps, t)
+		}
+		for _, mod := range m.orderedModules(func(mod string) string { return vitBlock.FindString(mod) }) {
+			taps = append(taps, Tap{Name: mod, Tensor: m.nodes[m.lastOfModule(mod)].Outputs[0]})
+		}
+		if i := m.lastOfModule("encoder.ln"); i >= 0 {
+			taps = append(taps, Tap{Name: "encoder.ln", Tensor: m.nodes[i].Outputs[0]})
+		}
+		return append(taps, Tap{Name: "output", Tensor: m.output}), nil
 	case layout == "vgg":
 		want := "Relu"
 		if p == PresetStages {
@@ -314,4 +347,24 @@ func (m *Model) fineTaps() []Tap {
 		taps = append(taps, Tap{Name: "output", Tensor: m.output})
 	}
 	return taps
+}
+
+// embeddingTap returns the tap TapEmbedding of a Vision Transformer: the
+// output of the last node of module "encoder" itself (the addition of the
+// position embedding; dropout is not exported in eval mode) before the
+// first encoder block.
+func (m *Model) embeddingTap() (Tap, bool) {
+	last := -1
+	for i, n := range m.nodes {
+		if vitBlock.MatchString(n.Module) {
+			break
+		}
+		if (n.Module == "encoder" || n.Module == "encoder.dropout") && len(n.Outputs) > 0 {
+			last = i
+		}
+	}
+	if last < 0 || m.Layout() != "vit" {
+		return Tap{}, false
+	}
+	return Tap{Name: TapEmbedding, Tensor: m.nodes[last].Outputs[0]}, true
 }

@@ -55,6 +55,12 @@ func TestTapPresets(t *testing.T) {
 			"features.13", "features.17", "features.20", "features.24", "features.27", "classifier.1", "classifier.4", "output"}},
 		{"vgg_tiny.onnx", "vgg", []string{PresetStages}, []string{"input", "features.3", "features.7", "features.14",
 			"features.21", "features.28", "classifier.1", "classifier.4", "output"}},
+		{"vit_tiny.onnx", "vit", []string{PresetBlocks}, []string{"input", TapEmbedding,
+			"encoder.layers.encoder_layer_0", "encoder.layers.encoder_layer_1", "encoder.ln", "output"}},
+		{"vit_tiny.onnx", "vit", nil, []string{"input", TapEmbedding,
+			"encoder.layers.encoder_layer_0", "encoder.layers.encoder_layer_1", "encoder.ln", "output"}},
+		{"vit_tiny.onnx", "vit", []string{"output", "encoder.layers.encoder_layer_1", "02_embedding"}, []string{TapEmbedding,
+			"encoder.layers.encoder_layer_1", "output"}},
 		{"resnet_tiny.onnx", "resnet", []string{PresetFine}, []string{"input", "relu", "maxpool",
 			"layer1.0.relu", "layer1.0.relu_1", "layer1.1.relu", "layer1.1.relu_1", "layer2.0.relu", "layer2.0.relu_1",
 			"layer2.1.relu", "layer2.1.relu_1", "layer3.0.relu", "layer3.0.relu_1", "layer3.1.relu", "layer3.1.relu_1",
@@ -170,5 +176,16 @@ func TestModulesPresetContainers(t *testing.T) {
 	}
 	if taps[2].Tensor != "/inception3a/Concat_output_0" {
 		t.Errorf("inception3a taps %q, want its Concat", taps[2].Tensor)
+	}
+}
+
+func TestViTTapErrors(t *testing.T) {
+	m := load(t, "vit_tiny.onnx")
+	if _, err := m.Taps(PresetStages); err == nil || !strings.Contains(err.Error(), "no stages") {
+		t.Errorf("stages on a ViT: error %v, want one saying it has no stages", err)
+	}
+	r := load(t, "resnet_tiny.onnx")
+	if _, err := r.Taps(TapEmbedding); err == nil || !strings.Contains(err.Error(), `"embedding"`) {
+		t.Errorf("embedding on a ResNet: error %v, want one naming it", err)
 	}
 }

@@ -37,6 +37,19 @@ Files written:
                      the ReLU by editing the graph: two things the importer
                      refuses that do not matter for inference. Input 1x3x8x8;
                      reference quirks_input, quirks_output.
+  vit_tiny.onnx      torchvision's VisionTransformer class at toy size: 32x32
+                     input, patches 8x8 (16 tokens and the class token), 2
+                     encoder blocks of width 16 with 2 heads and MLP width 32,
+                     10 classes, dynamic batch, opset 13. The head, which
+                     torchvision initializes to zero, gets seeded random
+                     weights so that the logits depend on the input.
+  modquirks.onnx     x[..., :(W - 13) % 4 + 1] then F.dropout(p=0) (whose
+                     training argument defaults to True) and x2, on a 2x3x4x10
+                     input (dynamic batch): a Gather with index -1 (x.shape[-1]),
+                     an integer Mod of a negative value (Python's sign: 1, where
+                     C's fmod gives -3) and a Dropout of ratio 0 in training
+                     mode, all rewritten by onnxmodel. Reference modq_input,
+                     modq_output.
   reference.npz      probe pixels and the PyTorch activations at several taps:
                        pixels            uint8 (4, 32, 32, 3), HWC images
                        resnet_<tap>      float32 activations of resnet_tiny for
@@ -48,6 +61,11 @@ Files written:
                        resize_up, resize_down   torch's bilinear antialiased
                                          interpolation of pixels[0]/255 (CHW) to
                                          45x45 and 13x10
+                       vit_<tap>         float32 activations of vit_tiny for
+                                         pixels/255 normalized with CIFAR stats;
+                                         vit_embedding is the input of the
+                                         encoder's blocks (patches, class
+                                         token and position embedding)
   The tap names are module paths with "." replaced by "_".
 """
 import os
@@ -60,6 +78,7 @@ import torch.nn.functional as F
 import torchvision
 from torchvision.models.resnet import BasicBlock, ResNet
 from torchvision.models.vgg import VGG, make_layers
+from torchvision.models.vision_transformer import VisionTransformer
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -115,6 +134,30 @@ def tiny_vgg(num_classes=10):
             nn.init.normal_(mod.weight, 0, 0.05)
             nn.init.constant_(mod.bias, 0.01)
     return model
+
+
+def tiny_vit(num_classes=10):
+    """torchvision's VisionTransformer class at toy size, with a seeded random
+    head (torchvision initializes it to zero)."""
+    model = VisionTransformer(image_size=32, patch_size=8, num_layers=2, num_heads=2,
+                              hidden_dim=16, mlp_dim=32, num_classes=num_classes)
+    with torch.no_grad():
+        nn.init.normal_(model.heads.head.weight, 0, 0.2)
+        nn.init.normal_(model.heads.head.bias, 0, 0.1)
+        # The class token and position embedding start as zeros and N(0, 0.02):
+        # give them the scale of the patch embedding.
+        nn.init.normal_(model.class_token, 0, 0.5)
+        nn.init.normal_(model.encoder.pos_embedding, 0, 0.5)
+    return model
+
+
+class ModQuirks(nn.Module):
+    """Shape arithmetic with a negative index and Python's modulo, and a
+    dropout of ratio 0 left in training mode."""
+
+    def forward(self, x):
+        k = (x.shape[-1] - 13) % 4
+        return 2 * F.dropout(x[..., :k + 1], p=0.0)
 
 
 def capture(model, x, taps):
@@ -234,6 +277,26 @@ def main():
     with torch.no_grad():
         ref["quirks_input"] = xq.numpy()
         ref["quirks_output"] = quirks(xq).numpy()
+
+    # Vision Transformer.
+    vit = tiny_vit()
+    vit.eval()
+    torch.onnx.export(vit, torch.zeros(1, 3, 32, 32), os.path.join(HERE, "vit_tiny.onnx"),
+                      opset_version=13, input_names=["input"], output_names=["logits"],
+                      dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}})
+    taps = ["encoder.dropout", "encoder.layers.encoder_layer_0", "encoder.layers.encoder_layer_1", "encoder.ln"]
+    got = capture(vit, normalize(x, CIFAR_MEAN, CIFAR_STD), taps)
+    got["embedding"] = got.pop("encoder.dropout")  # dropout is the identity in eval mode
+    for t, v in got.items():
+        ref["vit_" + t.replace(".", "_")] = v.numpy().astype(np.float32)
+
+    modq = ModQuirks().eval()
+    xm = torch.from_numpy(rng.standard_normal((2, 3, 4, 10)).astype(np.float32))
+    torch.onnx.export(modq, xm, os.path.join(HERE, "modquirks.onnx"), opset_version=13,
+                      input_names=["input"], dynamic_axes={"input": {0: "batch"}})
+    with torch.no_grad():
+        ref["modq_input"] = xm.numpy()
+        ref["modq_output"] = modq(xm).numpy()
 
     np.savez(os.path.join(HERE, "reference.npz"), **ref)
     for name in sorted(os.listdir(HERE)):

@@ -8,8 +8,11 @@ large); run by hand:
 
 writes OUTDIR/ARCH.onnx and OUTDIR/ARCH.npz (input float32 2x3x224x224,
 output float32 2x1000 and the output of the module "features", or for
-ResNets "layer4", for GoogLeNet "inception5b"). The models are exported as a user would: eval mode,
-default constant folding, dynamic batch axis.
+ResNets "layer4", for GoogLeNet "inception5b", for Vision Transformers
+"encoder"). The models are exported as a user would: eval mode,
+default constant folding, dynamic batch axis. A Vision Transformer's classification head, which
+torchvision initializes to zero, gets seeded random weights so that its logits
+depend on the input.
 """
 import os
 import sys
@@ -19,7 +22,8 @@ import torch
 import torchvision
 
 ARCHS = ["resnet18", "resnet50", "vgg11_bn", "vgg16", "alexnet", "mobilenet_v2",
-         "densenet121", "squeezenet1_0", "googlenet", "efficientnet_b0", "mobilenet_v3_small"]
+         "densenet121", "squeezenet1_0", "googlenet", "efficientnet_b0", "mobilenet_v3_small",
+         "vit_b_16", "vit_b_32", "swin_t"]
 
 
 def main():
@@ -30,9 +34,13 @@ def main():
         torch.manual_seed(0)
         kwargs = {"aux_logits": False, "init_weights": True} if arch == "googlenet" else {}
         model = getattr(torchvision.models, arch)(weights=None, **kwargs).eval()
+        head = getattr(getattr(model, "heads", None), "head", None)
+        if head is not None:  # torchvision initializes a ViT's head to zero
+            with torch.no_grad():
+                torch.nn.init.normal_(head.weight, 0, 0.02)
         x = torch.randn(2, 3, 224, 224, generator=torch.Generator().manual_seed(1))
         mid = {}
-        name = next((n for n in ("layer4", "features", "inception5b") if hasattr(model, n)), None)
+        name = next((n for n in ("layer4", "features", "inception5b", "encoder") if hasattr(model, n)), None)
         hook = None
         if name:
             hook = getattr(model, name).register_forward_hook(lambda m, i, o: mid.__setitem__("tap", o.detach().clone()))

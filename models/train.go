@@ -35,8 +35,11 @@ type TrainOptions struct {
 	// Optimizer is SGD (with momentum, the default) or Adam.
 	Optimizer string
 	// LearningRate is the initial learning rate (default 0.1 for SGD, 1e-3
-	// for Adam), annealed to zero by a cosine schedule over all steps.
+	// for Adam), annealed over all steps as Schedule says.
 	LearningRate float64
+	// Schedule is the learning-rate schedule: ScheduleCosine (the default)
+	// or ScheduleStep.
+	Schedule string
 	// Momentum of SGD (default 0.9; negative for none).
 	Momentum float64
 	// WeightDecay (default 1e-4; negative for none).
@@ -66,6 +69,12 @@ type TrainOptions struct {
 	TestLimit int
 	// Progress, if not nil, is called after every step.
 	Progress func(Progress)
+	// AfterStep, if not nil, is called once before the first step of this
+	// run with the starting global step and a NaN loss, then after every
+	// step with the global step reached and that step's batch loss. A
+	// non-nil error stops training: Train returns it unwrapped, without
+	// writing a further checkpoint.
+	AfterStep func(step int, loss float64) error
 }
 
 // Progress describes the state of training after a step.
@@ -109,6 +118,9 @@ type trainState struct {
 	Steps        int     `json:"steps"`
 	Seed         uint64  `json:"seed"`
 	Augment      bool    `json:"augment"`
+	// Schedule is empty for the cosine schedule (so that older state files
+	// still match).
+	Schedule string `json:"schedule,omitempty"`
 }
 
 // ErrIncompatible is wrapped by the errors of Train when a checkpoint
@@ -127,6 +139,13 @@ func (o *TrainOptions) defaults(set *data.Set) error {
 	case SGD, Adam:
 	default:
 		return fmt.Errorf("models: unknown optimizer %q (want %s or %s)", o.Optimizer, SGD, Adam)
+	}
+	switch o.Schedule {
+	case "":
+		o.Schedule = ScheduleCosine
+	case ScheduleCosine, ScheduleStep:
+	default:
+		return fmt.Errorf("models: unknown learning-rate schedule %q (want %s or %s)", o.Schedule, ScheduleCosine, ScheduleStep)
 	}
 	if o.LearningRate == 0 {
 		o.LearningRate = 0.1
@@ -199,6 +218,9 @@ func Train(net *Net, set *data.Set, opt TrainOptions) (*TrainResult, error) {
 	}
 	state := trainState{Optimizer: opt.Optimizer, LearningRate: opt.LearningRate, Momentum: opt.Momentum,
 		WeightDecay: opt.WeightDecay, BatchSize: opt.BatchSize, Steps: total, Seed: opt.Seed, Augment: opt.Augment}
+	if opt.Schedule != ScheduleCosine {
+		state.Schedule = opt.Schedule
+	}
 
 	ctx := net.Context
 	if !opt.Resume && opt.Dir != "" {
@@ -275,7 +297,11 @@ func Train(net *Net, set *data.Set, opt TrainOptions) (*TrainResult, error) {
 	modelFn := func(ctx *context.Context, _ any, inputs []*Node) []*Node {
 		g := inputs[0].Graph()
 		if ctx.IsTraining(g) {
-			cosineschedule.New(ctx, g, inputs[0].DType()).LearningRate(opt.LearningRate).PeriodSteps(total).Done()
+			if opt.Schedule == ScheduleStep {
+				stepSchedule(ctx, g, inputs[0].DType(), opt.LearningRate, total)
+			} else {
+				cosineschedule.New(ctx, g, inputs[0].DType()).LearningRate(opt.LearningRate).PeriodSteps(total).Done()
+			}
 		}
 		return []*Node{Model(ctx, cfg, inputs[0], nil)}
 	}
@@ -284,6 +310,11 @@ func Train(net *Net, set *data.Set, opt TrainOptions) (*TrainResult, error) {
 	trainer := train.NewTrainer(net.Backend, ctx, modelFn, losses.SparseCategoricalCrossEntropyLogits,
 		optimizer, []metrics.Interface{batchAccuracy}, nil)
 
+	if opt.AfterStep != nil {
+		if err := opt.AfterStep(start, math.NaN()); err != nil {
+			return nil, err
+		}
+	}
 	size := set.ImageSize()
 	images := make([]float32, opt.BatchSize*size)
 	labels := make([]int32, opt.BatchSize)
@@ -345,6 +376,11 @@ func Train(net *Net, set *data.Set, opt TrainOptions) (*TrainResult, error) {
 		if opt.Progress != nil {
 			opt.Progress(Progress{Step: done, Steps: total, Epoch: float64(done) / float64(perEpoch),
 				Loss: emaLoss, Accuracy: emaAcc, ImagesPerSecond: res.ImagesPerSecond})
+		}
+		if opt.AfterStep != nil {
+			if err := opt.AfterStep(done, loss); err != nil {
+				return nil, err
+			}
 		}
 	}
 	res.Steps = max(start, total)

@@ -319,16 +319,18 @@ func (z *Zoo) train(man *Manifest, m Member, opt TrainOptions) (*Entry, error) {
 	if err := os.RemoveAll(stDir); err != nil {
 		return nil, fmt.Errorf("zoo: %w", err)
 	}
+	quick, err := models.Evaluate(net, set, min(QuickCheckImages, testLimit(opt.TestLimit, set)))
+	if err != nil {
+		return nil, fmt.Errorf("zoo: evaluating %s: %w", m.Name, err)
+	}
 	files, err := hashDir(p)
 	if err != nil {
 		return nil, err
 	}
 	last := st.Curve[len(st.Curve)-1]
-	testImages := set.Test.Len()
-	if opt.TestLimit > 0 {
-		testImages = min(testImages, opt.TestLimit)
-	}
-	e := &Entry{Spec: m, Files: files, TestAccuracy: last.TestAccuracy, TestLoss: last.TestLoss, TestImages: testImages,
+	e := &Entry{Spec: m, Files: files, TestAccuracy: last.TestAccuracy, TestLoss: last.TestLoss,
+		TestImages: testLimit(opt.TestLimit, set),
+		QuickCheck: Evaluation{Images: quick.Images, TestAccuracy: quick.Accuracy, TestLoss: quick.Loss},
 		Curve: st.Curve, Epochs: float64(total) / float64(perEpoch), Steps: total, SnapshotSteps: snaps,
 		WallSeconds: st.WallSeconds, Backend: b.Name(), CPU: thisCPU(), Commit: commit(z.Dir),
 		Finished: time.Now().UTC().Format(time.RFC3339)}
@@ -398,6 +400,15 @@ func replaceDir(tmp, dir string) error {
 		return fmt.Errorf("zoo: %w", err)
 	}
 	return nil
+}
+
+// testLimit returns the number of test images evaluated with the limit n
+// (0: all).
+func testLimit(n int, set *data.Set) int {
+	if n > 0 {
+		return min(n, set.Test.Len())
+	}
+	return set.Test.Len()
 }
 
 func readJSON(path string, v any) error {

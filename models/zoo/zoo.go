@@ -59,6 +59,9 @@ type Entry struct {
 	TestAccuracy float64 `json:"test_accuracy"`
 	TestLoss     float64 `json:"test_loss"`
 	TestImages   int     `json:"test_images"`
+	// QuickCheck is the evaluation on the first QuickCheckImages test
+	// images, which make test repeats.
+	QuickCheck Evaluation `json:"quick_check"`
 	// Curve is the training curve: a point at every snapshot and epoch end.
 	Curve []CurvePoint `json:"curve"`
 	// Epochs (fractional) and Steps done; SnapshotSteps are the steps kept.
@@ -78,6 +81,16 @@ type Entry struct {
 	// Finished is when training finished (UTC, RFC 3339).
 	Finished string `json:"finished"`
 }
+
+// Evaluation is an evaluation on the first Images test images.
+type Evaluation struct {
+	Images       int     `json:"images"`
+	TestAccuracy float64 `json:"test_accuracy"`
+	TestLoss     float64 `json:"test_loss"`
+}
+
+// QuickCheckImages is the number of test images of Entry.QuickCheck.
+const QuickCheckImages = 500
 
 // CurvePoint is one point of a training curve.
 type CurvePoint struct {

@@ -191,10 +191,23 @@ func TestTrainDeterministicAndResumable(t *testing.T) {
 			t.Error(err)
 		}
 	}
-	// No optimizer state in the committed files: the member's weights
-	// file is as large as its weights, not twice.
-	if e, err := za.Entry(m.Name); err != nil || e.Files["model.json"] == "" {
-		t.Errorf("entry files: %v %v", e, err)
+	// What make test checks on the committed zoo, here on this one.
+	checkZoo(t, za, func(string) (Member, error) { return m, nil }, func() (*data.Set, error) { return tinySet(t), nil })
+	if ea.QuickCheck.Images != 50 || ea.QuickCheck.TestAccuracy != ea.TestAccuracy {
+		t.Errorf("quick check %+v on the whole tiny test split, want the entry's accuracy %g", ea.QuickCheck, ea.TestAccuracy)
+	}
+	// No optimizer state in the member: its weights file holds float32
+	// weights only (4 bytes each, plus GoMLX's header).
+	n := 0
+	for _, w := range wa {
+		n += len(w)
+	}
+	bins, _ := filepath.Glob(filepath.Join(za.MemberDir(m.Name), "*.bin"))
+	if len(bins) != 1 {
+		t.Fatalf("member holds weight files %v, want one", bins)
+	}
+	if info, err := os.Stat(bins[0]); err != nil || info.Size() > int64(4*n+64) {
+		t.Errorf("weights file %s: %v bytes for %d float32 weights (%v): optimizer state left in?", bins[0], info.Size(), n, err)
 	}
 	// Training again is a no-op returning the entry.
 	_, again, err := trainTiny(t, b, za.Dir, TrainOptions{Progress: func(Progress) { t.Error("trained a finished member") }})

@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
@@ -30,6 +31,48 @@ func TestStudyValid(t *testing.T) {
 	}
 	if _, err := Study("medium"); err == nil {
 		t.Error("Study accepted an unknown size")
+	}
+	full, _ := Study(Full)
+	for i, want := range []string{"resnet20-w1-s1", "vgg11-w0.25-s1"} {
+		if full[i].Zoo != want || full[i].Probes < 1000 || full[i].Seed != full[0].Seed {
+			t.Errorf("full study %d: %+v, want zoo member %s probed on at least 1000 shared images", i, full[i], want)
+		}
+	}
+}
+
+func TestZooSpec(t *testing.T) {
+	s, err := ZooSpec("vgg11-w0.25-s2", data.FashionMNIST, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if s.Model != "vgg11" || s.Width != 0.25 || s.Seed != 2 || s.Name() != "vgg11-w0.25-s2" {
+		t.Errorf("ZooSpec: %+v", s)
+	}
+	// The key ends with the member's weights tag ("untrained" in a zoo without it).
+	t.Setenv("REPGEO_ZOO", t.TempDir())
+	if k := s.Key(); !strings.HasSuffix(k, "-untrained") || !strings.HasPrefix(k, "vgg11-w0.25-") {
+		t.Errorf("key %q", k)
+	}
+	for _, tc := range []struct {
+		name   string
+		change func(*Spec)
+	}{
+		{"unknown member", func(s *Spec) { s.Zoo = "vgg11-w0.25-s9" }},
+		{"other width", func(s *Spec) { s.Width = 0.5 }},
+		{"other seed", func(s *Spec) { s.Seed = 1 }},
+		{"dataset without zoo", func(s *Spec) { s.Dataset = data.Synthetic }},
+	} {
+		bad := s
+		tc.change(&bad)
+		if err := bad.Validate(); err == nil {
+			t.Errorf("%s accepted: %+v", tc.name, bad)
+		}
+	}
+	if _, err := ZooSpec("nope", data.FashionMNIST, 10); err == nil {
+		t.Error("ZooSpec of an unknown member: no error")
 	}
 }
 

@@ -93,6 +93,7 @@ func Joint(runs string, specs []Spec, metric string, log io.Writer) (*JointData,
 		if err != nil {
 			return nil, err
 		}
+		keys[k] = s.Key() // A zoo member may have been trained just now.
 		for i, l := range acts.Layers {
 			reps = append(reps, l)
 			out.Labels = append(out.Labels, DisplayName(acts.Taps[i]))
@@ -102,6 +103,8 @@ func Joint(runs string, specs []Spec, metric string, log io.Writer) (*JointData,
 		out.Labels = append(out.Labels, Target)
 		out.Model = append(out.Model, k)
 	}
+	h = sha256.Sum256([]byte(strings.Join(keys, "+") + "|" + metric))
+	path = filepath.Join(runs, "joint-"+metric+"-"+hex.EncodeToString(h[:])[:10]+".gob")
 	start := time.Now()
 	d, err := repgeo.Pairwise(met, reps, nil)
 	if err != nil {

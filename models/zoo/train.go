@@ -259,11 +259,16 @@ func (z *Zoo) train(man *Manifest, m Member, opt TrainOptions) (*Entry, error) {
 		st.LossSum, st.LossCount = 0, 0
 		return nil
 	}
-	steadyStart, steadyFrom := time.Time{}, 0
+	// Throughput of this run: time in training steps only (not in
+	// evaluations and saves), from its second step (the first compiles).
+	var steadyDur time.Duration
 	after := func(step int, loss float64) error {
 		now := time.Now()
 		if !lastReturn.IsZero() {
 			trainDur += now.Sub(lastReturn)
+			if step > start+1 {
+				steadyDur += now.Sub(lastReturn)
+			}
 		}
 		defer func() { lastReturn = time.Now() }()
 		if math.IsNaN(loss) { // Before the first step of this run.
@@ -279,10 +284,8 @@ func (z *Zoo) train(man *Manifest, m Member, opt TrainOptions) (*Entry, error) {
 		}
 		if opt.Progress != nil {
 			ips := 0.0
-			if steadyStart.IsZero() {
-				steadyStart, steadyFrom = now, step
-			} else if d := now.Sub(steadyStart).Seconds(); d > 0 {
-				ips = float64((step-steadyFrom)*m.Recipe.BatchSize) / d
+			if d := steadyDur.Seconds(); d > 0 {
+				ips = float64((step-start-1)*m.Recipe.BatchSize) / d
 			}
 			opt.Progress(Progress{Member: m.Name, Step: step, Steps: total, Start: start,
 				Epoch: float64(step) / float64(perEpoch), Loss: loss, ImagesPerSecond: ips})

@@ -334,7 +334,7 @@ func (z *Zoo) train(man *Manifest, m Member, opt TrainOptions) (*Entry, error) {
 	e := &Entry{Spec: m, Files: files, TestAccuracy: last.TestAccuracy, TestLoss: last.TestLoss,
 		TestImages: testLimit(opt.TestLimit, set),
 		QuickCheck: Evaluation{Images: quick.Images, TestAccuracy: quick.Accuracy, TestLoss: quick.Loss},
-		Curve: st.Curve, Epochs: float64(total) / float64(perEpoch), Steps: total, SnapshotSteps: snaps,
+		Curve:      st.Curve, Epochs: float64(total) / float64(perEpoch), Steps: total, SnapshotSteps: snaps,
 		WallSeconds: st.WallSeconds, Backend: b.Name(), CPU: thisCPU(), Commit: commit(z.Dir),
 		Finished: time.Now().UTC().Format(time.RFC3339)}
 	if st.TrainSeconds > 0 {

@@ -39,7 +39,7 @@ func runTrain(args []string, stdout io.Writer) error {
 	fs := newCommandFlags("train",
 		"--model=NAME --dataset=cifar10|fashion-mnist|synthetic [--width=K] [--epochs=N | --steps=N] --out=DIR [flags]",
 		"Trains a model (see \"repgeo models\") with SGD+momentum or Adam, a cosine\n"+
-			"learning-rate schedule and weight decay, writing checkpoints to --out\n"+
+			"or step learning-rate schedule and weight decay, writing checkpoints to --out\n"+
 			"atomically; --resume continues an interrupted run. The backend is chosen\n"+
 			"by GOMLX_BACKEND (default: the pure-Go backend).")
 	model := fs.String("model", "", "architecture: "+strings.Join(models.Names(), ", "))
@@ -50,7 +50,8 @@ func runTrain(args []string, stdout io.Writer) error {
 	epochs := fs.Int("epochs", 0, "epochs to train (default 1 when --steps is not given)")
 	steps := fs.Int("steps", 0, "total training steps (overrides --epochs)")
 	batch := fs.Int("batch", 128, "batch size")
-	lr := fs.Float64("lr", 0, "initial learning rate, cosine-annealed to 0 (default 0.1 for sgd, 0.001 for adam)")
+	lr := fs.Float64("lr", 0, "initial learning rate (default 0.1 for sgd, 0.001 for adam), annealed by --schedule")
+	schedule := fs.String("schedule", models.ScheduleCosine, "learning-rate schedule: cosine (to 0) or step (x0.1 at 50% and 75% of the steps)")
 	optimizer := fs.String("optimizer", models.SGD, "optimizer: sgd (with momentum) or adam")
 	momentum := fs.Float64("momentum", 0.9, "SGD momentum")
 	wd := fs.Float64("wd", 1e-4, "weight decay")
@@ -84,6 +85,9 @@ func runTrain(args []string, stdout io.Writer) error {
 	}
 	if *optimizer != models.SGD && *optimizer != models.Adam {
 		return badInput("--optimizer=%q: want sgd or adam", *optimizer)
+	}
+	if *schedule != models.ScheduleCosine && *schedule != models.ScheduleStep {
+		return badInput("--schedule=%q: want %s or %s", *schedule, models.ScheduleCosine, models.ScheduleStep)
 	}
 	snaps, err := parseInts(*snapshots)
 	if err != nil {
@@ -135,7 +139,7 @@ func runTrain(args []string, stdout io.Writer) error {
 	if err != nil {
 		return badInput("%v", err)
 	}
-	opt := models.TrainOptions{Optimizer: *optimizer, LearningRate: *lr, Momentum: *momentum, WeightDecay: *wd,
+	opt := models.TrainOptions{Optimizer: *optimizer, LearningRate: *lr, Schedule: *schedule, Momentum: *momentum, WeightDecay: *wd,
 		BatchSize: *batch, Epochs: *epochs, Steps: *steps, Seed: *seed, Augment: aug, Dir: *out,
 		CheckpointEvery: *every, Keep: *keep, Snapshots: snaps, Resume: *resume, TestLimit: *testLimit}
 	if *momentum == 0 {

@@ -33,9 +33,12 @@ setup:
 test-notebooks: setup
 	./scripts/run_notebooks.sh smoke
 
-## figures: the main job. Train or load the models, execute every notebook in
-## full size; writes docs/figures/*.png and docs/notebooks/*.html.
-figures: setup
+## figures: the main job. Load the zoo members the figures use (training,
+## resumably, only those zoo/ lacks), execute every notebook in full size;
+## writes docs/figures/*.png and docs/notebooks/*.html.
+FIGURE_MEMBERS = resnet20-w1-s1,vgg11-w0.25-s1
+figures: setup bin/repgeo
+	./bin/repgeo zoo --members=$(FIGURE_MEMBERS)
 	./scripts/run_notebooks.sh full
 
 ## bench-geometry: time Angle, Project and Midpoint at m = 2000 against their

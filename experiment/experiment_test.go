@@ -12,6 +12,7 @@ import (
 
 	"github.com/repgeo/repgeo/data"
 	"github.com/repgeo/repgeo/models"
+	"github.com/repgeo/repgeo/models/zoo"
 )
 
 func TestStudyValid(t *testing.T) {
@@ -231,5 +232,50 @@ func TestPathEndToEnd(t *testing.T) {
 	}
 	if _, err := Path(runs, s, "no-such-metric", nil); err == nil {
 		t.Error("unknown metric accepted")
+	}
+}
+
+// TestZooNetLoads puts a member named resnet20-w1-s1 into a scratch zoo
+// (trained for 2 steps on synthetic images shaped like Fashion-MNIST) and
+// expects Net to load it from there, and the spec's key to carry its tag.
+func TestZooNetLoads(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("REPGEO_ZOO", dir)
+	s, err := ZooSpec("resnet20-w1-s1", data.FashionMNIST, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	untrained := s.Key()
+	set, err := data.NewSynthetic(data.SyntheticOptions{Height: 28, Width: 28, Channels: 1, Train: 64, Test: 20, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	set.Name = data.FashionMNIST
+	z, err := zoo.Open("", data.FashionMNIST)
+	if err != nil || z.Dir != dir {
+		t.Fatalf("zoo %v in %v, want %s", z, err, dir)
+	}
+	m, err := zoo.Lookup(s.Zoo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Recipe.Steps, m.Recipe.BatchSize = 2, 16
+	b, err := sharedBackend()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := z.Train(m, zoo.TrainOptions{Backend: b, Set: set}); err != nil {
+		t.Fatal(err)
+	}
+	var log strings.Builder
+	net, info, err := Net(t.TempDir(), s, &log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if net.Config.Model != "resnet20" || net.Config.Width != 1 || info.Steps != 2 || !strings.Contains(log.String(), "loaded from the zoo") {
+		t.Errorf("Net: %+v, %+v, log %q", net.Config, info, log.String())
+	}
+	if k := s.Key(); k == untrained || strings.HasSuffix(k, "-untrained") || len(k) != len(untrained)-len("untrained")+8 {
+		t.Errorf("key %q once trained (was %q)", k, untrained)
 	}
 }

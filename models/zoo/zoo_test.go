@@ -1,6 +1,7 @@
 package zoo
 
 import (
+	"encoding/json"
 	"errors"
 	"math"
 	"os"
@@ -252,5 +253,82 @@ func TestVerifyDetectsChanges(t *testing.T) {
 	}
 	if err := z.Verify(name); !errors.Is(err, ErrCorrupt) {
 		t.Errorf("Verify with an extra file: %v, want ErrCorrupt", err)
+	}
+}
+
+// TestInstallRecovers simulates a crash between the pending entry and the
+// manifest: the member's directory still under .partial, its entry pending,
+// the manifest without it. The next Train completes the installation
+// without training.
+func TestInstallRecovers(t *testing.T) {
+	b := testBackend(t)
+	z, e, err := trainTiny(t, b, t.TempDir(), TrainOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := tinyMember().Name
+	p := z.partialDir(name)
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(z.MemberDir(name), p); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(filepath.Join(z.Dir, ManifestFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := z.writeManifest(&Manifest{Dataset: z.Dataset, Members: map[string]*Entry{}}); err != nil {
+		t.Fatal(err)
+	}
+	var m Manifest
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatal(err)
+	}
+	pending, _ := json.Marshal(m.Members[name])
+	if err := os.WriteFile(p+pendingExt, pending, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, got, err := trainTiny(t, b, z.Dir, TrainOptions{Progress: func(Progress) { t.Error("trained again") }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Finished != e.Finished {
+		t.Errorf("recovered entry %+v, want %+v", got, e)
+	}
+	if err := z.Verify(name); err != nil {
+		t.Error(err)
+	}
+	for _, gone := range []string{p, p + pendingExt} {
+		if _, err := os.Stat(gone); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s left after recovery (%v)", gone, err)
+		}
+	}
+}
+
+// TestResumeFromOldState simulates a crash inside the state's replacement
+// (the previous state renamed aside, the new one not yet in place): the
+// next run resumes from the previous state.
+func TestResumeFromOldState(t *testing.T) {
+	b := testBackend(t)
+	stop := make(chan struct{})
+	z, _, err := trainTiny(t, b, t.TempDir(), TrainOptions{Stop: stop, Progress: func(p Progress) {
+		if p.Step == 4 {
+			close(stop)
+		}
+	}})
+	if !errors.Is(err, ErrStopped) {
+		t.Fatalf("got %v, want ErrStopped", err)
+	}
+	st := filepath.Join(z.partialDir(tinyMember().Name), stateSub)
+	if err := os.Rename(st, st+".old"); err != nil {
+		t.Fatal(err)
+	}
+	from := -1
+	if _, _, err := trainTiny(t, b, z.Dir, TrainOptions{Progress: func(p Progress) { from = p.Start }}); err != nil {
+		t.Fatal(err)
+	}
+	if from != 4 {
+		t.Errorf("resumed from step %d, want 4", from)
 	}
 }

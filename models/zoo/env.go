@@ -10,9 +10,9 @@ import (
 	"golang.org/x/sys/cpu"
 )
 
-// CPUInfo describes the processor a member was trained on: the kernels of
-// the pure-Go backend (and of XLA) round differently on AVX-512 and AVX2, so
-// weights agree bit for bit only on the same path.
+// CPUInfo describes the processor a member was trained on and the SIMD
+// features that select the backend's matrix kernels (see docs/zoo.md on
+// which paths give the same weights).
 type CPUInfo struct {
 	// Model is the processor's name and Family its cpu family (x86).
 	Model  string `json:"model"`
@@ -53,12 +53,6 @@ func thisCPU() CPUInfo {
 		}
 	}
 	return c
-}
-
-// SamePath reports whether a and b select the same numerical kernels (same
-// architecture and SIMD features), so training on them gives the same weights.
-func SamePath(a, b CPUInfo) bool {
-	return a.Arch == b.Arch && strings.Join(a.Features, ",") == strings.Join(b.Features, ",")
 }
 
 // commit returns the git commit of the working tree in dir's repository,

@@ -4,6 +4,7 @@
 # (scripts/zoo_commit.sh), so that finished members survive the working
 # tree. Meant to run in the background for hours (docs/zoo.md):
 #
+#   mkdir -p runs
 #   nohup scripts/zoo_train.sh > runs/zoo-train.log 2>&1 &
 #   echo $! > runs/zoo-train.pid
 #

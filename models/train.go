@@ -62,6 +62,10 @@ type TrainOptions struct {
 	// Snapshots lists epochs whose weights are kept in Dir/snapshots/epoch-NNN
 	// (0 is the initialization). It needs Dir.
 	Snapshots []int
+	// SnapshotSteps lists global steps whose weights are kept in
+	// Dir/snapshots/step-NNNNNNNN (0 is the initialization), for snapshots
+	// at any step, inside an epoch too. It needs Dir.
+	SnapshotSteps []int
 	// Resume continues from the latest checkpoint in Dir, if there is one.
 	Resume bool
 	// TestLimit, if positive, evaluates the test accuracy on only the first
@@ -193,6 +197,14 @@ func (o *TrainOptions) defaults(set *data.Set) error {
 			return fmt.Errorf("models: snapshot epoch %d", e)
 		}
 	}
+	if len(o.SnapshotSteps) > 0 && o.Dir == "" {
+		return errors.New("models: snapshots need a checkpoint directory")
+	}
+	for _, s := range o.SnapshotSteps {
+		if s < 0 {
+			return fmt.Errorf("models: snapshot step %d", s)
+		}
+	}
 	return nil
 }
 
@@ -276,13 +288,23 @@ func Train(net *Net, set *data.Set, opt TrainOptions) (*TrainResult, error) {
 		return nil
 	}
 	snapshot := func(step int) error {
-		if ckpt == nil || step%perEpoch != 0 || !slices.Contains(opt.Snapshots, step/perEpoch) {
+		atEpoch := step%perEpoch == 0 && slices.Contains(opt.Snapshots, step/perEpoch)
+		atStep := slices.Contains(opt.SnapshotSteps, step)
+		if ckpt == nil || (!atEpoch && !atStep) {
 			return nil
 		}
 		if err := save(step); err != nil {
 			return err
 		}
-		return ckpt.Snapshot(filepath.Join("snapshots", fmt.Sprintf("epoch-%03d", step/perEpoch)))
+		if atStep {
+			if err := ckpt.Snapshot(filepath.Join("snapshots", fmt.Sprintf("step-%08d", step))); err != nil {
+				return err
+			}
+		}
+		if atEpoch {
+			return ckpt.Snapshot(filepath.Join("snapshots", fmt.Sprintf("epoch-%03d", step/perEpoch)))
+		}
+		return nil
 	}
 	if err := snapshot(start); err != nil {
 		return nil, err

@@ -58,6 +58,7 @@ func runTrain(args []string, stdout io.Writer) error {
 	seed := fs.Uint64("seed", 0, "seed of the weights, the data order and the augmentation")
 	augment := fs.String("augment", "auto", "random crop and flip: on, off, or auto (on for cifar10)")
 	snapshots := fs.String("snapshots", "", "comma-separated epochs whose weights are kept in DIR/snapshots/epoch-NNN (0: initial)")
+	snapshotSteps := fs.String("snapshot-steps", "", "comma-separated global steps whose weights are kept in DIR/snapshots/step-NNNNNNNN (0: initial)")
 	resume := fs.Bool("resume", false, "continue from the latest checkpoint in --out")
 	every := fs.Int("every", 0, "checkpoint every N steps (default: every epoch, at most 200 steps)")
 	keep := fs.Int("keep", 3, "number of checkpoints kept")
@@ -92,6 +93,10 @@ func runTrain(args []string, stdout io.Writer) error {
 	snaps, err := parseInts(*snapshots)
 	if err != nil {
 		return badInput("--snapshots: %v", err)
+	}
+	snapSteps, err := parseInts(*snapshotSteps)
+	if err != nil {
+		return badInput("--snapshot-steps: %v", err)
 	}
 	aug := *dataset == data.CIFAR10
 	switch *augment {
@@ -141,7 +146,7 @@ func runTrain(args []string, stdout io.Writer) error {
 	}
 	opt := models.TrainOptions{Optimizer: *optimizer, LearningRate: *lr, Schedule: *schedule, Momentum: *momentum, WeightDecay: *wd,
 		BatchSize: *batch, Epochs: *epochs, Steps: *steps, Seed: *seed, Augment: aug, Dir: *out,
-		CheckpointEvery: *every, Keep: *keep, Snapshots: snaps, Resume: *resume, TestLimit: *testLimit}
+		CheckpointEvery: *every, Keep: *keep, Snapshots: snaps, SnapshotSteps: snapSteps, Resume: *resume, TestLimit: *testLimit}
 	if *momentum == 0 {
 		opt.Momentum = -1 // Explicitly none.
 	}

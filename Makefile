@@ -4,7 +4,7 @@
 GO ?= go
 export CGO_ENABLED ?= 1
 
-.PHONY: all build test test-go vet fmt-check setup figures test-notebooks bench-geometry train-fashion bench-train bench-pairwise check-reference
+.PHONY: all build test test-go vet fmt-check setup figures test-notebooks bench-geometry train-fashion bench-train bench-pairwise check-reference zoo zoo-verify zoo-list bin/repgeo
 
 all: build
 
@@ -14,7 +14,7 @@ build:
 ## test: vet, format check, Go tests, then every notebook in smoke size.
 test: test-go test-notebooks
 
-test-go: vet fmt-check
+test-go: vet fmt-check setup
 	$(GO) test -count=1 ./...
 
 vet:
@@ -33,9 +33,12 @@ setup:
 test-notebooks: setup
 	./scripts/run_notebooks.sh smoke
 
-## figures: the main job. Train or load the models, execute every notebook in
-## full size; writes docs/figures/*.png and docs/notebooks/*.md (with NAME_files/).
-figures: setup
+## figures: the main job. Load the zoo members the figures use (training,
+## resumably, only those zoo/ lacks), execute every notebook in full size;
+## writes docs/figures/*.png and docs/notebooks/*.md (with NAME_files/).
+FIGURE_MEMBERS = resnet20-w1-s1,vgg11-w0.25-s1
+figures: setup bin/repgeo
+	./bin/repgeo zoo --members=$(FIGURE_MEMBERS)
 	./scripts/run_notebooks.sh full
 
 ## bench-geometry: time Angle, Project and Midpoint at m = 2000 against their
@@ -82,3 +85,28 @@ train-fashion:
 ## STOCK=0 skips the slow stock backend.
 bench-train:
 	./bench/train.sh
+
+bin/repgeo:
+	mkdir -p bin
+	$(GO) build -o bin/repgeo ./cmd/repgeo
+
+## zoo: train every member of the model zoo (docs/zoo.md) that zoo/ lacks,
+## resuming an interrupted one where it stopped; Ctrl-C or SIGTERM saves its
+## state. Hours of CPU: see docs/zoo.md for running it in the background and
+## committing members (scripts/zoo_commit.sh). DATASET=cifar10 trains the
+## same list on CIFAR-10 (files from the user: nothing here downloads them)
+## into zoo/cifar10/; ZOO_MEMBERS=a,b restricts the members.
+DATASET ?= fashion-mnist
+ZOO_MEMBERS ?=
+ZOO_FLAGS = --dataset=$(DATASET) $(if $(ZOO_MEMBERS),--members=$(ZOO_MEMBERS))
+zoo: bin/repgeo
+	./bin/repgeo zoo $(ZOO_FLAGS)
+
+## zoo-verify: re-evaluate every finished member on the full test set; fails
+## if a file differs from zoo.json or an accuracy by more than 0.1 %.
+zoo-verify: bin/repgeo
+	./bin/repgeo zoo --verify $(ZOO_FLAGS)
+
+## zoo-list: the members and their state (finished, partial, missing).
+zoo-list: bin/repgeo
+	./bin/repgeo zoo --list $(ZOO_FLAGS)

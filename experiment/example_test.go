@@ -21,6 +21,6 @@ func ExampleStudy() {
 	// Output:
 	// smoke: resnet20 ×0.125, 8 steps of 32, m = 40
 	// smoke: vgg11 ×0.125, 8 steps of 32, m = 40
-	// full: resnet20 ×0.5, 400 steps of 64, m = 500
-	// full: vgg11 ×0.25, 400 steps of 64, m = 500
+	// full: resnet20-w1-s1, 3744 steps of 128, m = 1000
+	// full: vgg11-w0.25-s1, 3744 steps of 128, m = 1000
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/repgeo/repgeo/data"
 	"github.com/repgeo/repgeo/models"
+	"github.com/repgeo/repgeo/models/zoo"
 	"github.com/repgeo/repgeo/npy"
 	"github.com/repgeo/repgeo/repgeo"
 )
@@ -36,6 +37,48 @@ func TestStudyValid(t *testing.T) {
 	}
 	if _, err := Study("medium"); err == nil {
 		t.Error("Study accepted an unknown size")
+	}
+	full, _ := Study(Full)
+	for i, want := range []string{"resnet20-w1-s1", "vgg11-w0.25-s1"} {
+		if full[i].Zoo != want || full[i].Probes < 1000 || full[i].Seed != full[0].Seed {
+			t.Errorf("full study %d: %+v, want zoo member %s probed on at least 1000 shared images", i, full[i], want)
+		}
+	}
+}
+
+func TestZooSpec(t *testing.T) {
+	s, err := ZooSpec("vgg11-w0.25-s2", data.FashionMNIST, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if s.Model != "vgg11" || s.Width != 0.25 || s.Seed != 2 || s.Name() != "vgg11-w0.25-s2" {
+		t.Errorf("ZooSpec: %+v", s)
+	}
+	// The key ends with the member's weights tag ("untrained" in a zoo without it).
+	t.Setenv("REPGEO_ZOO", t.TempDir())
+	if k := s.Key(); !strings.HasSuffix(k, "-untrained") || !strings.HasPrefix(k, "vgg11-w0.25-") {
+		t.Errorf("key %q", k)
+	}
+	for _, tc := range []struct {
+		name   string
+		change func(*Spec)
+	}{
+		{"unknown member", func(s *Spec) { s.Zoo = "vgg11-w0.25-s9" }},
+		{"other width", func(s *Spec) { s.Width = 0.5 }},
+		{"other seed", func(s *Spec) { s.Seed = 1 }},
+		{"dataset without zoo", func(s *Spec) { s.Dataset = data.Synthetic }},
+	} {
+		bad := s
+		tc.change(&bad)
+		if err := bad.Validate(); err == nil {
+			t.Errorf("%s accepted: %+v", tc.name, bad)
+		}
+	}
+	if _, err := ZooSpec("nope", data.FashionMNIST, 10); err == nil {
+		t.Error("ZooSpec of an unknown member: no error")
 	}
 }
 
@@ -251,5 +294,50 @@ func TestPathEndToEnd(t *testing.T) {
 	}
 	if _, err := Path(runs, s, "no-such-metric", nil); err == nil {
 		t.Error("unknown metric accepted")
+	}
+}
+
+// TestZooNetLoads puts a member named resnet20-w1-s1 into a scratch zoo
+// (trained for 2 steps on synthetic images shaped like Fashion-MNIST) and
+// expects Net to load it from there, and the spec's key to carry its tag.
+func TestZooNetLoads(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("REPGEO_ZOO", dir)
+	s, err := ZooSpec("resnet20-w1-s1", data.FashionMNIST, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	untrained := s.Key()
+	set, err := data.NewSynthetic(data.SyntheticOptions{Height: 28, Width: 28, Channels: 1, Train: 64, Test: 20, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	set.Name = data.FashionMNIST
+	z, err := zoo.Open("", data.FashionMNIST)
+	if err != nil || z.Dir != dir {
+		t.Fatalf("zoo %v in %v, want %s", z, err, dir)
+	}
+	m, err := zoo.Lookup(s.Zoo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Recipe.Steps, m.Recipe.BatchSize = 2, 16
+	b, err := sharedBackend()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := z.Train(m, zoo.TrainOptions{Backend: b, Set: set}); err != nil {
+		t.Fatal(err)
+	}
+	var log strings.Builder
+	net, info, err := Net(t.TempDir(), s, &log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if net.Config.Model != "resnet20" || net.Config.Width != 1 || info.Steps != 2 || !strings.Contains(log.String(), "loaded from the zoo") {
+		t.Errorf("Net: %+v, %+v, log %q", net.Config, info, log.String())
+	}
+	if k := s.Key(); k == untrained || strings.HasSuffix(k, "-untrained") || len(k) != len(untrained)-len("untrained")+8 {
+		t.Errorf("key %q once trained (was %q)", k, untrained)
 	}
 }

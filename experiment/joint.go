@@ -98,6 +98,7 @@ func Joint(runs string, specs []Spec, metric string, log io.Writer) (*JointData,
 		if err != nil {
 			return nil, err
 		}
+		keys[k] = s.Key() // A zoo member may have been trained just now.
 		for i, l := range acts.Layers {
 			reps = append(reps, l)
 			out.Labels = append(out.Labels, DisplayName(acts.Taps[i]))
@@ -107,6 +108,8 @@ func Joint(runs string, specs []Spec, metric string, log io.Writer) (*JointData,
 		out.Labels = append(out.Labels, Target)
 		out.Model = append(out.Model, k)
 	}
+	key = strings.Join(keys, "+") + "|" + cacheKey(met)
+	path = filepath.Join(runs, "joint-"+metric+"-"+keyHash(key)+".gob")
 	start := time.Now()
 	d, err := repgeo.Pairwise(met, reps, nil)
 	if err != nil {

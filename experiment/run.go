@@ -23,6 +23,7 @@ import (
 	"github.com/repgeo/repgeo/data"
 	"github.com/repgeo/repgeo/internal/atomicfile"
 	"github.com/repgeo/repgeo/models"
+	"github.com/repgeo/repgeo/models/zoo"
 	"github.com/repgeo/repgeo/repgeo"
 )
 
@@ -104,6 +105,9 @@ func Net(runs string, s Spec, log io.Writer) (*models.Net, *TrainInfo, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("experiment: backend: %w", err)
 	}
+	if s.Zoo != "" {
+		return zooNet(b, s, log)
+	}
 	dir := Dir(runs, s)
 	modelDir := filepath.Join(dir, "model")
 	infoPath := filepath.Join(dir, "train.json")
@@ -161,6 +165,46 @@ func Net(runs string, s Spec, log io.Writer) (*models.Net, *TrainInfo, error) {
 	return net, &info, nil
 }
 
+// zooNet returns the zoo member of s: loaded from the zoo, or trained into it
+// first (with the zoo's driver, resumable) when the zoo lacks it.
+func zooNet(b backends.Backend, s Spec, log io.Writer) (*models.Net, *TrainInfo, error) {
+	m, err := zoo.Lookup(s.Zoo)
+	if err != nil {
+		return nil, nil, fmt.Errorf("experiment: %w", err)
+	}
+	z, err := zoo.Open("", s.Dataset)
+	if err != nil {
+		return nil, nil, fmt.Errorf("experiment: %w", err)
+	}
+	e, err := z.Entry(m.Name)
+	if errors.Is(err, zoo.ErrNotTrained) {
+		set, err := data.Load(s.Dataset, "")
+		if err != nil {
+			return nil, nil, fmt.Errorf("experiment: %w", err)
+		}
+		logf(log, "%s: not in the zoo %s yet: training it (make zoo trains every member)\n", m.Name, z.Dir)
+		last := time.Now()
+		e, err = z.Train(m, zoo.TrainOptions{Backend: b, Set: set, Progress: func(p zoo.Progress) {
+			if time.Since(last) >= time.Minute || p.Step == p.Steps {
+				last = time.Now()
+				logf(log, "  step %d/%d  epoch %.2f  loss %.3f  %.0f images/s\n", p.Step, p.Steps, p.Epoch, p.Loss, p.ImagesPerSecond)
+			}
+		}})
+		if err != nil {
+			return nil, nil, fmt.Errorf("experiment: training %s: %w", m.Name, err)
+		}
+	} else if err != nil {
+		return nil, nil, fmt.Errorf("experiment: %w", err)
+	}
+	net, err := z.Load(b, m.Name)
+	if err != nil {
+		return nil, nil, fmt.Errorf("experiment: %w", err)
+	}
+	logf(log, "%s: loaded from the zoo (%d steps, %.1f epochs, test accuracy %.4f on %d images)\n",
+		m.Name, e.Steps, e.Epochs, e.TestAccuracy, e.TestImages)
+	return net, &TrainInfo{Steps: e.Steps, TestAccuracy: e.TestAccuracy, Seconds: e.WallSeconds}, nil
+}
+
 // Activations returns the activations of every coarse tap of the trained
 // model of s on its probe images, with their one-hot target: read from the
 // cache under runs, or computed (training the model if needed) and cached.
@@ -182,6 +226,8 @@ func Activations(runs string, s Spec, log io.Writer) (*models.Activations, error
 	if err != nil {
 		return nil, err
 	}
+	// A zoo member trained just now has a new cache key.
+	path = filepath.Join(Dir(runs, s), "activations.npz")
 	set, err := data.Load(s.Dataset, "")
 	if err != nil {
 		return nil, fmt.Errorf("experiment: %w", err)
@@ -283,6 +329,7 @@ func Path(runs string, s Spec, metric string, log io.Writer) (*PathData, error) 
 	if err != nil {
 		return nil, err
 	}
+	path = filepath.Join(Dir(runs, s), "path-"+metric+"-"+keyHash(key)+".gob") // A zoo member may have been trained just now.
 	reps := make([]mat.Matrix, 0, len(acts.Layers)+1)
 	labels := make([]string, 0, len(acts.Layers)+1)
 	for i, l := range acts.Layers {

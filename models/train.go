@@ -35,8 +35,11 @@ type TrainOptions struct {
 	// Optimizer is SGD (with momentum, the default) or Adam.
 	Optimizer string
 	// LearningRate is the initial learning rate (default 0.1 for SGD, 1e-3
-	// for Adam), annealed to zero by a cosine schedule over all steps.
+	// for Adam), annealed over all steps as Schedule says.
 	LearningRate float64
+	// Schedule is the learning-rate schedule: ScheduleCosine (the default)
+	// or ScheduleStep.
+	Schedule string
 	// Momentum of SGD (default 0.9; negative for none).
 	Momentum float64
 	// WeightDecay (default 1e-4; negative for none).
@@ -59,6 +62,10 @@ type TrainOptions struct {
 	// Snapshots lists epochs whose weights are kept in Dir/snapshots/epoch-NNN
 	// (0 is the initialization). It needs Dir.
 	Snapshots []int
+	// SnapshotSteps lists global steps whose weights are kept in
+	// Dir/snapshots/step-NNNNNNNN (0 is the initialization), for snapshots
+	// at any step, inside an epoch too. It needs Dir.
+	SnapshotSteps []int
 	// Resume continues from the latest checkpoint in Dir, if there is one.
 	Resume bool
 	// TestLimit, if positive, evaluates the test accuracy on only the first
@@ -66,6 +73,12 @@ type TrainOptions struct {
 	TestLimit int
 	// Progress, if not nil, is called after every step.
 	Progress func(Progress)
+	// AfterStep, if not nil, is called once before the first step of this
+	// run with the starting global step and a NaN loss, then after every
+	// step with the global step reached and that step's batch loss. A
+	// non-nil error stops training: Train returns it unwrapped, without
+	// writing a further checkpoint.
+	AfterStep func(step int, loss float64) error
 }
 
 // Progress describes the state of training after a step.
@@ -109,6 +122,9 @@ type trainState struct {
 	Steps        int     `json:"steps"`
 	Seed         uint64  `json:"seed"`
 	Augment      bool    `json:"augment"`
+	// Schedule is empty for the cosine schedule (so that older state files
+	// still match).
+	Schedule string `json:"schedule,omitempty"`
 }
 
 // ErrIncompatible is wrapped by the errors of Train when a checkpoint
@@ -127,6 +143,13 @@ func (o *TrainOptions) defaults(set *data.Set) error {
 	case SGD, Adam:
 	default:
 		return fmt.Errorf("models: unknown optimizer %q (want %s or %s)", o.Optimizer, SGD, Adam)
+	}
+	switch o.Schedule {
+	case "":
+		o.Schedule = ScheduleCosine
+	case ScheduleCosine, ScheduleStep:
+	default:
+		return fmt.Errorf("models: unknown learning-rate schedule %q (want %s or %s)", o.Schedule, ScheduleCosine, ScheduleStep)
 	}
 	if o.LearningRate == 0 {
 		o.LearningRate = 0.1
@@ -174,6 +197,14 @@ func (o *TrainOptions) defaults(set *data.Set) error {
 			return fmt.Errorf("models: snapshot epoch %d", e)
 		}
 	}
+	if len(o.SnapshotSteps) > 0 && o.Dir == "" {
+		return errors.New("models: snapshots need a checkpoint directory")
+	}
+	for _, s := range o.SnapshotSteps {
+		if s < 0 {
+			return fmt.Errorf("models: snapshot step %d", s)
+		}
+	}
 	return nil
 }
 
@@ -199,6 +230,9 @@ func Train(net *Net, set *data.Set, opt TrainOptions) (*TrainResult, error) {
 	}
 	state := trainState{Optimizer: opt.Optimizer, LearningRate: opt.LearningRate, Momentum: opt.Momentum,
 		WeightDecay: opt.WeightDecay, BatchSize: opt.BatchSize, Steps: total, Seed: opt.Seed, Augment: opt.Augment}
+	if opt.Schedule != ScheduleCosine {
+		state.Schedule = opt.Schedule
+	}
 
 	ctx := net.Context
 	if !opt.Resume && opt.Dir != "" {
@@ -254,13 +288,23 @@ func Train(net *Net, set *data.Set, opt TrainOptions) (*TrainResult, error) {
 		return nil
 	}
 	snapshot := func(step int) error {
-		if ckpt == nil || step%perEpoch != 0 || !slices.Contains(opt.Snapshots, step/perEpoch) {
+		atEpoch := step%perEpoch == 0 && slices.Contains(opt.Snapshots, step/perEpoch)
+		atStep := slices.Contains(opt.SnapshotSteps, step)
+		if ckpt == nil || (!atEpoch && !atStep) {
 			return nil
 		}
 		if err := save(step); err != nil {
 			return err
 		}
-		return ckpt.Snapshot(filepath.Join("snapshots", fmt.Sprintf("epoch-%03d", step/perEpoch)))
+		if atStep {
+			if err := ckpt.Snapshot(filepath.Join("snapshots", fmt.Sprintf("step-%08d", step))); err != nil {
+				return err
+			}
+		}
+		if atEpoch {
+			return ckpt.Snapshot(filepath.Join("snapshots", fmt.Sprintf("epoch-%03d", step/perEpoch)))
+		}
+		return nil
 	}
 	if err := snapshot(start); err != nil {
 		return nil, err
@@ -275,7 +319,11 @@ func Train(net *Net, set *data.Set, opt TrainOptions) (*TrainResult, error) {
 	modelFn := func(ctx *context.Context, _ any, inputs []*Node) []*Node {
 		g := inputs[0].Graph()
 		if ctx.IsTraining(g) {
-			cosineschedule.New(ctx, g, inputs[0].DType()).LearningRate(opt.LearningRate).PeriodSteps(total).Done()
+			if opt.Schedule == ScheduleStep {
+				stepSchedule(ctx, g, inputs[0].DType(), opt.LearningRate, total)
+			} else {
+				cosineschedule.New(ctx, g, inputs[0].DType()).LearningRate(opt.LearningRate).PeriodSteps(total).Done()
+			}
 		}
 		return []*Node{Model(ctx, cfg, inputs[0], nil)}
 	}
@@ -284,6 +332,11 @@ func Train(net *Net, set *data.Set, opt TrainOptions) (*TrainResult, error) {
 	trainer := train.NewTrainer(net.Backend, ctx, modelFn, losses.SparseCategoricalCrossEntropyLogits,
 		optimizer, []metrics.Interface{batchAccuracy}, nil)
 
+	if opt.AfterStep != nil {
+		if err := opt.AfterStep(start, math.NaN()); err != nil {
+			return nil, err
+		}
+	}
 	size := set.ImageSize()
 	images := make([]float32, opt.BatchSize*size)
 	labels := make([]int32, opt.BatchSize)
@@ -345,6 +398,11 @@ func Train(net *Net, set *data.Set, opt TrainOptions) (*TrainResult, error) {
 		if opt.Progress != nil {
 			opt.Progress(Progress{Step: done, Steps: total, Epoch: float64(done) / float64(perEpoch),
 				Loss: emaLoss, Accuracy: emaAcc, ImagesPerSecond: res.ImagesPerSecond})
+		}
+		if opt.AfterStep != nil {
+			if err := opt.AfterStep(done, loss); err != nil {
+				return nil, err
+			}
 		}
 	}
 	res.Steps = max(start, total)

@@ -39,7 +39,7 @@ func runTrain(args []string, stdout io.Writer) error {
 	fs := newCommandFlags("train",
 		"--model=NAME --dataset=cifar10|fashion-mnist|synthetic [--width=K] [--epochs=N | --steps=N] --out=DIR [flags]",
 		"Trains a model (see \"repgeo models\") with SGD+momentum or Adam, a cosine\n"+
-			"learning-rate schedule and weight decay, writing checkpoints to --out\n"+
+			"or step learning-rate schedule and weight decay, writing checkpoints to --out\n"+
 			"atomically; --resume continues an interrupted run. The backend is chosen\n"+
 			"by GOMLX_BACKEND (default: the pure-Go backend).")
 	model := fs.String("model", "", "architecture: "+strings.Join(models.Names(), ", "))
@@ -50,13 +50,15 @@ func runTrain(args []string, stdout io.Writer) error {
 	epochs := fs.Int("epochs", 0, "epochs to train (default 1 when --steps is not given)")
 	steps := fs.Int("steps", 0, "total training steps (overrides --epochs)")
 	batch := fs.Int("batch", 128, "batch size")
-	lr := fs.Float64("lr", 0, "initial learning rate, cosine-annealed to 0 (default 0.1 for sgd, 0.001 for adam)")
+	lr := fs.Float64("lr", 0, "initial learning rate (default 0.1 for sgd, 0.001 for adam), annealed by --schedule")
+	schedule := fs.String("schedule", models.ScheduleCosine, "learning-rate schedule: cosine (to 0) or step (x0.1 at 50% and 75% of the steps)")
 	optimizer := fs.String("optimizer", models.SGD, "optimizer: sgd (with momentum) or adam")
 	momentum := fs.Float64("momentum", 0.9, "SGD momentum")
 	wd := fs.Float64("wd", 1e-4, "weight decay")
 	seed := fs.Uint64("seed", 0, "seed of the weights, the data order and the augmentation")
 	augment := fs.String("augment", "auto", "random crop and flip: on, off, or auto (on for cifar10)")
 	snapshots := fs.String("snapshots", "", "comma-separated epochs whose weights are kept in DIR/snapshots/epoch-NNN (0: initial)")
+	snapshotSteps := fs.String("snapshot-steps", "", "comma-separated global steps whose weights are kept in DIR/snapshots/step-NNNNNNNN (0: initial)")
 	resume := fs.Bool("resume", false, "continue from the latest checkpoint in --out")
 	every := fs.Int("every", 0, "checkpoint every N steps (default: every epoch, at most 200 steps)")
 	keep := fs.Int("keep", 3, "number of checkpoints kept")
@@ -85,9 +87,16 @@ func runTrain(args []string, stdout io.Writer) error {
 	if *optimizer != models.SGD && *optimizer != models.Adam {
 		return badInput("--optimizer=%q: want sgd or adam", *optimizer)
 	}
+	if *schedule != models.ScheduleCosine && *schedule != models.ScheduleStep {
+		return badInput("--schedule=%q: want %s or %s", *schedule, models.ScheduleCosine, models.ScheduleStep)
+	}
 	snaps, err := parseInts(*snapshots)
 	if err != nil {
 		return badInput("--snapshots: %v", err)
+	}
+	snapSteps, err := parseInts(*snapshotSteps)
+	if err != nil {
+		return badInput("--snapshot-steps: %v", err)
 	}
 	aug := *dataset == data.CIFAR10
 	switch *augment {
@@ -135,9 +144,9 @@ func runTrain(args []string, stdout io.Writer) error {
 	if err != nil {
 		return badInput("%v", err)
 	}
-	opt := models.TrainOptions{Optimizer: *optimizer, LearningRate: *lr, Momentum: *momentum, WeightDecay: *wd,
+	opt := models.TrainOptions{Optimizer: *optimizer, LearningRate: *lr, Schedule: *schedule, Momentum: *momentum, WeightDecay: *wd,
 		BatchSize: *batch, Epochs: *epochs, Steps: *steps, Seed: *seed, Augment: aug, Dir: *out,
-		CheckpointEvery: *every, Keep: *keep, Snapshots: snaps, Resume: *resume, TestLimit: *testLimit}
+		CheckpointEvery: *every, Keep: *keep, Snapshots: snaps, SnapshotSteps: snapSteps, Resume: *resume, TestLimit: *testLimit}
 	if *momentum == 0 {
 		opt.Momentum = -1 // Explicitly none.
 	}

@@ -1,0 +1,278 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/gomlx/gomlx/backends"
+	"github.com/schollz/progressbar/v3"
+
+	"github.com/repgeo/repgeo/backend"
+	"github.com/repgeo/repgeo/data"
+	"github.com/repgeo/repgeo/models"
+	"github.com/repgeo/repgeo/models/zoo"
+)
+
+func init() {
+	commands["zoo"] = command{
+		summary: "train the model zoo's missing members, list or verify it",
+		run:     runZoo,
+	}
+}
+
+// verifyTolerance is how far (absolute) a member's re-evaluated test
+// accuracy may be from its manifest in zoo --verify.
+const verifyTolerance = 0.001
+
+func runZoo(args []string, stdout io.Writer) error {
+	fs := newCommandFlags("zoo", "[--dataset=NAME] [--dir=DIR] [--members=a,b] [--list | --verify]",
+		"Trains every member of the model zoo (docs/zoo.md) that the zoo directory\n"+
+			"lacks, resuming an interrupted member where it stopped; SIGINT/SIGTERM\n"+
+			"save its state and stop. Each finished member is written to DIR/NAME and\n"+
+			"recorded in DIR/zoo.json. --list shows the members and their state;\n"+
+			"--verify re-evaluates every finished member and fails if an accuracy\n"+
+			"differs from the manifest by more than 0.1 %.")
+	dataset := fs.String("dataset", data.FashionMNIST, "dataset: fashion-mnist or cifar10 (which no command downloads)")
+	dir := fs.String("dir", "", "zoo directory (default $"+zoo.EnvDir+" or zoo/ of the repository; cifar10: its cifar10/ subdirectory)")
+	dataDir := fs.String("data", "", "directory of the dataset's files (default $"+data.EnvDataDir+"; Fashion-MNIST: "+data.DefaultFashionMNISTDir+")")
+	filter := fs.String("members", "", "comma-separated member names (default: all)")
+	list := fs.Bool("list", false, "list the members and their state; train nothing")
+	verify := fs.Bool("verify", false, "re-evaluate every finished member against the manifest; train nothing")
+	steps := fs.Int("steps", 0, "train every member for only N steps (to try the machinery; such members differ from the list: use a scratch --dir)")
+	saveEvery := fs.Duration("save-every", zoo.DefaultSaveEvery, "how often the state of the member in training is saved")
+	if err := parseCommandFlags(fs, args, stdout); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return badInput("zoo takes no arguments, got %q", fs.Args())
+	}
+	if *list && *verify {
+		return badInput("--list and --verify exclude each other")
+	}
+	z, err := zoo.Open(*dir, *dataset)
+	if err != nil {
+		return badInput("%v", err)
+	}
+	members, err := selectMembers(*filter)
+	if err != nil {
+		return badInput("%v", err)
+	}
+	if *steps < 0 {
+		return badInput("--steps=%d must not be negative", *steps)
+	}
+	for i := range members {
+		if *steps > 0 {
+			members[i].Recipe.Steps = *steps
+		}
+	}
+	man, err := z.Manifest()
+	if err != nil {
+		return err
+	}
+	if *list {
+		return listZoo(stdout, z, man, members)
+	}
+	set, err := data.Load(*dataset, *dataDir)
+	if err != nil {
+		return badInput("%v", err)
+	}
+	b, err := backend.New()
+	if err != nil {
+		return err
+	}
+	defer b.Finalize()
+	if *verify {
+		return verifyZoo(stdout, z, man, members, set, b)
+	}
+
+	stop := make(chan struct{})
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	go func() {
+		if _, ok := <-sigs; ok {
+			fmt.Fprintln(os.Stderr, "\nrepgeo zoo: stopping after this step (saving the state)...")
+			close(stop)
+		}
+	}()
+	t := newTable(stdout)
+	t.row("member", "status", "test_accuracy", "epochs", "wall", "images/s")
+	var failed error
+	for _, m := range members {
+		status := "trained"
+		if _, ok := man.Members[m.Name]; ok {
+			status = "present"
+		}
+		start := time.Now()
+		e, err := z.Train(m, zoo.TrainOptions{Backend: b, Set: set, SaveEvery: *saveEvery, Stop: stop,
+			Progress: progressReporter(m, len(members))})
+		if errors.Is(err, zoo.ErrStopped) {
+			t.row(m.Name, "stopped", "-", "-", fmtDuration(time.Since(start)), "-")
+			failed = err
+			break
+		}
+		if err != nil {
+			t.row(m.Name, "failed", "-", "-", fmtDuration(time.Since(start)), "-")
+			failed = fmt.Errorf("%s: %w", m.Name, err)
+			break
+		}
+		t.row(m.Name, status, fmt.Sprintf("%.4f", e.TestAccuracy), fmt.Sprintf("%.2f", e.Epochs),
+			fmtDuration(time.Duration(e.WallSeconds*float64(time.Second))), fmt.Sprintf("%.0f", e.ImagesPerSecond))
+	}
+	if err := t.flush(); err != nil {
+		return err
+	}
+	return failed
+}
+
+// selectMembers returns the zoo's members named in the comma-separated
+// filter, in the zoo's order (all when it is empty).
+func selectMembers(filter string) ([]zoo.Member, error) {
+	all := zoo.Members()
+	if strings.TrimSpace(filter) == "" {
+		return all, nil
+	}
+	var names []string
+	for _, n := range strings.Split(filter, ",") {
+		n = strings.TrimSpace(n)
+		if n == "" {
+			continue
+		}
+		if _, err := zoo.Lookup(n); err != nil {
+			return nil, err
+		}
+		names = append(names, n)
+	}
+	var out []zoo.Member
+	for _, m := range all {
+		if slices.Contains(names, m.Name) {
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
+
+func listZoo(stdout io.Writer, z *zoo.Zoo, man *zoo.Manifest, members []zoo.Member) error {
+	fmt.Fprintf(stdout, "zoo of %s in %s: %d of %d members finished\n", z.Dataset, z.Dir, len(man.Members), len(zoo.Members()))
+	t := newTable(stdout)
+	t.row("member", "model", "width", "seed", "snapshots", "state", "test_accuracy")
+	for _, m := range members {
+		state, acc := "missing", "-"
+		if e, ok := man.Members[m.Name]; ok {
+			state, acc = "finished", fmt.Sprintf("%.4f", e.TestAccuracy)
+		} else if _, err := os.Stat(filepath.Join(z.Dir, zoo.PartialDir, m.Name)); err == nil {
+			state = "partial"
+		}
+		t.row(m.Name, m.Model, fmt.Sprint(m.Width), fmt.Sprint(m.Seed), fmt.Sprint(m.Snapshots), state, acc)
+	}
+	return t.flush()
+}
+
+// verifyZoo re-evaluates every finished member among members on the test
+// images of its entry and fails if a file's hash or an accuracy (beyond
+// verifyTolerance) differs from the manifest.
+func verifyZoo(stdout io.Writer, z *zoo.Zoo, man *zoo.Manifest, members []zoo.Member, set *data.Set, b backends.Backend) error {
+	t := newTable(stdout)
+	t.row("member", "files", "test_accuracy", "manifest", "difference", "images", "verdict")
+	bad, checked := 0, 0
+	for _, m := range members {
+		e, ok := man.Members[m.Name]
+		if !ok {
+			continue
+		}
+		checked++
+		if err := z.Verify(m.Name); err != nil {
+			t.row(m.Name, "CHANGED", "-", fmt.Sprintf("%.4f", e.TestAccuracy), "-", "-", "FAIL")
+			fmt.Fprintln(os.Stderr, err)
+			bad++
+			continue
+		}
+		net, err := z.Load(b, m.Name)
+		if err != nil {
+			return err
+		}
+		ev, err := models.Evaluate(net, set, e.TestImages)
+		if err != nil {
+			return err
+		}
+		diff := ev.Accuracy - e.TestAccuracy
+		verdict := "ok"
+		if math.Abs(diff) > verifyTolerance || ev.Images != e.TestImages {
+			verdict = "FAIL"
+			bad++
+		}
+		t.row(m.Name, "ok", fmt.Sprintf("%.4f", ev.Accuracy), fmt.Sprintf("%.4f", e.TestAccuracy),
+			fmt.Sprintf("%+.4f", diff), fmt.Sprint(ev.Images), verdict)
+	}
+	if err := t.flush(); err != nil {
+		return err
+	}
+	if checked == 0 {
+		fmt.Fprintf(stdout, "NOTE: no finished member to verify in %s (train them with make zoo)\n", z.Dir)
+	}
+	if bad > 0 {
+		return fmt.Errorf("%d of %d members differ from %s", bad, checked, zoo.ManifestFile)
+	}
+	return nil
+}
+
+// progressReporter returns the Progress function of one member: a progress
+// bar with images/s and the time left on a terminal, otherwise a line
+// every minute (for logs of background runs).
+func progressReporter(m zoo.Member, _ int) func(zoo.Progress) {
+	if isTerminal(os.Stderr) {
+		var bar *progressbar.ProgressBar
+		return func(p zoo.Progress) {
+			if bar == nil {
+				bar = progressbar.NewOptions(p.Steps,
+					progressbar.OptionSetWriter(os.Stderr),
+					progressbar.OptionShowCount(),
+					progressbar.OptionSetPredictTime(true),
+					progressbar.OptionShowElapsedTimeOnFinish(),
+					progressbar.OptionThrottle(500*time.Millisecond))
+				_ = bar.Set(p.Start)
+			}
+			bar.Describe(fmt.Sprintf("%s epoch %.2f loss %.3f %.0f img/s", m.Name, p.Epoch, p.Loss, p.ImagesPerSecond))
+			_ = bar.Set(p.Step)
+			if p.Step == p.Steps {
+				_ = bar.Finish()
+				fmt.Fprintln(os.Stderr)
+			}
+		}
+	}
+	var last time.Time
+	return func(p zoo.Progress) {
+		if time.Since(last) < time.Minute && p.Step != p.Steps && p.Step != p.Start+1 {
+			return
+		}
+		last = time.Now()
+		eta := "-"
+		if p.ImagesPerSecond > 0 {
+			left := float64((p.Steps-p.Step)*m.Recipe.BatchSize) / p.ImagesPerSecond
+			eta = fmtDuration(time.Duration(left * float64(time.Second)))
+		}
+		fmt.Fprintf(os.Stderr, "%s %s step %d/%d epoch %.2f loss %.3f %.0f img/s, %s left\n",
+			time.Now().UTC().Format("15:04:05"), m.Name, p.Step, p.Steps, p.Epoch, p.Loss, p.ImagesPerSecond, eta)
+	}
+}
+
+// fmtDuration formats d as "1h02m", "3m05s" or "12s".
+func fmtDuration(d time.Duration) string {
+	s := int(math.Round(d.Seconds()))
+	switch {
+	case s >= 3600:
+		return fmt.Sprintf("%dh%02dm", s/3600, s%3600/60)
+	case s >= 60:
+		return fmt.Sprintf("%dm%02ds", s/60, s%60)
+	}
+	return fmt.Sprintf("%ds", s)
+}

@@ -1,0 +1,88 @@
+package main
+
+import (
+	"encoding/json"
+	"math"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestEvalCommand evaluates a tiny trained checkpoint: the JSON keys are
+// the contract, the accuracy is the one train reported on the same images.
+func TestEvalCommand(t *testing.T) {
+	dir := trainCLI(t, "resnet20")
+	code, stdout, stderr := geoRun("eval", "--checkpoint="+dir, "--dataset=synthetic-gray", "--test-limit=40", "--json")
+	if code != 0 {
+		t.Fatalf("eval: exit %d: %s", code, stderr)
+	}
+	var got map[string]any
+	if err := json.Unmarshal([]byte(stdout), &got); err != nil {
+		t.Fatalf("eval --json printed %q: %v", stdout, err)
+	}
+	if k := keys(got); !slices.Equal(k, []string{"images", "test_accuracy", "test_loss"}) {
+		t.Errorf("eval --json keys %v", k)
+	}
+	acc, _ := got["test_accuracy"].(float64)
+	loss, _ := got["test_loss"].(float64)
+	if got["images"] != float64(40) || acc < 0 || acc > 1 || !(loss > 0) || math.IsInf(loss, 0) {
+		t.Errorf("eval --json: %v", got)
+	}
+	// The training run evaluated the same 40 images.
+	_, trained, _ := geoRun("train", "--model=resnet20", "--dataset=synthetic-gray", "--width=0.125",
+		"--steps=3", "--batch=16", "--lr=0.05", "--seed=2", "--test-limit=40", "--out="+dir, "--resume", "--json")
+	var tr map[string]any
+	if err := json.Unmarshal([]byte(trained), &tr); err != nil || tr["test_accuracy"] != acc {
+		t.Errorf("train reports %v (%v), eval %g", tr["test_accuracy"], err, acc)
+	}
+	_, text, _ := geoRun("eval", "--checkpoint="+dir, "--dataset=synthetic-gray", "--test-limit=40")
+	if !strings.Contains(text, "test accuracy") || !strings.Contains(text, "on 40 images") {
+		t.Errorf("eval text output %q", text)
+	}
+	for _, tc := range []struct {
+		name string
+		args []string
+	}{
+		{"no checkpoint", []string{"--dataset=synthetic-gray"}},
+		{"no dataset", []string{"--checkpoint=" + dir}},
+		{"missing dir", []string{"--checkpoint=" + dir + "/nope", "--dataset=synthetic-gray"}},
+		{"other dataset", []string{"--checkpoint=" + dir, "--dataset=synthetic"}},
+		{"negative limit", []string{"--checkpoint=" + dir, "--dataset=synthetic-gray", "--test-limit=-1"}},
+	} {
+		if code, _, stderr := geoRun(append([]string{"eval"}, tc.args...)...); code != 2 || stderr == "" {
+			t.Errorf("%s: exit %d, stderr %q (want 2 and a message)", tc.name, code, stderr)
+		}
+	}
+}
+
+// TestZooCommand lists and verifies an empty zoo (training the zoo is a
+// make target, not a test) and rejects bad flags.
+func TestZooCommand(t *testing.T) {
+	dir := t.TempDir()
+	code, stdout, stderr := geoRun("zoo", "--dir="+dir, "--list")
+	if code != 0 {
+		t.Fatalf("zoo --list: exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"0 of 15 members finished", "resnet20-w1-s1", "vgg11-w0.25-s3", "resnet20-w2-s1", "missing"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("zoo --list lacks %q:\n%s", want, stdout)
+		}
+	}
+	_, some, _ := geoRun("zoo", "--dir="+dir, "--list", "--members=vgg13-w0.25-s1, resnet20-w1-s1")
+	if lines := strings.Count(some, "\n"); lines != 4 || strings.Index(some, "resnet20-w1-s1") > strings.Index(some, "vgg13") {
+		t.Errorf("zoo --list --members: want 2 members in the zoo's order:\n%s", some)
+	}
+	for _, tc := range []struct {
+		name string
+		args []string
+	}{
+		{"unknown member", []string{"--members=resnet20-w9-s1", "--list"}},
+		{"no zoo for dataset", []string{"--dataset=synthetic", "--list"}},
+		{"list and verify", []string{"--list", "--verify"}},
+		{"argument", []string{"--list", "extra"}},
+	} {
+		if code, _, stderr := geoRun(append([]string{"zoo", "--dir=" + dir}, tc.args...)...); code != 2 || stderr == "" {
+			t.Errorf("%s: exit %d, stderr %q (want 2 and a message)", tc.name, code, stderr)
+		}
+	}
+}

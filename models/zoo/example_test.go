@@ -1,0 +1,27 @@
+package zoo_test
+
+import (
+	"fmt"
+
+	"github.com/repgeo/repgeo/models/zoo"
+)
+
+// A member of the zoo by its short name, and the steps whose weights it keeps
+// on Fashion-MNIST (60,000 training images).
+func ExampleLookup() {
+	m, err := zoo.Lookup("resnet20-w1-s1")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	steps := m.TotalSteps(60000)
+	fmt.Printf("%s: %s ×%g, seed %d, %s lr %g (%s schedule), batch %d, %d epochs = %d steps\n",
+		m.Name, m.Model, m.Width, m.Seed, m.Recipe.Optimizer, m.Recipe.LearningRate, m.Recipe.Schedule,
+		m.Recipe.BatchSize, m.Recipe.Epochs, steps)
+	fmt.Println("snapshots:", m.SnapshotSteps(steps))
+	fmt.Println(len(zoo.Members()), "members")
+	// Output:
+	// resnet20-w1-s1: resnet20 ×1, seed 1, sgd lr 0.1 (step schedule), batch 128, 8 epochs = 3744 steps
+	// snapshots: [0 2 4 8 16 31 61 121 241 479 950 1886 3744]
+	// 15 members
+}

@@ -1,0 +1,423 @@
+package zoo
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/gomlx/gomlx/backends"
+
+	"github.com/repgeo/repgeo/data"
+	"github.com/repgeo/repgeo/internal/atomicfile"
+	"github.com/repgeo/repgeo/models"
+)
+
+// ErrStopped is returned by Zoo.Train when it was stopped through
+// TrainOptions.Stop, after saving the member's state.
+var ErrStopped = errors.New("zoo: training stopped (state saved; run again to resume)")
+
+// DefaultSaveEvery is how often the state of a member in training is saved.
+const DefaultSaveEvery = 5 * time.Minute
+
+// TrainOptions configures Zoo.Train.
+type TrainOptions struct {
+	// Backend runs the training (required).
+	Backend backends.Backend
+	// Set is the dataset; its Name must be the zoo's dataset.
+	Set *data.Set
+	// SaveEvery is how often (wall time) the state is saved (default
+	// DefaultSaveEvery); it is also saved when Stop is closed.
+	SaveEvery time.Duration
+	// Stop, when closed, makes Train save the state after the current step
+	// and return ErrStopped.
+	Stop <-chan struct{}
+	// TestLimit, if positive, evaluates the curve and the final accuracy on
+	// only the first TestLimit test images (for short test runs; the zoo
+	// uses the full test split).
+	TestLimit int
+	// Progress, if not nil, is called after every step.
+	Progress func(Progress)
+}
+
+// Progress describes a member's training after a step.
+type Progress struct {
+	// Member is the member's name; Step is the global step reached of Steps.
+	Member      string
+	Step, Steps int
+	// Start is the step this run started from (non-zero when resumed).
+	Start int
+	// Epoch is the fractional epoch and Loss the batch loss of the step.
+	Epoch, Loss float64
+	// ImagesPerSecond is the training throughput of this run.
+	ImagesPerSecond float64
+}
+
+// state is the progress of a member in training, saved beside its
+// checkpoint (weights and optimizer state) in the partial directory.
+type state struct {
+	Spec  Member       `json:"spec"`
+	Step  int          `json:"step"`
+	Steps int          `json:"steps"`
+	Curve []CurvePoint `json:"curve"`
+	// LossSum and LossCount accumulate the batch losses since the last curve point.
+	LossSum   float64 `json:"loss_sum"`
+	LossCount int     `json:"loss_count"`
+	// WallSeconds and TrainSeconds sum the wall time and the time spent in
+	// training steps of the previous runs.
+	WallSeconds  float64 `json:"wall_seconds"`
+	TrainSeconds float64 `json:"train_seconds"`
+	TrainedSteps int     `json:"trained_steps"`
+}
+
+const (
+	stateSub   = ".state"
+	stateFile  = "progress.json"
+	pendingExt = ".entry.json"
+)
+
+func (z *Zoo) partialDir(name string) string { return filepath.Join(z.Dir, PartialDir, name) }
+
+// Finished reports whether the manifest lists the named member.
+func (z *Zoo) Finished(name string) (bool, error) {
+	_, err := z.Entry(name)
+	if errors.Is(err, ErrNotTrained) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// Train trains the member m into the zoo, unless the manifest lists it
+// already (then it returns its entry), resuming from its saved state if a
+// previous run was stopped. When done it installs the member's directory,
+// adds it to the manifest and removes the state.
+func (z *Zoo) Train(m Member, opt TrainOptions) (*Entry, error) {
+	if err := m.Validate(); err != nil {
+		return nil, err
+	}
+	if opt.Backend == nil || opt.Set == nil {
+		return nil, errors.New("zoo: Train needs a backend and a dataset")
+	}
+	if opt.Set.Name != z.Dataset {
+		return nil, fmt.Errorf("zoo: the zoo %s is of %q, the dataset given is %q", z.Dir, z.Dataset, opt.Set.Name)
+	}
+	if opt.SaveEvery <= 0 {
+		opt.SaveEvery = DefaultSaveEvery
+	}
+	unlock, err := z.lock()
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	man, err := z.Manifest()
+	if err != nil {
+		return nil, err
+	}
+	if e, ok := man.Members[m.Name]; ok {
+		if !sameSpec(e.Spec, m) {
+			return nil, fmt.Errorf("zoo: %w: member %q was trained as %+v, the list now declares %+v: "+
+				"remove its directory and manifest entry (git) to retrain it", ErrCorrupt, m.Name, e.Spec, m)
+		}
+		return e, nil
+	}
+	if e, err := z.install(man, m); e != nil || err != nil {
+		return e, err
+	}
+	return z.train(man, m, opt)
+}
+
+func sameSpec(a, b Member) bool {
+	ra, _ := json.Marshal(a)
+	rb, _ := json.Marshal(b)
+	return string(ra) == string(rb)
+}
+
+// install finishes the installation of a member whose training ended (its
+// pending entry exists): moves its directory into place and adds it to the
+// manifest. It returns a nil entry when there is nothing pending.
+func (z *Zoo) install(man *Manifest, m Member) (*Entry, error) {
+	p := z.partialDir(m.Name)
+	raw, err := os.ReadFile(p + pendingExt)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("zoo: %w", err)
+	}
+	var e Entry
+	if err := json.Unmarshal(raw, &e); err != nil || !sameSpec(e.Spec, m) {
+		return nil, fmt.Errorf("zoo: %w: %s: not the pending entry of %q (%v): delete it and %s to retrain",
+			ErrCorrupt, p+pendingExt, m.Name, err, p)
+	}
+	if err := os.RemoveAll(filepath.Join(p, stateSub)); err != nil {
+		return nil, fmt.Errorf("zoo: %w", err)
+	}
+	dir := z.MemberDir(m.Name)
+	if _, err := os.Stat(p); err == nil {
+		if err := os.RemoveAll(dir); err != nil {
+			return nil, fmt.Errorf("zoo: %w", err)
+		}
+		if err := os.Rename(p, dir); err != nil {
+			return nil, fmt.Errorf("zoo: installing %s: %w", m.Name, err)
+		}
+	}
+	man.Members[m.Name] = &e
+	if err := z.writeManifest(man); err != nil {
+		return nil, err
+	}
+	if err := z.Verify(m.Name); err != nil {
+		return nil, err
+	}
+	if err := os.Remove(p + pendingExt); err != nil {
+		return nil, fmt.Errorf("zoo: %w", err)
+	}
+	return &e, nil
+}
+
+// train runs (or resumes) the training of m and installs it.
+func (z *Zoo) train(man *Manifest, m Member, opt TrainOptions) (*Entry, error) {
+	set := opt.Set
+	b := opt.Backend
+	p := z.partialDir(m.Name)
+	stDir := filepath.Join(p, stateSub)
+	total := m.TotalSteps(set.Train.Len())
+	perEpoch := set.Train.Len() / min(m.Recipe.BatchSize, set.Train.Len())
+	snaps := m.SnapshotSteps(total)
+	st := state{Spec: m, Steps: total}
+	var net *models.Net
+	if _, err := os.Stat(stDir); errors.Is(err, os.ErrNotExist) {
+		// A crash inside replaceDir leaves the previous state aside.
+		if _, err := os.Stat(stDir + ".old"); err == nil {
+			if err := os.Rename(stDir+".old", stDir); err != nil {
+				return nil, fmt.Errorf("zoo: %w", err)
+			}
+		}
+	}
+	if _, err := os.Stat(filepath.Join(stDir, stateFile)); err == nil {
+		if err := readJSON(filepath.Join(stDir, stateFile), &st); err != nil {
+			return nil, fmt.Errorf("zoo: %w: %s: %v", ErrCorrupt, stDir, err)
+		}
+		if !sameSpec(st.Spec, m) || st.Steps != total {
+			return nil, fmt.Errorf("zoo: %w: the saved state %s is of %+v (%d steps), not %+v (%d steps): delete it to start afresh",
+				ErrCorrupt, stDir, st.Spec, st.Steps, m, total)
+		}
+		if net, err = models.Load(b, stDir); err != nil {
+			return nil, fmt.Errorf("zoo: resuming %s: %w", m.Name, err)
+		}
+	} else {
+		if err := os.RemoveAll(p); err != nil {
+			return nil, fmt.Errorf("zoo: %w", err)
+		}
+		cfg := models.Config{Model: m.Model, Width: m.Width, Dataset: set.Name,
+			InputShape: [3]int{set.Height, set.Width, set.Channels}, Classes: set.Classes}
+		if net, err = models.New(b, cfg, m.Seed); err != nil {
+			return nil, fmt.Errorf("zoo: %w", err)
+		}
+	}
+	runStart := time.Now()
+	prevWall, prevTrain, prevSteps := st.WallSeconds, st.TrainSeconds, st.TrainedSteps
+	var trainDur time.Duration
+	lastReturn := time.Time{}
+	lastSave := time.Now()
+	start := st.Step
+	save := func(step int) error {
+		st.Step = step
+		st.WallSeconds = prevWall + time.Since(runStart).Seconds()
+		st.TrainSeconds = prevTrain + trainDur.Seconds()
+		st.TrainedSteps = prevSteps + step - start
+		if err := z.saveState(net, stDir, &st); err != nil {
+			return err
+		}
+		lastSave = time.Now()
+		return nil
+	}
+	event := func(step int, initial bool) error {
+		isSnap := slices.Contains(snaps, step)
+		if !initial && step%perEpoch != 0 && !isSnap && step != total {
+			return nil
+		}
+		if isSnap && step < total {
+			if err := models.SaveWeights(net, filepath.Join(p, snapshotSub(step))); err != nil {
+				return err
+			}
+		}
+		ev, err := models.Evaluate(net, set, opt.TestLimit)
+		if err != nil {
+			return fmt.Errorf("zoo: evaluating %s at step %d: %w", m.Name, step, err)
+		}
+		pt := CurvePoint{Step: step, Epoch: float64(step) / float64(perEpoch), TestAccuracy: ev.Accuracy,
+			TestLoss: ev.Loss, Snapshot: isSnap}
+		if st.LossCount > 0 {
+			l := st.LossSum / float64(st.LossCount)
+			pt.TrainLoss = &l
+		}
+		st.Curve = append(st.Curve, pt)
+		st.LossSum, st.LossCount = 0, 0
+		return nil
+	}
+	// Throughput of this run: time in training steps only (not in
+	// evaluations and saves), from its second step (the first compiles).
+	var steadyDur time.Duration
+	after := func(step int, loss float64) error {
+		now := time.Now()
+		if !lastReturn.IsZero() {
+			trainDur += now.Sub(lastReturn)
+			if step > start+1 {
+				steadyDur += now.Sub(lastReturn)
+			}
+		}
+		defer func() { lastReturn = time.Now() }()
+		if math.IsNaN(loss) { // Before the first step of this run.
+			if step == 0 && len(st.Curve) == 0 {
+				return event(0, true)
+			}
+			return nil
+		}
+		st.LossSum += loss
+		st.LossCount++
+		if err := event(step, false); err != nil {
+			return err
+		}
+		if opt.Progress != nil {
+			ips := 0.0
+			if d := steadyDur.Seconds(); d > 0 {
+				ips = float64((step-start-1)*m.Recipe.BatchSize) / d
+			}
+			opt.Progress(Progress{Member: m.Name, Step: step, Steps: total, Start: start,
+				Epoch: float64(step) / float64(perEpoch), Loss: loss, ImagesPerSecond: ips})
+		}
+		select {
+		case <-opt.Stop:
+			if err := save(step); err != nil {
+				return err
+			}
+			return ErrStopped
+		default:
+		}
+		if step < total && time.Since(lastSave) >= opt.SaveEvery {
+			return save(step)
+		}
+		return nil
+	}
+	r := m.Recipe
+	if _, err := models.Train(net, set, models.TrainOptions{Optimizer: r.Optimizer, LearningRate: r.LearningRate,
+		Momentum: r.Momentum, WeightDecay: r.WeightDecay, BatchSize: r.BatchSize, Steps: total, Seed: m.Seed,
+		Augment: r.Augment, Schedule: r.Schedule, TestLimit: -1, AfterStep: after}); err != nil {
+		return nil, err
+	}
+	if len(st.Curve) == 0 || st.Curve[len(st.Curve)-1].Step != total {
+		return nil, fmt.Errorf("zoo: %s: training ended without its final evaluation", m.Name)
+	}
+	st.Step = total
+	st.WallSeconds = prevWall + time.Since(runStart).Seconds()
+	st.TrainSeconds = prevTrain + trainDur.Seconds()
+	st.TrainedSteps = prevSteps + total - start
+	if err := models.SaveWeights(net, p); err != nil {
+		return nil, err
+	}
+	if err := os.RemoveAll(stDir); err != nil {
+		return nil, fmt.Errorf("zoo: %w", err)
+	}
+	quick, err := models.Evaluate(net, set, min(QuickCheckImages, testLimit(opt.TestLimit, set)))
+	if err != nil {
+		return nil, fmt.Errorf("zoo: evaluating %s: %w", m.Name, err)
+	}
+	files, err := hashDir(p)
+	if err != nil {
+		return nil, err
+	}
+	last := st.Curve[len(st.Curve)-1]
+	e := &Entry{Spec: m, Files: files, TestAccuracy: last.TestAccuracy, TestLoss: last.TestLoss,
+		TestImages: testLimit(opt.TestLimit, set),
+		QuickCheck: Evaluation{Images: quick.Images, TestAccuracy: quick.Accuracy, TestLoss: quick.Loss},
+		Curve:      st.Curve, Epochs: float64(total) / float64(perEpoch), Steps: total, SnapshotSteps: snaps,
+		WallSeconds: st.WallSeconds, Backend: b.Name(), CPU: thisCPU(), Commit: commit(z.Dir),
+		Finished: time.Now().UTC().Format(time.RFC3339)}
+	if st.TrainSeconds > 0 {
+		e.ImagesPerSecond = float64(st.TrainedSteps*m.Recipe.BatchSize) / st.TrainSeconds
+	}
+	if len(e.SnapshotSteps) > 0 && e.SnapshotSteps[len(e.SnapshotSteps)-1] != total {
+		return nil, fmt.Errorf("zoo: %s: last snapshot step %d is not the last step %d", m.Name, e.SnapshotSteps[len(e.SnapshotSteps)-1], total)
+	}
+	raw, err := json.MarshalIndent(e, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("zoo: %w", err)
+	}
+	if err := atomicfile.WriteFile(p+pendingExt, append(raw, '\n')); err != nil {
+		return nil, fmt.Errorf("zoo: %w", err)
+	}
+	return z.install(man, m)
+}
+
+// saveState replaces the member's state directory stDir, atomically, by a
+// checkpoint of net (weights and optimizer state) and st.
+func (z *Zoo) saveState(net *models.Net, stDir string, st *state) error {
+	if err := os.MkdirAll(filepath.Dir(stDir), 0o755); err != nil {
+		return fmt.Errorf("zoo: %w", err)
+	}
+	tmp, err := os.MkdirTemp(filepath.Dir(stDir), stateSub+".tmp-")
+	if err != nil {
+		return fmt.Errorf("zoo: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	prev := net.Context.Loader()
+	defer net.Context.SetLoader(prev)
+	ck, err := models.NewCheckpointer(net, tmp, 1)
+	if err != nil {
+		return err
+	}
+	_, err = ck.Save(int64(st.Step))
+	ck.Close()
+	if err != nil {
+		return err
+	}
+	raw, err := json.MarshalIndent(st, "", "  ")
+	if err != nil {
+		return fmt.Errorf("zoo: %w", err)
+	}
+	if err := atomicfile.WriteFile(filepath.Join(tmp, stateFile), append(raw, '\n')); err != nil {
+		return fmt.Errorf("zoo: %w", err)
+	}
+	return replaceDir(tmp, stDir)
+}
+
+// replaceDir moves the directory tmp to dir, replacing what dir held: the
+// old directory is renamed aside first and removed last, so that a crash
+// leaves either the old or the new state (recovered by recoverDir).
+func replaceDir(tmp, dir string) error {
+	old := dir + ".old"
+	if err := os.RemoveAll(old); err != nil {
+		return fmt.Errorf("zoo: %w", err)
+	}
+	if err := os.Rename(dir, old); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("zoo: %w", err)
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		return fmt.Errorf("zoo: %w", err)
+	}
+	if err := os.RemoveAll(old); err != nil {
+		return fmt.Errorf("zoo: %w", err)
+	}
+	return nil
+}
+
+// testLimit returns the number of test images evaluated with the limit n
+// (0: all).
+func testLimit(n int, set *data.Set) int {
+	if n > 0 {
+		return min(n, set.Test.Len())
+	}
+	return set.Test.Len()
+}
+
+func readJSON(path string, v any) error {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(raw, v)
+}

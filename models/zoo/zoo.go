@@ -1,0 +1,316 @@
+package zoo
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/gomlx/gomlx/backends"
+
+	"github.com/repgeo/repgeo/data"
+	"github.com/repgeo/repgeo/internal/atomicfile"
+	"github.com/repgeo/repgeo/models"
+)
+
+// ManifestFile is the name of the manifest in a zoo directory.
+const ManifestFile = "zoo.json"
+
+// PartialDir is the directory, inside a zoo directory, holding the state of
+// members in training.
+const PartialDir = ".partial"
+
+// EnvDir is the environment variable that, when set, names the zoo
+// directory of Fashion-MNIST (and its cifar10 subdirectory that of CIFAR-10).
+const EnvDir = "REPGEO_ZOO"
+
+// ErrNotTrained is wrapped by the errors of Zoo.Load and Zoo.LoadSnapshot
+// for a member that the manifest does not list as finished.
+var ErrNotTrained = errors.New("member not trained")
+
+// ErrCorrupt is wrapped by the errors about a manifest or member directory
+// that does not match what it should hold.
+var ErrCorrupt = errors.New("corrupt zoo")
+
+// Manifest is the content of zoo.json.
+type Manifest struct {
+	// Dataset is the dataset every member was trained on.
+	Dataset string `json:"dataset"`
+	// Members holds the finished members by name.
+	Members map[string]*Entry `json:"members"`
+}
+
+// Entry records one finished member.
+type Entry struct {
+	// Spec is the member as declared when it was trained.
+	Spec Member `json:"spec"`
+	// Files maps the path of every file of the member's directory (relative
+	// to it, with forward slashes) to its sha256 in hex.
+	Files map[string]string `json:"files"`
+	// TestAccuracy and TestLoss are measured on TestImages test images (the
+	// full test split).
+	TestAccuracy float64 `json:"test_accuracy"`
+	TestLoss     float64 `json:"test_loss"`
+	TestImages   int     `json:"test_images"`
+	// QuickCheck is the evaluation on the first QuickCheckImages test
+	// images, which make test repeats.
+	QuickCheck Evaluation `json:"quick_check"`
+	// Curve is the training curve: a point at every snapshot and epoch end.
+	Curve []CurvePoint `json:"curve"`
+	// Epochs (fractional) and Steps done; SnapshotSteps are the steps kept.
+	Epochs        float64 `json:"epochs"`
+	Steps         int     `json:"steps"`
+	SnapshotSteps []int   `json:"snapshot_steps,omitempty"`
+	// WallSeconds is the wall time of training (summed over resumed runs,
+	// evaluations included) and ImagesPerSecond the training throughput.
+	WallSeconds     float64 `json:"wall_seconds"`
+	ImagesPerSecond float64 `json:"images_per_second"`
+	// Backend names the GoMLX backend and CPU the processor and its kernel path.
+	Backend string  `json:"backend"`
+	CPU     CPUInfo `json:"cpu"`
+	// Commit is the git commit of the code ("-dirty" if it had changes
+	// outside the zoo directory), or "unknown".
+	Commit string `json:"commit"`
+	// Finished is when training finished (UTC, RFC 3339).
+	Finished string `json:"finished"`
+}
+
+// Evaluation is an evaluation on the first Images test images.
+type Evaluation struct {
+	Images       int     `json:"images"`
+	TestAccuracy float64 `json:"test_accuracy"`
+	TestLoss     float64 `json:"test_loss"`
+}
+
+// QuickCheckImages is the number of test images of Entry.QuickCheck.
+const QuickCheckImages = 500
+
+// CurvePoint is one point of a training curve.
+type CurvePoint struct {
+	// Step is the global step and Epoch the fractional epoch.
+	Step  int     `json:"step"`
+	Epoch float64 `json:"epoch"`
+	// TrainLoss is the mean batch loss of the steps since the previous point
+	// (null at step 0).
+	TrainLoss *float64 `json:"train_loss"`
+	// TestAccuracy and TestLoss are measured on the curve's test images.
+	TestAccuracy float64 `json:"test_accuracy"`
+	TestLoss     float64 `json:"test_loss"`
+	// Snapshot is set when the weights of this step are kept.
+	Snapshot bool `json:"snapshot,omitempty"`
+}
+
+// Zoo is a zoo directory of one dataset.
+type Zoo struct {
+	// Dir is the directory and Dataset the dataset of its members.
+	Dir, Dataset string
+}
+
+// Open returns the zoo of dataset in dir; an empty dir means DefaultDir.
+func Open(dir, dataset string) (*Zoo, error) {
+	if !slices.Contains([]string{data.FashionMNIST, data.CIFAR10}, dataset) {
+		return nil, fmt.Errorf("zoo: dataset %q has no zoo (want %s or %s)", dataset, data.FashionMNIST, data.CIFAR10)
+	}
+	if dir == "" {
+		var err error
+		if dir, err = DefaultDir(dataset); err != nil {
+			return nil, err
+		}
+	}
+	return &Zoo{Dir: dir, Dataset: dataset}, nil
+}
+
+// DefaultDir returns the zoo directory of dataset: $REPGEO_ZOO if set,
+// otherwise the directory zoo at the root of the repository holding the
+// working directory (found by walking up to the go.mod of the module); for
+// CIFAR-10 its subdirectory cifar10.
+func DefaultDir(dataset string) (string, error) {
+	dir := os.Getenv(EnvDir)
+	if dir == "" {
+		root, err := repoRoot()
+		if err != nil {
+			return "", err
+		}
+		dir = filepath.Join(root, "zoo")
+	}
+	if dataset == data.CIFAR10 {
+		dir = filepath.Join(dir, "cifar10")
+	}
+	return dir, nil
+}
+
+// modulePath is the module whose root holds the zoo.
+const modulePath = "github.com/repgeo/repgeo"
+
+func repoRoot() (string, error) {
+	wd, err := os.Getwd()
+	if err != nil {
+		return "", fmt.Errorf("zoo: %w", err)
+	}
+	for d := wd; ; d = filepath.Dir(d) {
+		if raw, err := os.ReadFile(filepath.Join(d, "go.mod")); err == nil {
+			first, _, _ := strings.Cut(string(raw), "\n")
+			if strings.TrimSpace(first) == "module "+modulePath {
+				return d, nil
+			}
+		}
+		if filepath.Dir(d) == d {
+			return "", fmt.Errorf("zoo: no %s checkout above %s: set $%s to the zoo directory", modulePath, wd, EnvDir)
+		}
+	}
+}
+
+// MemberDir returns the directory of the named member.
+func (z *Zoo) MemberDir(name string) string { return filepath.Join(z.Dir, name) }
+
+// SnapshotDir returns the directory of the snapshot of the named member at step.
+func (z *Zoo) SnapshotDir(name string, step int) string {
+	return filepath.Join(z.MemberDir(name), snapshotSub(step))
+}
+
+func snapshotSub(step int) string { return filepath.Join("snapshots", fmt.Sprintf("step-%08d", step)) }
+
+// Manifest reads zoo.json; a zoo without one has an empty manifest.
+func (z *Zoo) Manifest() (*Manifest, error) {
+	m := &Manifest{Dataset: z.Dataset, Members: map[string]*Entry{}}
+	raw, err := os.ReadFile(filepath.Join(z.Dir, ManifestFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return m, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("zoo: %w", err)
+	}
+	if err := json.Unmarshal(raw, m); err != nil {
+		return nil, fmt.Errorf("zoo: %w: %s: %v", ErrCorrupt, filepath.Join(z.Dir, ManifestFile), err)
+	}
+	if m.Dataset != z.Dataset {
+		return nil, fmt.Errorf("zoo: %w: %s is the zoo of %q, not %q", ErrCorrupt, z.Dir, m.Dataset, z.Dataset)
+	}
+	if m.Members == nil {
+		m.Members = map[string]*Entry{}
+	}
+	for name, e := range m.Members {
+		if e == nil || e.Spec.Name != name {
+			return nil, fmt.Errorf("zoo: %w: manifest entry %q does not describe that member", ErrCorrupt, name)
+		}
+	}
+	return m, nil
+}
+
+// writeManifest writes m to zoo.json atomically.
+func (z *Zoo) writeManifest(m *Manifest) error {
+	raw, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return fmt.Errorf("zoo: %w", err)
+	}
+	if err := os.MkdirAll(z.Dir, 0o755); err != nil {
+		return fmt.Errorf("zoo: %w", err)
+	}
+	return atomicfile.WriteFile(filepath.Join(z.Dir, ManifestFile), append(raw, '\n'))
+}
+
+// Entry returns the manifest entry of the named finished member, wrapping
+// ErrNotTrained if there is none.
+func (z *Zoo) Entry(name string) (*Entry, error) {
+	m, err := z.Manifest()
+	if err != nil {
+		return nil, err
+	}
+	e, ok := m.Members[name]
+	if !ok {
+		return nil, fmt.Errorf("zoo: %w: %s has no finished member %q (run make zoo)", ErrNotTrained, z.Dir, name)
+	}
+	return e, nil
+}
+
+// Load returns the final weights of the named finished member.
+func (z *Zoo) Load(b backends.Backend, name string) (*models.Net, error) {
+	if _, err := z.Entry(name); err != nil {
+		return nil, err
+	}
+	return models.Load(b, z.MemberDir(name))
+}
+
+// LoadSnapshot returns the weights of the named finished member at step:
+// a kept snapshot, or the final weights when step is the last one.
+func (z *Zoo) LoadSnapshot(b backends.Backend, name string, step int) (*models.Net, error) {
+	e, err := z.Entry(name)
+	if err != nil {
+		return nil, err
+	}
+	if step == e.Steps {
+		return models.Load(b, z.MemberDir(name))
+	}
+	if !slices.Contains(e.SnapshotSteps, step) {
+		return nil, fmt.Errorf("zoo: member %q keeps no snapshot at step %d (it keeps %v)", name, step, e.SnapshotSteps)
+	}
+	return models.Load(b, z.SnapshotDir(name, step))
+}
+
+// Verify checks that the directory of the named finished member holds
+// exactly the files of its manifest entry, with their sha256.
+func (z *Zoo) Verify(name string) error {
+	e, err := z.Entry(name)
+	if err != nil {
+		return err
+	}
+	got, err := hashDir(z.MemberDir(name))
+	if err != nil {
+		return err
+	}
+	for f, h := range e.Files {
+		g, ok := got[f]
+		switch {
+		case !ok:
+			return fmt.Errorf("zoo: %w: member %q lacks its file %s", ErrCorrupt, name, f)
+		case g != h:
+			return fmt.Errorf("zoo: %w: member %q: %s has sha256 %s, the manifest says %s", ErrCorrupt, name, f, g, h)
+		}
+	}
+	for f := range got {
+		if _, ok := e.Files[f]; !ok {
+			return fmt.Errorf("zoo: %w: member %q holds %s, which the manifest does not list", ErrCorrupt, name, f)
+		}
+	}
+	return nil
+}
+
+// hashDir returns the sha256 of every regular file under dir, by path
+// relative to dir with forward slashes.
+func hashDir(dir string) (map[string]string, error) {
+	out := map[string]string{}
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			return nil
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		h := sha256.New()
+		if _, err := io.Copy(h, f); err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(dir, path)
+		if err != nil {
+			return err
+		}
+		out[filepath.ToSlash(rel)] = hex.EncodeToString(h.Sum(nil))
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("zoo: hashing %s: %w", dir, err)
+	}
+	return out, nil
+}

@@ -1,0 +1,334 @@
+package zoo
+
+import (
+	"encoding/json"
+	"errors"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/gomlx/gomlx/backends"
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+
+	"github.com/repgeo/repgeo/backend"
+	"github.com/repgeo/repgeo/data"
+	"github.com/repgeo/repgeo/models"
+)
+
+func testBackend(t *testing.T) backends.Backend {
+	t.Helper()
+	b, err := backend.New()
+	if err != nil {
+		t.Fatalf("backend: %v", err)
+	}
+	return b
+}
+
+// tinySet is a small gray synthetic dataset: 128 training images, so an
+// epoch of batch 16 is 8 steps.
+func tinySet(t *testing.T) *data.Set {
+	t.Helper()
+	s, err := data.NewSynthetic(data.SyntheticOptions{Height: 28, Width: 28, Channels: 1, Train: 128, Test: 50, Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// tinyMember trains a ResNet-20 ×0.125 for 12 steps of 16 images with the
+// zoo's recipe otherwise, keeping snapshots at 0 and 4 log-spaced steps.
+func tinyMember() Member {
+	r := Standard
+	r.BatchSize, r.Steps, r.LearningRate = 16, 12, 0.05
+	return Member{Name: "tiny-resnet20", Model: "resnet20", Width: 0.125, Seed: 7, Recipe: r, Snapshots: 4}
+}
+
+// weights returns the values of every variable of net's weights (no
+// optimizer state), by name.
+func weights(t *testing.T, net *models.Net) map[string][]float32 {
+	t.Helper()
+	out := map[string][]float32{}
+	for v := range net.Context.IterVariables() {
+		if !models.IsWeight(v) {
+			continue
+		}
+		val := v.MustValue()
+		if val.DType().String() != "Float32" {
+			t.Fatalf("variable %s has dtype %s, want float32", v.ScopeAndName(), val.DType())
+		}
+		out[v.ScopeAndName()] = tensors.MustCopyFlatData[float32](val)
+	}
+	return out
+}
+
+// sameWeights fails unless a and b hold bit-identical weights.
+func sameWeights(t *testing.T, what string, a, b map[string][]float32) {
+	t.Helper()
+	if len(a) != len(b) || len(a) == 0 {
+		t.Fatalf("%s: %d vs %d variables", what, len(a), len(b))
+	}
+	for name, x := range a {
+		y, ok := b[name]
+		if !ok || len(x) != len(y) {
+			t.Fatalf("%s: variable %s missing or resized", what, name)
+		}
+		for i := range x {
+			if math.Float32bits(x[i]) != math.Float32bits(y[i]) {
+				t.Fatalf("%s: %s[%d] = %g vs %g", what, name, i, x[i], y[i])
+			}
+		}
+	}
+}
+
+func trainTiny(t *testing.T, b backends.Backend, dir string, opt TrainOptions) (*Zoo, *Entry, error) {
+	t.Helper()
+	z := &Zoo{Dir: dir, Dataset: data.SyntheticGray}
+	opt.Backend, opt.Set = b, tinySet(t)
+	e, err := z.Train(tinyMember(), opt)
+	return z, e, err
+}
+
+// TestTrainDeterministicAndResumable trains the tiny member three times: twice
+// uninterrupted (the weights must be bit-identical) and once stopped after
+// 5 steps and resumed (the weights must again be bit-identical, the curve
+// the same, and the state removed at the end).
+func TestTrainDeterministicAndResumable(t *testing.T) {
+	b := testBackend(t)
+	m := tinyMember()
+	za, ea, err := trainTiny(t, b, t.TempDir(), TrainOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	zb, _, err := trainTiny(t, b, t.TempDir(), TrainOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	zc, _, err := trainTiny(t, b, t.TempDir(), TrainOptions{Stop: stop, Progress: func(p Progress) {
+		if p.Step == 5 {
+			close(stop)
+		}
+	}})
+	if !errors.Is(err, ErrStopped) {
+		t.Fatalf("stopped run: got %v, want ErrStopped", err)
+	}
+	if _, err := os.Stat(filepath.Join(zc.partialDir(m.Name), stateSub, stateFile)); err != nil {
+		t.Fatalf("no saved state after the stop: %v", err)
+	}
+	if ok, _ := zc.Finished(m.Name); ok {
+		t.Fatal("a stopped member is listed as finished")
+	}
+	var resumedFrom = -1
+	_, ec, err := trainTiny(t, b, zc.Dir, TrainOptions{Progress: func(p Progress) { resumedFrom = p.Start }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resumedFrom != 5 {
+		t.Errorf("resumed from step %d, want 5", resumedFrom)
+	}
+	if _, err := os.Stat(zc.partialDir(m.Name)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("partial directory left after finishing: %v", err)
+	}
+
+	load := func(z *Zoo) map[string][]float32 {
+		net, err := z.Load(b, m.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return weights(t, net)
+	}
+	wa := load(za)
+	sameWeights(t, "two runs", wa, load(zb))
+	sameWeights(t, "uninterrupted vs resumed", wa, load(zc))
+
+	wantSnaps := m.SnapshotSteps(12)
+	if !slices.Equal(wantSnaps, []int{0, 2, 3, 6, 12}) { // round(12^(k/4)), k = 1..4
+		t.Errorf("snapshot steps %v", wantSnaps)
+	}
+	if !slices.Equal(ea.SnapshotSteps, wantSnaps) || !slices.Equal(ec.SnapshotSteps, wantSnaps) {
+		t.Errorf("snapshot steps %v and %v, want %v", ea.SnapshotSteps, ec.SnapshotSteps, wantSnaps)
+	}
+	for _, s := range wantSnaps[:len(wantSnaps)-1] {
+		na, err := za.LoadSnapshot(b, m.Name, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		nc, err := zc.LoadSnapshot(b, m.Name, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameWeights(t, "snapshot", weights(t, na), weights(t, nc))
+	}
+	if _, err := za.LoadSnapshot(b, m.Name, 5); err == nil {
+		t.Error("LoadSnapshot of a step without snapshot: no error")
+	}
+	// Curve: step 0, the snapshots, the epoch end (8) and the end (12).
+	var steps []int
+	for _, p := range ea.Curve {
+		steps = append(steps, p.Step)
+	}
+	want := append(slices.Clone(wantSnaps), 8)
+	slices.Sort(want)
+	want = slices.Compact(want)
+	if !slices.Equal(steps, want) {
+		t.Errorf("curve at steps %v, want %v", steps, want)
+	}
+	if ea.Curve[0].TrainLoss != nil || ea.Curve[1].TrainLoss == nil {
+		t.Error("train loss should be null at step 0 only")
+	}
+	for i, p := range ec.Curve {
+		q := ea.Curve[i]
+		if p.Step != q.Step || p.TestAccuracy != q.TestAccuracy || *nz(p.TrainLoss) != *nz(q.TrainLoss) {
+			t.Errorf("curve point %d: resumed %+v, uninterrupted %+v", i, p, q)
+		}
+	}
+	if ea.TestAccuracy != ea.Curve[len(ea.Curve)-1].TestAccuracy || ea.TestImages != 50 || ea.Steps != 12 {
+		t.Errorf("entry: accuracy %g, %d test images, %d steps", ea.TestAccuracy, ea.TestImages, ea.Steps)
+	}
+	for _, z := range []*Zoo{za, zc} {
+		if err := z.Verify(m.Name); err != nil {
+			t.Error(err)
+		}
+	}
+	// What make test checks on the committed zoo, here on this one.
+	checkZoo(t, za, func(string) (Member, error) { return m, nil }, func() (*data.Set, error) { return tinySet(t), nil })
+	if ea.QuickCheck.Images != 50 || ea.QuickCheck.TestAccuracy != ea.TestAccuracy {
+		t.Errorf("quick check %+v on the whole tiny test split, want the entry's accuracy %g", ea.QuickCheck, ea.TestAccuracy)
+	}
+	// No optimizer state in the member: its weights file holds float32
+	// weights only (4 bytes each, plus GoMLX's header).
+	n := 0
+	for _, w := range wa {
+		n += len(w)
+	}
+	bins, _ := filepath.Glob(filepath.Join(za.MemberDir(m.Name), "*.bin"))
+	if len(bins) != 1 {
+		t.Fatalf("member holds weight files %v, want one", bins)
+	}
+	if info, err := os.Stat(bins[0]); err != nil || info.Size() > int64(4*n+64) {
+		t.Errorf("weights file %s: %v bytes for %d float32 weights (%v): optimizer state left in?", bins[0], info.Size(), n, err)
+	}
+	// Training again is a no-op returning the entry.
+	_, again, err := trainTiny(t, b, za.Dir, TrainOptions{Progress: func(Progress) { t.Error("trained a finished member") }})
+	if err != nil || again.Finished != ea.Finished {
+		t.Errorf("second Train: %v", err)
+	}
+}
+
+func nz(p *float64) *float64 {
+	if p == nil {
+		v := -1.0
+		return &v
+	}
+	return p
+}
+
+// TestVerifyDetectsChanges corrupts a finished member's file and expects
+// Verify to name it.
+func TestVerifyDetectsChanges(t *testing.T) {
+	b := testBackend(t)
+	z, _, err := trainTiny(t, b, t.TempDir(), TrainOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := tinyMember().Name
+	cfg := filepath.Join(z.MemberDir(name), models.ConfigFile)
+	raw, err := os.ReadFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(cfg, append(raw, ' '), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := z.Verify(name); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("Verify after a change: %v, want ErrCorrupt", err)
+	}
+	if err := os.WriteFile(filepath.Join(z.MemberDir(name), "extra"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(cfg, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := z.Verify(name); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("Verify with an extra file: %v, want ErrCorrupt", err)
+	}
+}
+
+// TestInstallRecovers simulates a crash between the pending entry and the
+// manifest: the member's directory still under .partial, its entry pending,
+// the manifest without it. The next Train completes the installation
+// without training.
+func TestInstallRecovers(t *testing.T) {
+	b := testBackend(t)
+	z, e, err := trainTiny(t, b, t.TempDir(), TrainOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := tinyMember().Name
+	p := z.partialDir(name)
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(z.MemberDir(name), p); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(filepath.Join(z.Dir, ManifestFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := z.writeManifest(&Manifest{Dataset: z.Dataset, Members: map[string]*Entry{}}); err != nil {
+		t.Fatal(err)
+	}
+	var m Manifest
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatal(err)
+	}
+	pending, _ := json.Marshal(m.Members[name])
+	if err := os.WriteFile(p+pendingExt, pending, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, got, err := trainTiny(t, b, z.Dir, TrainOptions{Progress: func(Progress) { t.Error("trained again") }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Finished != e.Finished {
+		t.Errorf("recovered entry %+v, want %+v", got, e)
+	}
+	if err := z.Verify(name); err != nil {
+		t.Error(err)
+	}
+	for _, gone := range []string{p, p + pendingExt} {
+		if _, err := os.Stat(gone); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s left after recovery (%v)", gone, err)
+		}
+	}
+}
+
+// TestResumeFromOldState simulates a crash inside the state's replacement
+// (the previous state renamed aside, the new one not yet in place): the
+// next run resumes from the previous state.
+func TestResumeFromOldState(t *testing.T) {
+	b := testBackend(t)
+	stop := make(chan struct{})
+	z, _, err := trainTiny(t, b, t.TempDir(), TrainOptions{Stop: stop, Progress: func(p Progress) {
+		if p.Step == 4 {
+			close(stop)
+		}
+	}})
+	if !errors.Is(err, ErrStopped) {
+		t.Fatalf("got %v, want ErrStopped", err)
+	}
+	st := filepath.Join(z.partialDir(tinyMember().Name), stateSub)
+	if err := os.Rename(st, st+".old"); err != nil {
+		t.Fatal(err)
+	}
+	from := -1
+	if _, _, err := trainTiny(t, b, z.Dir, TrainOptions{Progress: func(p Progress) { from = p.Start }}); err != nil {
+		t.Fatal(err)
+	}
+	if from != 4 {
+		t.Errorf("resumed from step %d, want 4", from)
+	}
+}

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# zoo_train.sh trains the zoo's missing members one at a time, resuming an
+# interrupted one, and commits each as soon as it finishes
+# (scripts/zoo_commit.sh), so that finished members survive the working
+# tree. Meant to run in the background for hours (docs/zoo.md):
+#
+#   mkdir -p runs
+#   nohup scripts/zoo_train.sh > runs/zoo-train.log 2>&1 &
+#   echo $! > runs/zoo-train.pid
+#
+# SIGTERM or SIGINT is passed on to the training, which saves the state of
+# the member in training and exits; then commit that state with
+# scripts/zoo_commit.sh --partial. DATASET=cifar10 and ZOO_DIR=zoo/cifar10
+# train the CIFAR-10 zoo; ZOO_MEMBERS=a,b restricts the members; ZOO_STEPS=N
+# trains each for only N steps (to try the machinery, into a scratch ZOO_DIR).
+set -uo pipefail
+cd "$(git rev-parse --show-toplevel)"
+dataset=${DATASET:-fashion-mnist}
+export ZOO_DIR=${ZOO_DIR:-zoo}
+flags=(--dataset="$dataset" --dir="$ZOO_DIR")
+[ -n "${ZOO_MEMBERS:-}" ] && flags+=(--members="$ZOO_MEMBERS")
+make -s bin/repgeo || exit 1
+
+child=
+stop() {
+	echo "zoo_train: stopping: the member in training saves its state"
+	[ -n "$child" ] && kill -TERM "$child" 2>/dev/null && wait "$child"
+	exit 143
+}
+trap stop TERM INT
+
+mapfile -t missing < <(./bin/repgeo zoo --list "${flags[@]}" | awk 'NR > 2 && $6 != "finished" { print $1 }')
+echo "zoo_train: ${#missing[@]} members to train: ${missing[*]}"
+for m in "${missing[@]}"; do
+	./bin/repgeo zoo --dataset="$dataset" --dir="$ZOO_DIR" --members="$m" ${ZOO_STEPS:+--steps="$ZOO_STEPS"} &
+	child=$!
+	wait "$child"
+	rc=$?
+	child=
+	[ "$rc" -eq 0 ] || { echo "zoo_train: $m failed (exit $rc)"; exit "$rc"; }
+	scripts/zoo_commit.sh || echo "zoo_train: commit of $m failed; commit it later with scripts/zoo_commit.sh"
+done
+echo "zoo_train: every member is trained"

@@ -227,7 +227,7 @@ func Activations(runs string, s Spec, log io.Writer) (*models.Activations, error
 		return nil, err
 	}
 	// A zoo member trained just now has a new cache key.
-	path = filepath.Join(Dir(runs, s), "activations.npz")
+	path = filepath.Join(Dir(runs, s), activationsFile)
 	set, err := data.Load(s.Dataset, "")
 	if err != nil {
 		return nil, fmt.Errorf("experiment: %w", err)

@@ -29,43 +29,70 @@ const airSingularTol = 1e-13
 // Tangent vectors at a point are symmetric matrices of its size, with the
 // inner product tr(P^-1 V P^-1 W).
 //
-// The zero value is not usable (its Eps = 0 makes every gram-mode matrix
-// singular, and ToPoint says so): make the metric with NewAIR, or with
-// NewMetric("air", DefaultOptions()) for the default Eps = 0.1.
+// The zero value is the default AIR metric (mode gram, Eps = DefaultAIREps);
+// NewAIR makes the others.
 type AIR struct {
 	cfg AIRConfig
 }
 
-// AIRConfig is the configuration of the AIR metric. Its zero value is not
-// valid: gram mode needs Eps > 0.
+// The ridge values of AIRConfig.Eps and Options.Eps.
+const (
+	// DefaultAIREps is the default ridge, selected by Eps = 0.
+	DefaultAIREps = 0.1
+	// NoRidge (or any negative Eps) adds no ridge: the exactly
+	// affine-invariant metric, which only mode cov allows.
+	NoRidge = -1.0
+)
+
+// AIRConfig is the configuration of the AIR metric. The zero value is the
+// default: mode gram with the ridge DefaultAIREps.
 type AIRConfig struct {
 	// Mode selects the m×m gram matrices or the P×P covariance matrices.
 	Mode AIRMode
-	// Eps is the ridge added to the matrices' diagonals, finite and ≥ 0;
-	// it must be > 0 in gram mode, whose matrices are singular without it
-	// (centring removes one dimension). The command line's default is 0.1.
+	// Eps is the ridge added to the matrices' diagonals: 0 selects
+	// DefaultAIREps, a negative value (NoRidge) adds none. Mode gram needs a
+	// ridge, since centring makes its matrices singular.
 	Eps float64
 	// P is the number of principal components in cov mode (> 0). It must
 	// be 0 in gram mode, which does not use it.
 	P int
 }
 
+// eps returns the ridge that cfg adds.
+func (cfg AIRConfig) eps() float64 {
+	switch {
+	case cfg.Eps == 0:
+		return DefaultAIREps
+	case cfg.Eps < 0:
+		return 0
+	}
+	return cfg.Eps
+}
+
 // NewAIR returns the AIR metric configured by cfg, or an error for an
-// invalid configuration (an *OptionError for P in gram mode).
+// invalid configuration (an *OptionError for P in gram mode). Its Config
+// holds the ridge it adds: Eps = 0 becomes DefaultAIREps, a negative Eps
+// becomes NoRidge.
 func NewAIR(cfg AIRConfig) (*AIR, error) {
 	if err := validEnum(airModeNames, int(cfg.Mode), "air", "mode"); err != nil {
 		return nil, err
 	}
-	if math.IsNaN(cfg.Eps) || math.IsInf(cfg.Eps, 0) || cfg.Eps < 0 {
-		return nil, fmt.Errorf("repgeo: air: Eps = %v, must be finite and ≥ 0", cfg.Eps)
+	if math.IsNaN(cfg.Eps) || math.IsInf(cfg.Eps, 0) {
+		return nil, fmt.Errorf("repgeo: air: Eps = %v, must be finite", cfg.Eps)
+	}
+	switch {
+	case cfg.Eps == 0:
+		cfg.Eps = DefaultAIREps
+	case cfg.Eps < 0:
+		cfg.Eps = NoRidge
 	}
 	switch cfg.Mode {
 	case GramMode:
 		if cfg.P != 0 {
 			return nil, &OptionError{Metric: "air", Option: OptionP, Detail: "in mode gram"}
 		}
-		if cfg.Eps == 0 {
-			return nil, errorOf(ErrSingular, "repgeo: air: Eps = 0 in mode gram: every matrix would be singular (centring removes one dimension); use Eps > 0")
+		if cfg.Eps == NoRidge {
+			return nil, errorOf(ErrSingular, "repgeo: air: no ridge (Eps = NoRidge) in mode gram: every matrix would be singular (centring removes one dimension); use Eps > 0")
 		}
 	case CovMode:
 		if cfg.P <= 0 {
@@ -78,13 +105,20 @@ func NewAIR(cfg AIRConfig) (*AIR, error) {
 // Name returns "air".
 func (a *AIR) Name() string { return "air" }
 
-// Config returns the metric's configuration.
-func (a *AIR) Config() AIRConfig { return a.cfg }
+// Config returns the metric's configuration, with Eps = DefaultAIREps for
+// the zero value.
+func (a *AIR) Config() AIRConfig {
+	cfg := a.cfg
+	if cfg.Eps == 0 {
+		cfg.Eps = DefaultAIREps
+	}
+	return cfg
+}
 
 // String returns the metric's name and full configuration, such as
 // "air(mode=gram,eps=0.1)" or "air(mode=cov,p=10,eps=0.1)".
 func (a *AIR) String() string {
-	eps := strconv.FormatFloat(a.cfg.Eps, 'g', -1, 64)
+	eps := strconv.FormatFloat(a.cfg.eps(), 'g', -1, 64)
 	if a.cfg.Mode == CovMode {
 		return fmt.Sprintf("air(mode=cov,p=%d,eps=%s)", a.cfg.P, eps)
 	}
@@ -129,7 +163,7 @@ func newAIRPoint(m int, s *mat.SymDense) (*airPoint, error) {
 				rank++
 			}
 		}
-		return nil, errorOf(ErrSingular, "repgeo: air: the %d×%d matrix is singular (numerical rank %d, eigenvalues from %.3g to %.3g): the distance would be infinite; use Eps > 0", n, n, rank, vals[n-1], vals[0])
+		return nil, errorOf(ErrSingular, "repgeo: air: the %d×%d matrix is singular (numerical rank %d, eigenvalues from %.3g to %.3g): the distance would be infinite; use a ridge (Eps ≥ 0)", n, n, rank, vals[n-1], vals[0])
 	}
 	return &airPoint{m: m, s: s, vals: vals, vecs: vecs}, nil
 }
@@ -139,9 +173,8 @@ func (p *airPoint) pow(t float64) *mat.SymDense {
 	return symFunc(p.vals, p.vecs, func(l float64) float64 { return math.Pow(l, t) })
 }
 
-// ToPoint returns the SPD matrix of x (see AIR). A singular matrix (Eps = 0
-// and a rank-deficient representation, always the case in mode "gram" since
-// centring removes one dimension) is an error.
+// ToPoint returns the SPD matrix of x (see AIR). A singular matrix (no
+// ridge and a rank-deficient representation) is an error.
 func (a *AIR) ToPoint(x mat.Matrix) (Point, error) {
 	if _, err := NewAIR(a.cfg); err != nil {
 		return nil, errorf("repgeo: air: the metric is not configured (make it with NewAIR): %w", err)
@@ -151,11 +184,12 @@ func (a *AIR) ToPoint(x mat.Matrix) (Point, error) {
 	}
 	xc := centreColumns(x)
 	m, d := xc.Dims()
+	eps := a.cfg.eps()
 	var s *mat.SymDense
 	if a.cfg.Mode == GramMode {
 		s = outerGram(xc)
 		for i := 0; i < m; i++ {
-			s.SetSym(i, i, s.At(i, i)+a.cfg.Eps)
+			s.SetSym(i, i, s.At(i, i)+eps)
 		}
 	} else {
 		y := xc
@@ -176,7 +210,7 @@ func (a *AIR) ToPoint(x mat.Matrix) (Point, error) {
 					v = g.At(i, j) / float64(m-1)
 				}
 				if i == j {
-					v += a.cfg.Eps
+					v += eps
 				}
 				s.SetSym(i, j, v)
 			}

@@ -44,7 +44,7 @@ var pairwiseMetrics = []struct {
 	{"angular-cka", Options{Kernel: RBFKernel}},
 	{"stress", DefaultOptions()},
 	{"angular-shape", DefaultOptions()},
-	{"euclidean-shape", Options{Alpha: 0.5}},
+	{"euclidean-shape", Options{Whiten: 0.5}},
 }
 
 // TestPairwiseEqualsLoop checks that Pairwise and PairwisePoints return the

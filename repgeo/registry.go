@@ -11,8 +11,9 @@ import (
 // by-name constructor used by the command line and the notebooks. Each
 // metric reads only some of the fields (see MetricOptions); NewMetric
 // rejects a field that the named metric does not read unless it holds its
-// zero value or its value in DefaultOptions. Start from DefaultOptions: the
-// zero Options has Alpha = 0 (full whitening) and Eps = 0.
+// zero value or its value in DefaultOptions. The zero value of every field
+// is its default, so the zero Options and DefaultOptions make the same
+// metrics.
 //
 // In Go code, the typed constructors (NewAngularCKA, NewAngularShape,
 // NewEuclideanShape, NewAIR) with their own configurations are the
@@ -27,16 +28,20 @@ type Options struct {
 	// Laplace kernel) is the kernel's length scale; 0 selects the median of
 	// the Euclidean distances between rows.
 	LengthScale float64
-	// Alpha (option "alpha", shape metrics) is the whitening parameter in
-	// [0, 1]; 1 means no whitening (ShapeConfig.Whiten = 1 - Alpha).
-	Alpha float64
-	// Whitening (option "whitening", shape metrics with Alpha < 1) is the
+	// Whiten (option "alpha", shape metrics) is the degree of partial
+	// whitening in [0, 1], as ShapeConfig.Whiten: 0 (the default) none, 1
+	// full whitening. It is 1 - alpha in the notation of netrep, repsim and
+	// the command line's --alpha.
+	Whiten float64
+	// Whitening (option "whitening", shape metrics with Whiten > 0) is the
 	// whitening convention.
 	Whitening Whitening
 	// P (option "p", shape metrics and air in cov mode) is the PCA width;
 	// 0 keeps every dimension.
 	P int
-	// Eps (option "eps", air) is the ridge added to AIR's matrices.
+	// Eps (option "eps", air) is the ridge added to AIR's matrices, as
+	// AIRConfig.Eps: 0 selects DefaultAIREps, NoRidge (any negative value)
+	// adds none.
 	Eps float64
 	// Mode (option "mode", air) is AIR's mode.
 	Mode AIRMode
@@ -55,9 +60,10 @@ const (
 	OptionMode        = "mode"
 )
 
-// DefaultOptions returns the options used when none are given.
+// DefaultOptions returns the options used when none are given, with every
+// default spelled out. It makes the same metrics as the zero Options.
 func DefaultOptions() Options {
-	return Options{Kernel: LinearKernel, Alpha: 1, Whitening: NetrepWhitening, Eps: 0.1, Mode: GramMode}
+	return Options{Kernel: LinearKernel, Whiten: 0, Whitening: NetrepWhitening, Eps: DefaultAIREps, Mode: GramMode}
 }
 
 // set reports, for each option name, whether o sets that option: whether
@@ -68,7 +74,7 @@ func (o Options) set() map[string]bool {
 		OptionUnbiased:    o.Unbiased != d.Unbiased && o.Unbiased,
 		OptionKernel:      o.Kernel != d.Kernel && o.Kernel != 0,
 		OptionLengthScale: o.LengthScale != d.LengthScale && o.LengthScale != 0,
-		OptionAlpha:       o.Alpha != d.Alpha && o.Alpha != 0,
+		OptionAlpha:       o.Whiten != d.Whiten && o.Whiten != 0,
 		OptionWhitening:   o.Whitening != d.Whitening && o.Whitening != 0,
 		OptionP:           o.P != d.P && o.P != 0,
 		OptionEps:         o.Eps != d.Eps && o.Eps != 0,

@@ -76,11 +76,7 @@ func NewAngularShape(cfg ShapeConfig) (*ShapeMetric, error) { return newShapeMet
 func NewEuclideanShape(cfg ShapeConfig) (*ShapeMetric, error) { return newShapeMetric(true, cfg) }
 
 func newShapeFromOptions(euclidean bool, o Options) (*ShapeMetric, error) {
-	name := shapeName(euclidean)
-	if math.IsNaN(o.Alpha) || o.Alpha < 0 || o.Alpha > 1 {
-		return nil, fmt.Errorf("repgeo: %s: alpha = %v, must be in [0, 1]", name, o.Alpha)
-	}
-	return newShapeMetric(euclidean, ShapeConfig{Whiten: 1 - o.Alpha, Whitening: o.Whitening, P: o.P})
+	return newShapeMetric(euclidean, ShapeConfig{Whiten: o.Whiten, Whitening: o.Whitening, P: o.P})
 }
 
 func newShapeMetric(euclidean bool, cfg ShapeConfig) (*ShapeMetric, error) {

@@ -364,11 +364,12 @@ func TestMetricFlags(t *testing.T) {
 		{[]string{"--unbiased"}, "angular-cka", opts(func(o *repgeo.Options) { o.Unbiased = true })},
 		{[]string{"--kernel=rbf"}, "angular-cka", opts(func(o *repgeo.Options) { o.Kernel = repgeo.RBFKernel })},
 		{[]string{"--kernel=laplace", "--length-scale=2.5"}, "angular-cka", opts(func(o *repgeo.Options) { o.Kernel = repgeo.LaplaceKernel; o.LengthScale = 2.5 })},
-		{[]string{"--metric=angular-shape", "--alpha=0.5"}, "angular-shape", opts(func(o *repgeo.Options) { o.Alpha = 0.5 })},
+		{[]string{"--metric=angular-shape", "--alpha=0.5"}, "angular-shape", opts(func(o *repgeo.Options) { o.Whiten = 0.5 })},
 		{[]string{"--metric=angular-shape", "--p=2"}, "angular-shape", opts(func(o *repgeo.Options) { o.P = 2 })},
-		{[]string{"--metric=euclidean-shape", "--alpha=0", "--whitening=repsim"}, "euclidean-shape", opts(func(o *repgeo.Options) { o.Alpha = 0; o.Whitening = repgeo.RepsimWhitening })},
+		{[]string{"--metric=euclidean-shape", "--alpha=0", "--whitening=repsim"}, "euclidean-shape", opts(func(o *repgeo.Options) { o.Whiten = 1; o.Whitening = repgeo.RepsimWhitening })},
 		{[]string{"--metric=air", "--eps=0.5"}, "air", opts(func(o *repgeo.Options) { o.Eps = 0.5 })},
 		{[]string{"--metric=air", "--mode=cov", "--p=3"}, "air", opts(func(o *repgeo.Options) { o.Mode = repgeo.CovMode; o.P = 3 })},
+		{[]string{"--metric=air", "--mode=cov", "--p=2", "--eps=0"}, "air", opts(func(o *repgeo.Options) { o.Mode = repgeo.CovMode; o.P = 2; o.Eps = repgeo.NoRidge })},
 	}
 	// Every registered metric is accepted by name, with default options.
 	for _, name := range repgeo.MetricNames() {
@@ -440,6 +441,9 @@ func TestBadInput(t *testing.T) {
 		{"whitening without whitening", []string{"distance", "--metric=angular-shape", "--whitening=repsim", f("a.npy"), f("b.npy")}, "--whitening is not used by angular-shape without whitening (alpha 1)"},
 		{"p in air gram mode", []string{"distance", "--metric=air", "--p=3", f("a.npy"), f("b.npy")}, "--p is not used by air in mode gram"},
 		{"constant representation", []string{"pairwise", f("a.npy"), f("const.npy")}, f("const.npy") + ": angular-cka: the centred kernel matrix is zero"},
+		{"alpha above 1", []string{"distance", "--metric=angular-shape", "--alpha=1.5", f("a.npy"), f("b.npy")}, "invalid --alpha 1.5: want a number in [0, 1]"},
+		{"negative eps", []string{"distance", "--metric=air", "--eps=-1", f("a.npy"), f("b.npy")}, "invalid --eps -1: want a finite number ≥ 0"},
+		{"no ridge in gram mode", []string{"distance", "--metric=air", "--eps=0", f("a.npy"), f("b.npy")}, "air: no ridge (Eps = NoRidge) in mode gram"},
 		{"bad length scale", []string{"distance", "--length-scale=-1", f("a.npy"), f("b.npy")}, `invalid --length-scale "-1"`},
 		{"flag after files", []string{"distance", f("a.npy"), "--json", f("b.npy")}, "flags go before the files"},
 		{"distance one file", []string{"distance", f("a.npy")}, "need 2 representations (A B), got 1 from 1 file"},

@@ -326,10 +326,10 @@ func (a *AIR) tangent(x *airPoint, v *mat.Dense) (*mat.SymDense, error) {
 	}
 	n := x.s.SymmetricDim()
 	if r, c := v.Dims(); r != n || c != n {
-		return nil, fmt.Errorf("repgeo: air: tangent vector is %d×%d, the point is %d×%d", r, c, n, n)
+		return nil, errorOf(ErrShapeMismatch, "repgeo: air: tangent vector is %d×%d, the point is %d×%d", r, c, n, n)
 	}
 	if !isFiniteMatrix(v) {
-		return nil, fmt.Errorf("repgeo: air: tangent vector has non-finite entries")
+		return nil, errorOf(ErrNonFinite, "repgeo: air: tangent vector has non-finite entries")
 	}
 	return symmetrize(v), nil
 }
@@ -354,11 +354,18 @@ func (a *AIR) Exp(p Point, v *mat.Dense) (Point, error) {
 	return newAIRPoint(x.m, congruence(half, e))
 }
 
-// Inner returns tr(P^-1 V P^-1 W).
+// Inner returns tr(P^-1 V P^-1 W). It panics with an error wrapping
+// ErrShapeMismatch unless v and w have the size of the point's matrix.
 func (a *AIR) Inner(p Point, v, w *mat.Dense) float64 {
 	x, err := a.point(p)
 	if err != nil {
 		panic(err)
+	}
+	n := x.s.SymmetricDim()
+	rv, cv := v.Dims()
+	rw, cw := w.Dims()
+	if rv != n || cv != n || rw != n || cw != n {
+		panic(errorOf(ErrShapeMismatch, "repgeo: air: Inner of tangent vectors %d×%d and %d×%d at a %d×%d point", rv, cv, rw, cw, n, n))
 	}
 	_, invHalf := x.roots()
 	var inv mat.Dense
@@ -367,7 +374,6 @@ func (a *AIR) Inner(p Point, v, w *mat.Dense) float64 {
 	pv.Mul(&inv, v)
 	pw.Mul(&inv, w)
 	// tr(A B) = Σ_ij A_ij B_ji.
-	n, _ := pv.Dims()
 	var sum float64
 	for i := 0; i < n; i++ {
 		for j := 0; j < n; j++ {

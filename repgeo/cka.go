@@ -465,7 +465,7 @@ func (c *AngularCKA) Log(p, q Point) (*mat.Dense, error) {
 func symmetricUpper(m int, v *mat.Dense) ([]float64, error) {
 	r, cols := v.Dims()
 	if r != m || cols != m {
-		return nil, fmt.Errorf("repgeo: tangent vector is %d×%d, want %d×%d", r, cols, m, m)
+		return nil, errorOf(ErrShapeMismatch, "repgeo: tangent vector is %d×%d, want %d×%d", r, cols, m, m)
 	}
 	out := make([]float64, pkdLen(m))
 	var asym, scale float64
@@ -474,7 +474,7 @@ func symmetricUpper(m int, v *mat.Dense) ([]float64, error) {
 		for j := i; j < m; j++ {
 			x, y := v.At(i, j), v.At(j, i)
 			if math.IsNaN(x) || math.IsInf(x, 0) || math.IsNaN(y) || math.IsInf(y, 0) {
-				return nil, fmt.Errorf("repgeo: tangent vector has a non-finite value at (%d, %d)", i, j)
+				return nil, errorOf(ErrNonFinite, "repgeo: tangent vector has a non-finite value at (%d, %d)", i, j)
 			}
 			asym = math.Max(asym, math.Abs(x-y))
 			scale = math.Max(scale, math.Max(math.Abs(x), math.Abs(y)))
@@ -508,16 +508,18 @@ func (c *AngularCKA) Exp(p Point, v *mat.Dense) (Point, error) {
 }
 
 // Inner returns the Frobenius inner product of the m×m tangent vectors v and
-// w (the sphere's metric is the ambient one). It panics if their shapes differ.
+// w (the sphere's metric is the ambient one). It panics with an error
+// wrapping ErrShapeMismatch if their shapes differ.
 func (c *AngularCKA) Inner(p Point, v, w *mat.Dense) float64 {
 	return frobenius(v, w)
 }
 
-// frobenius returns sum_ij v_ij w_ij, panicking with mat.ErrShape on a shape mismatch.
+// frobenius returns sum_ij v_ij w_ij, panicking with an error wrapping
+// ErrShapeMismatch if the shapes differ.
 func frobenius(v, w *mat.Dense) float64 {
 	r, cols := v.Dims()
 	if r2, c2 := w.Dims(); r2 != r || c2 != cols {
-		panic(mat.ErrShape)
+		panic(errorOf(ErrShapeMismatch, "repgeo: inner product of tangent vectors %d×%d and %d×%d", r, cols, r2, c2))
 	}
 	rv, rw := v.RawMatrix(), w.RawMatrix()
 	var s float64
@@ -536,7 +538,7 @@ func (c *AngularCKA) Transport(p, q Point, v *mat.Dense) (*mat.Dense, error) {
 		return nil, err
 	}
 	if r, cols := v.Dims(); r != a.m || cols != a.m {
-		return nil, fmt.Errorf("repgeo: angular-cka: tangent vector is %d×%d, want %d×%d", r, cols, a.m, a.m)
+		return nil, errorOf(ErrShapeMismatch, "repgeo: angular-cka: tangent vector is %d×%d, want %d×%d", r, cols, a.m, a.m)
 	}
 	u, nu, w := sphereLog(a, b)
 	out := mat.DenseCopyOf(v)

@@ -30,6 +30,10 @@ var (
 	// ErrForeignPoint: a point was made by another metric, or by the same
 	// metric with another configuration.
 	ErrForeignPoint = errors.New("repgeo: point of another metric")
+	// ErrShapeMismatch: a tangent vector has the wrong size for the point it
+	// is at (Exp, Transport), or two tangent vectors have different sizes
+	// (Inner, which panics with an error wrapping it).
+	ErrShapeMismatch = errors.New("repgeo: tangent vector of the wrong size")
 	// ErrNoConvergence: an iteration did not converge.
 	ErrNoConvergence = errors.New("repgeo: iteration did not converge")
 )

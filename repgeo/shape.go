@@ -876,10 +876,10 @@ func (s *ShapeMetric) tangentAt(a *shapePoint, v *mat.Dense) (ap, vp *mat.Dense,
 	}
 	r, cv := v.Dims()
 	if r != a.m {
-		return nil, nil, fmt.Errorf("repgeo: %s: tangent vector has %d rows, the point has %d inputs", s.Name(), r, a.m)
+		return nil, nil, errorOf(ErrShapeMismatch, "repgeo: %s: tangent vector has %d rows, the point has %d inputs", s.Name(), r, a.m)
 	}
 	if !isFiniteMatrix(v) {
-		return nil, nil, fmt.Errorf("repgeo: %s: tangent vector has non-finite entries", s.Name())
+		return nil, nil, errorOf(ErrNonFinite, "repgeo: %s: tangent vector has non-finite entries", s.Name())
 	}
 	_, ca := a.c.Dims()
 	k := max(ca, cv)
@@ -921,12 +921,13 @@ func (s *ShapeMetric) Exp(p Point, v *mat.Dense) (Point, error) {
 }
 
 // Inner returns the Frobenius inner product of v and w, the narrower one
-// zero-padded. It panics if their numbers of rows differ.
+// zero-padded. It panics with an error wrapping ErrShapeMismatch if their
+// numbers of rows differ.
 func (s *ShapeMetric) Inner(p Point, v, w *mat.Dense) float64 {
 	rv, _ := v.Dims()
 	rw, _ := w.Dims()
 	if rv != rw {
-		panic(fmt.Sprintf("repgeo: %s: Inner of tangent vectors with %d and %d rows", s.Name(), rv, rw))
+		panic(errorOf(ErrShapeMismatch, "repgeo: %s: Inner of tangent vectors with %d and %d rows", s.Name(), rv, rw))
 	}
 	return frobDot(v, w)
 }

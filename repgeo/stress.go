@@ -134,7 +134,7 @@ func (s *Stress) Exp(p Point, v *mat.Dense) (Point, error) {
 		return nil, err
 	}
 	if r, c := v.Dims(); r != a.m || c != a.m {
-		return nil, fmt.Errorf("repgeo: stress: tangent vector is %d×%d, want %d×%d", r, c, a.m, a.m)
+		return nil, errorOf(ErrShapeMismatch, "repgeo: stress: tangent vector is %d×%d, want %d×%d", r, c, a.m, a.m)
 	}
 	g := &stressPoint{m: a.m, d: make([]float64, len(a.d))}
 	for i := 0; i < a.m; i++ {
@@ -142,7 +142,7 @@ func (s *Stress) Exp(p Point, v *mat.Dense) (Point, error) {
 		for j := i + 1; j < a.m; j++ {
 			e := v.At(i, j)
 			if math.IsNaN(e) || math.IsInf(e, 0) {
-				return nil, fmt.Errorf("repgeo: stress: tangent vector has a non-finite value at (%d, %d)", i, j)
+				return nil, errorOf(ErrNonFinite, "repgeo: stress: tangent vector has a non-finite value at (%d, %d)", i, j)
 			}
 			g.d[o+j-i-1] = a.d[o+j-i-1] + e
 		}
@@ -151,11 +151,12 @@ func (s *Stress) Exp(p Point, v *mat.Dense) (Point, error) {
 }
 
 // Inner returns the mean over i<j of v_ij w_ij, the inner product under
-// which |Log(p, q)| = Distance(p, q). It panics if the shapes differ.
+// which |Log(p, q)| = Distance(p, q). It panics with an error wrapping
+// ErrShapeMismatch unless v and w are square of the same size.
 func (s *Stress) Inner(p Point, v, w *mat.Dense) float64 {
 	m, c := v.Dims()
 	if r2, c2 := w.Dims(); m != c || r2 != m || c2 != c {
-		panic(mat.ErrShape)
+		panic(errorOf(ErrShapeMismatch, "repgeo: stress: Inner of tangent vectors %d×%d and %d×%d", m, c, r2, c2))
 	}
 	if m < 2 {
 		return 0
@@ -168,10 +169,18 @@ func (s *Stress) Inner(p Point, v, w *mat.Dense) float64 {
 	return sum / float64(m*(m-1)/2)
 }
 
-// Transport returns a copy of v: parallel transport in a flat space is the identity.
+// Transport returns a copy of v: parallel transport in a flat space is the
+// identity. v must be m×m.
 func (s *Stress) Transport(p, q Point, v *mat.Dense) (*mat.Dense, error) {
-	if _, _, err := s.points(p, q); err != nil {
+	a, _, err := s.points(p, q)
+	if err != nil {
 		return nil, err
+	}
+	if v == nil {
+		return nil, errorf("repgeo: stress: nil tangent vector")
+	}
+	if r, c := v.Dims(); r != a.m || c != a.m {
+		return nil, errorOf(ErrShapeMismatch, "repgeo: stress: tangent vector is %d×%d, want %d×%d", r, c, a.m, a.m)
 	}
 	return mat.DenseCopyOf(v), nil
 }

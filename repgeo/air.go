@@ -78,7 +78,7 @@ func NewAIR(cfg AIRConfig) (*AIR, error) {
 		return nil, err
 	}
 	if math.IsNaN(cfg.Eps) || math.IsInf(cfg.Eps, 0) {
-		return nil, fmt.Errorf("repgeo: air: Eps = %v, must be finite", cfg.Eps)
+		return nil, errorf("air: Eps = %v, must be finite", cfg.Eps)
 	}
 	switch {
 	case cfg.Eps == 0:
@@ -92,11 +92,11 @@ func NewAIR(cfg AIRConfig) (*AIR, error) {
 			return nil, &OptionError{Metric: "air", Option: OptionP, Detail: "in mode gram"}
 		}
 		if cfg.Eps == NoRidge {
-			return nil, errorOf(ErrSingular, "repgeo: air: no ridge (Eps = NoRidge) in mode gram: every matrix would be singular (centring removes one dimension); use Eps > 0")
+			return nil, errorOf(ErrSingular, "air: no ridge (Eps = NoRidge) in mode gram: every matrix would be singular (centring removes one dimension); use Eps > 0")
 		}
 	case CovMode:
 		if cfg.P <= 0 {
-			return nil, fmt.Errorf("repgeo: air: mode cov needs the number of principal components P > 0, got %d", cfg.P)
+			return nil, errorf("air: mode cov needs the number of principal components P > 0, got %d", cfg.P)
 		}
 	}
 	return &AIR{cfg: cfg}, nil
@@ -153,7 +153,7 @@ func (p *airPoint) Inputs() int { return p.m }
 func newAIRPoint(m int, s *mat.SymDense) (*airPoint, error) {
 	vals, vecs, err := eigSym(s, true)
 	if err != nil {
-		return nil, errorf("repgeo: air: %w", err)
+		return nil, errorf("air: %w", err)
 	}
 	n := len(vals)
 	if n == 0 || !(vals[n-1] > airSingularTol*vals[0]) {
@@ -163,7 +163,7 @@ func newAIRPoint(m int, s *mat.SymDense) (*airPoint, error) {
 				rank++
 			}
 		}
-		return nil, errorOf(ErrSingular, "repgeo: air: the %d×%d matrix is singular (numerical rank %d, eigenvalues from %.3g to %.3g): the distance would be infinite; use a ridge (Eps ≥ 0)", n, n, rank, vals[n-1], vals[0])
+		return nil, errorOf(ErrSingular, "air: the %d×%d matrix is singular (numerical rank %d, eigenvalues from %.3g to %.3g): the distance would be infinite; use a ridge (Eps ≥ 0)", n, n, rank, vals[n-1], vals[0])
 	}
 	return &airPoint{m: m, s: s, vals: vals, vecs: vecs}, nil
 }
@@ -177,7 +177,7 @@ func (p *airPoint) pow(t float64) *mat.SymDense {
 // ridge and a rank-deficient representation) is an error.
 func (a *AIR) ToPoint(x mat.Matrix) (Point, error) {
 	if _, err := NewAIR(a.cfg); err != nil {
-		return nil, errorf("repgeo: air: the metric is not configured (make it with NewAIR): %w", err)
+		return nil, errorf("air: the metric is not configured (make it with NewAIR): %w", err)
 	}
 	if err := CheckRepresentation(x); err != nil {
 		return nil, err
@@ -196,7 +196,7 @@ func (a *AIR) ToPoint(x mat.Matrix) (Point, error) {
 		if d > a.cfg.P {
 			cols, _, err := principalCoords(xc)
 			if err != nil {
-				return nil, errorf("repgeo: air: %w", err)
+				return nil, errorf("air: %w", err)
 			}
 			y = cols.Slice(0, m, 0, a.cfg.P).(*mat.Dense)
 		}
@@ -222,7 +222,7 @@ func (a *AIR) ToPoint(x mat.Matrix) (Point, error) {
 func (a *AIR) point(p Point) (*airPoint, error) {
 	ap, ok := p.(*airPoint)
 	if !ok || ap == nil {
-		return nil, errorf("repgeo: air: %w: point of type %T was not made by the air metric", ErrForeignPoint, p)
+		return nil, errorf("air: %w: point of type %T was not made by the air metric", ErrForeignPoint, p)
 	}
 	return ap, nil
 }
@@ -233,7 +233,7 @@ func (a *AIR) points(p, q Point) (*airPoint, *airPoint, error) {
 		return nil, nil, err
 	}
 	if x.s.SymmetricDim() != y.s.SymmetricDim() {
-		return nil, nil, fmt.Errorf("repgeo: air: matrices of sizes %d and %d", x.s.SymmetricDim(), y.s.SymmetricDim())
+		return nil, nil, errorf("air: matrices of sizes %d and %d", x.s.SymmetricDim(), y.s.SymmetricDim())
 	}
 	return x, y, nil
 }
@@ -264,12 +264,12 @@ func (a *AIR) Distance(p, q Point) (float64, error) {
 	w, _, _ := whitened(x, y)
 	l, _, err := eigSym(w, false)
 	if err != nil {
-		return 0, errorf("repgeo: air: %w", err)
+		return 0, errorf("air: %w", err)
 	}
 	var sum float64
 	for _, v := range l {
 		if !(v > 0) {
-			return 0, fmt.Errorf("repgeo: air: generalized eigenvalue %g ≤ 0: the matrices are numerically singular", v)
+			return 0, errorf("air: generalized eigenvalue %g ≤ 0: the matrices are numerically singular", v)
 		}
 		lg := math.Log(v)
 		sum += lg * lg
@@ -285,7 +285,7 @@ func symPowOf(s *mat.SymDense, f func(float64) float64) (*mat.SymDense, error) {
 	}
 	for _, v := range vals {
 		if !(v > 0) {
-			return nil, fmt.Errorf("repgeo: air: eigenvalue %g ≤ 0: the matrices are numerically singular", v)
+			return nil, errorf("air: eigenvalue %g ≤ 0: the matrices are numerically singular", v)
 		}
 	}
 	return symFunc(vals, vecs, f), nil
@@ -322,14 +322,14 @@ func (a *AIR) Log(p, q Point) (*mat.Dense, error) {
 // tangent checks v's size and entries and returns its symmetric part.
 func (a *AIR) tangent(x *airPoint, v *mat.Dense) (*mat.SymDense, error) {
 	if v == nil {
-		return nil, fmt.Errorf("repgeo: air: nil tangent vector")
+		return nil, errorf("air: nil tangent vector")
 	}
 	n := x.s.SymmetricDim()
 	if r, c := v.Dims(); r != n || c != n {
-		return nil, errorOf(ErrShapeMismatch, "repgeo: air: tangent vector is %d×%d, the point is %d×%d", r, c, n, n)
+		return nil, errorOf(ErrShapeMismatch, "air: tangent vector is %d×%d, the point is %d×%d", r, c, n, n)
 	}
 	if !isFiniteMatrix(v) {
-		return nil, errorOf(ErrNonFinite, "repgeo: air: tangent vector has non-finite entries")
+		return nil, errorOf(ErrNonFinite, "air: tangent vector has non-finite entries")
 	}
 	return symmetrize(v), nil
 }
@@ -348,7 +348,7 @@ func (a *AIR) Exp(p Point, v *mat.Dense) (Point, error) {
 	inner := congruence(invHalf, vs)
 	vals, vecs, err := eigSym(inner, true)
 	if err != nil {
-		return nil, errorf("repgeo: air: %w", err)
+		return nil, errorf("air: %w", err)
 	}
 	e := symFunc(vals, vecs, math.Exp)
 	return newAIRPoint(x.m, congruence(half, e))
@@ -365,7 +365,7 @@ func (a *AIR) Inner(p Point, v, w *mat.Dense) float64 {
 	rv, cv := v.Dims()
 	rw, cw := w.Dims()
 	if rv != n || cv != n || rw != n || cw != n {
-		panic(errorOf(ErrShapeMismatch, "repgeo: air: Inner of tangent vectors %d×%d and %d×%d at a %d×%d point", rv, cv, rw, cw, n, n))
+		panic(errorOf(ErrShapeMismatch, "air: Inner of tangent vectors %d×%d and %d×%d at a %d×%d point", rv, cv, rw, cw, n, n))
 	}
 	_, invHalf := x.roots()
 	var inv mat.Dense

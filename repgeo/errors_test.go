@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
@@ -58,5 +59,58 @@ func TestTangentShapeMismatch(t *testing.T) {
 				t.Errorf("Exp of Log: %v", err)
 			}
 		})
+	}
+}
+
+// TestErrorPrefix checks that the errors of the package, nested or not,
+// carry its prefix "repgeo: " once, at the start, that Message leaves it
+// out, and that the sentinels stay reachable with errors.Is.
+func TestErrorPrefix(t *testing.T) {
+	r := rand.New(rand.NewPCG(53, 1))
+	x, y := randRep(r, 10, 4), randRep(r, 10, 6)
+	constant := mat.NewDense(10, 3, nil)
+	cka := &AngularCKA{}
+	px, py := shMust(cka.ToPoint(x)), shMust(cka.ToPoint(y))
+	p11 := shMust(cka.ToPoint(randRep(r, 11, 3)))
+	_, angleErr := Angle(cka, px, px, py)
+	_, pairErr := Pairwise(cka, []mat.Matrix{x, y, constant}, nil)
+	_, pointsErr := PairwisePoints(cka, []Point{px, py, p11}, nil)
+	_, meanErr := FrechetMean(cka, []Point{px, p11}, nil)
+	_, pathErr := MeasurePath(cka, []Point{px, py, px})
+	_, optErr := NewMetric("stress", Options{Kernel: RBFKernel})
+	for _, tc := range []struct {
+		name string
+		err  error
+		is   error
+		msg  string // Message(err)
+	}{
+		{"sentinel", ErrCoincide, ErrCoincide, "points coincide"},
+		{"angle", angleErr, ErrCoincide, "Angle: a and b: points coincide (zero-length log at b), the angle is undefined"},
+		{"index error", pairErr, ErrConstant, "representation 2: angular-cka: the centred kernel matrix is zero (a constant representation: every row is the same)"},
+		{"points", pointsErr, ErrInputMismatch, "point 2: representations have different numbers of inputs: it has 11, point 0 has 10"},
+		{"mean", meanErr, ErrInputMismatch, ""},
+		{"path", pathErr, ErrCoincide, "MeasurePath: the first and last point: points coincide, tortuosity and progress are undefined"},
+		{"option", optErr, nil, "option kernel is not used by stress"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.err == nil {
+				t.Fatal("no error")
+			}
+			s := tc.err.Error()
+			if !strings.HasPrefix(s, "repgeo: ") || strings.Count(s, "repgeo: ") != 1 {
+				t.Errorf("error %q does not carry the prefix once, at the start", s)
+			}
+			if m := Message(tc.err); "repgeo: "+m != s || (tc.msg != "" && m != tc.msg) {
+				t.Errorf("Message = %q, want %q (Error %q)", m, tc.msg, s)
+			}
+			if tc.is != nil && !errors.Is(tc.err, tc.is) {
+				t.Errorf("error %v is not %v", tc.err, tc.is)
+			}
+		})
+	}
+	// Errors of other packages are left as they are.
+	other := errors.New("npy: bad magic")
+	if Message(other) != other.Error() || Message(nil) != "" {
+		t.Errorf("Message(%v) = %q, Message(nil) = %q", other, Message(other), Message(nil))
 	}
 }

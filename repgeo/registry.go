@@ -164,13 +164,13 @@ func parseEnum(names []string, s, what string) (int, error) {
 	if i := slices.Index(names, s); i >= 0 {
 		return i, nil
 	}
-	return 0, fmt.Errorf("repgeo: unknown %s %q (want %s)", what, s, orList(names))
+	return 0, errorf("unknown %s %q (want %s)", what, s, orList(names))
 }
 
 // validEnum returns an error unless 0 ≤ i < len(names).
 func validEnum(names []string, i int, metric, what string) error {
 	if i < 0 || i >= len(names) {
-		return fmt.Errorf("repgeo: %s: unknown %s %d (want %s)", metric, what, i, orList(names))
+		return errorf("%s: unknown %s %d (want %s)", metric, what, i, orList(names))
 	}
 	return nil
 }
@@ -244,8 +244,10 @@ type OptionError struct {
 }
 
 // Error returns "repgeo: option NAME is not used by METRIC", with the detail.
-func (e *OptionError) Error() string {
-	s := fmt.Sprintf("repgeo: option %s is not used by %s", e.Option, e.Metric)
+func (e *OptionError) Error() string { return prefix + e.message() }
+
+func (e *OptionError) message() string {
+	s := fmt.Sprintf("option %s is not used by %s", e.Option, e.Metric)
 	if e.Detail != "" {
 		s += " " + e.Detail
 	}
@@ -260,7 +262,7 @@ func NewMetric(name string, opts Options) (Metric, error) {
 	r, ok := registry[name]
 	registryMu.RUnlock()
 	if !ok {
-		return nil, fmt.Errorf("repgeo: unknown metric %q (known: %v)", name, MetricNames())
+		return nil, errorf("unknown metric %q (known: %v)", name, MetricNames())
 	}
 	set := opts.set()
 	names := make([]string, 0, len(set))

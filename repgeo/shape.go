@@ -82,7 +82,7 @@ func newShapeFromOptions(euclidean bool, o Options) (*ShapeMetric, error) {
 func newShapeMetric(euclidean bool, cfg ShapeConfig) (*ShapeMetric, error) {
 	name := shapeName(euclidean)
 	if math.IsNaN(cfg.Whiten) || cfg.Whiten < 0 || cfg.Whiten > 1 {
-		return nil, fmt.Errorf("repgeo: %s: Whiten = %v, must be in [0, 1]", name, cfg.Whiten)
+		return nil, errorf("%s: Whiten = %v, must be in [0, 1]", name, cfg.Whiten)
 	}
 	if err := validEnum(whiteningNames, int(cfg.Whitening), name, "whitening"); err != nil {
 		return nil, err
@@ -91,7 +91,7 @@ func newShapeMetric(euclidean bool, cfg ShapeConfig) (*ShapeMetric, error) {
 		return nil, &OptionError{Metric: name, Option: OptionWhitening, Detail: "without whitening (alpha 1)"}
 	}
 	if cfg.P < 0 {
-		return nil, fmt.Errorf("repgeo: %s: P = %d, must be ≥ 0 (0 keeps every dimension)", name, cfg.P)
+		return nil, errorf("%s: P = %d, must be ≥ 0 (0 keeps every dimension)", name, cfg.P)
 	}
 	return &ShapeMetric{euclidean: euclidean, cfg: cfg}, nil
 }
@@ -202,12 +202,12 @@ func (s *ShapeMetric) ToPoint(x mat.Matrix) (Point, error) {
 		var err error
 		c, tri, err = rankFactor(xc)
 		if err != nil {
-			return nil, errorf("repgeo: %s: %w", s.Name(), err)
+			return nil, errorf("%s: %w", s.Name(), err)
 		}
 	} else {
 		cols, e, err := principalCoords(xc)
 		if err != nil {
-			return nil, errorf("repgeo: %s: %w", s.Name(), err)
+			return nil, errorf("%s: %w", s.Name(), err)
 		}
 		if s.cfg.P > 0 && len(e) > s.cfg.P {
 			cols = cols.Slice(0, m, 0, s.cfg.P).(*mat.Dense)
@@ -239,12 +239,12 @@ func (s *ShapeMetric) ToPoint(x mat.Matrix) (Point, error) {
 // newPoint wraps the representative c, normalizing it for the angular metric.
 func (s *ShapeMetric) newPoint(m int, c *mat.Dense) (*shapePoint, error) {
 	if !isFiniteMatrix(c) {
-		return nil, fmt.Errorf("repgeo: %s: non-finite values in the point (overflow)", s.Name())
+		return nil, errorf("%s: non-finite values in the point (overflow)", s.Name())
 	}
 	sq := frobDot(c, c)
 	if !s.euclidean {
 		if sq == 0 {
-			return nil, errorOf(ErrConstant, "repgeo: %s: the representation is constant (every row is the same), so it has no shape", s.Name())
+			return nil, errorOf(ErrConstant, "%s: the representation is constant (every row is the same), so it has no shape", s.Name())
 		}
 		scaleInPlace(1/math.Sqrt(sq), c)
 		sq = 1
@@ -361,7 +361,7 @@ func qrFactor(xc *mat.Dense) (*mat.Dense, error) {
 		}
 	}
 	if err := svd.R(g); err != nil {
-		return nil, fmt.Errorf("non-finite values after centring (overflow): %w", err)
+		return nil, errorf("non-finite values after centring (overflow): %w", err)
 	}
 	c := mat.NewDense(m, m, nil)
 	for i := 0; i < m; i++ {
@@ -414,10 +414,10 @@ func principalCoords(xc *mat.Dense) (*mat.Dense, []float64, error) {
 func (s *ShapeMetric) point(p Point) (*shapePoint, error) {
 	sp, ok := p.(*shapePoint)
 	if !ok || sp == nil {
-		return nil, errorf("repgeo: %s: %w: point of type %T was not made by a shape metric", s.Name(), ErrForeignPoint, p)
+		return nil, errorf("%s: %w: point of type %T was not made by a shape metric", s.Name(), ErrForeignPoint, p)
 	}
 	if sp.metric != *s {
-		return nil, errorf("repgeo: %s: %w: point made by %v, metric is %v", s.Name(), ErrForeignPoint, &sp.metric, s)
+		return nil, errorf("%s: %w: point made by %v, metric is %v", s.Name(), ErrForeignPoint, &sp.metric, s)
 	}
 	return sp, nil
 }
@@ -441,7 +441,7 @@ func (s *ShapeMetric) Distance(p, q Point) (float64, error) {
 	_, rb := b.c.Dims()
 	nuc, err := crossNuclearNorm(a, b)
 	if err != nil {
-		return 0, errorf("repgeo: %s: %w", s.Name(), err)
+		return 0, errorf("%s: %w", s.Name(), err)
 	}
 	// Near zero the formulas cancel (arccos near 1, a difference of nearly
 	// equal squares: absolute errors about 1e-8 and 1e-8 |A|). For points of
@@ -518,7 +518,7 @@ func (s *ShapeMetric) pointWidth(p Point) int {
 func (s *ShapeMetric) alignedGap(a, b *shapePoint) (float64, error) {
 	ap, bs, _, err := procrustes(a.c, b.c, 0)
 	if err != nil {
-		return 0, errorf("repgeo: %s: %w", s.Name(), err)
+		return 0, errorf("%s: %w", s.Name(), err)
 	}
 	bs.Sub(ap, bs)
 	return frobeniusNorm(bs), nil
@@ -816,7 +816,7 @@ func (s *ShapeMetric) Geodesic(p, q Point, t float64) (Point, error) {
 	}
 	ap, bs, _, err := procrustes(a.c, b.c, 0)
 	if err != nil {
-		return nil, errorf("repgeo: %s: %w", s.Name(), err)
+		return nil, errorf("%s: %w", s.Name(), err)
 	}
 	var g mat.Dense
 	if !s.euclidean {
@@ -844,7 +844,7 @@ func (s *ShapeMetric) Log(p, q Point) (*mat.Dense, error) {
 	}
 	ap, bs, _, err := procrustes(a.c, b.c, 0)
 	if err != nil {
-		return nil, errorf("repgeo: %s: %w", s.Name(), err)
+		return nil, errorf("%s: %w", s.Name(), err)
 	}
 	var w *mat.Dense
 	if !s.euclidean {
@@ -862,7 +862,7 @@ func (s *ShapeMetric) Log(p, q Point) (*mat.Dense, error) {
 	// rounding left.
 	h, err := a.horizontalPart(ap, w, nil)
 	if err != nil {
-		return nil, errorf("repgeo: %s: %w", s.Name(), err)
+		return nil, errorf("%s: %w", s.Name(), err)
 	}
 	return h, nil
 }
@@ -872,14 +872,14 @@ func (s *ShapeMetric) Log(p, q Point) (*mat.Dense, error) {
 // means removed (and, for the angular metric, its radial part).
 func (s *ShapeMetric) tangentAt(a *shapePoint, v *mat.Dense) (ap, vp *mat.Dense, err error) {
 	if v == nil {
-		return nil, nil, fmt.Errorf("repgeo: %s: nil tangent vector", s.Name())
+		return nil, nil, errorf("%s: nil tangent vector", s.Name())
 	}
 	r, cv := v.Dims()
 	if r != a.m {
-		return nil, nil, errorOf(ErrShapeMismatch, "repgeo: %s: tangent vector has %d rows, the point has %d inputs", s.Name(), r, a.m)
+		return nil, nil, errorOf(ErrShapeMismatch, "%s: tangent vector has %d rows, the point has %d inputs", s.Name(), r, a.m)
 	}
 	if !isFiniteMatrix(v) {
-		return nil, nil, errorOf(ErrNonFinite, "repgeo: %s: tangent vector has non-finite entries", s.Name())
+		return nil, nil, errorOf(ErrNonFinite, "%s: tangent vector has non-finite entries", s.Name())
 	}
 	_, ca := a.c.Dims()
 	k := max(ca, cv)
@@ -905,7 +905,7 @@ func (s *ShapeMetric) Exp(p Point, v *mat.Dense) (Point, error) {
 	}
 	h, err := a.horizontalPart(ap, vp, nil)
 	if err != nil {
-		return nil, errorf("repgeo: %s: %w", s.Name(), err)
+		return nil, errorf("%s: %w", s.Name(), err)
 	}
 	var g mat.Dense
 	if !s.euclidean {
@@ -927,7 +927,7 @@ func (s *ShapeMetric) Inner(p Point, v, w *mat.Dense) float64 {
 	rv, _ := v.Dims()
 	rw, _ := w.Dims()
 	if rv != rw {
-		panic(errorOf(ErrShapeMismatch, "repgeo: %s: Inner of tangent vectors with %d and %d rows", s.Name(), rv, rw))
+		panic(errorOf(ErrShapeMismatch, "%s: Inner of tangent vectors with %d and %d rows", s.Name(), rv, rw))
 	}
 	return frobDot(v, w)
 }
@@ -951,7 +951,7 @@ func (s *ShapeMetric) Transport(p, q Point, v *mat.Dense) (*mat.Dense, error) {
 	_, kv := vp.Dims()
 	ap, bs, r, err := procrustes(a.c, b.c, kv)
 	if err != nil {
-		return nil, errorf("repgeo: %s: %w", s.Name(), err)
+		return nil, errorf("%s: %w", s.Name(), err)
 	}
 	vp = padColumns(vp, ap.RawMatrix().Cols)
 	w := mat.DenseCopyOf(vp)
@@ -964,7 +964,7 @@ func (s *ShapeMetric) Transport(p, q Point, v *mat.Dense) (*mat.Dense, error) {
 	}
 	h, err := b.horizontalPart(bs, w, r)
 	if err != nil {
-		return nil, errorf("repgeo: %s: %w", s.Name(), err)
+		return nil, errorf("%s: %w", s.Name(), err)
 	}
 	// B* = B R, so a vector W at B* is W R^T at B.
 	var out mat.Dense

@@ -443,7 +443,7 @@ func TestBadInput(t *testing.T) {
 		{"constant representation", []string{"pairwise", f("a.npy"), f("const.npy")}, f("const.npy") + ": angular-cka: the centred kernel matrix is zero"},
 		{"alpha above 1", []string{"distance", "--metric=angular-shape", "--alpha=1.5", f("a.npy"), f("b.npy")}, "invalid --alpha 1.5: want a number in [0, 1]"},
 		{"negative eps", []string{"distance", "--metric=air", "--eps=-1", f("a.npy"), f("b.npy")}, "invalid --eps -1: want a finite number ≥ 0"},
-		{"no ridge in gram mode", []string{"distance", "--metric=air", "--eps=0", f("a.npy"), f("b.npy")}, "air: no ridge (Eps = NoRidge) in mode gram"},
+		{"no ridge in gram mode", []string{"distance", "--metric=air", "--eps=0", f("a.npy"), f("b.npy")}, "--eps=0 (no ridge) needs --mode=cov"},
 		{"bad length scale", []string{"distance", "--length-scale=-1", f("a.npy"), f("b.npy")}, `invalid --length-scale "-1"`},
 		{"flag after files", []string{"distance", f("a.npy"), "--json", f("b.npy")}, "flags go before the files"},
 		{"distance one file", []string{"distance", f("a.npy")}, "need 2 representations (A B), got 1 from 1 file"},
@@ -474,6 +474,9 @@ func TestBadInput(t *testing.T) {
 			}
 			if !strings.Contains(stderr, tc.want) {
 				t.Fatalf("stderr %q\nwant it to contain %q", stderr, tc.want)
+			}
+			if strings.Contains(stderr[len(prefix):], "repgeo: ") {
+				t.Errorf("stderr %q repeats the package prefix after the subcommand's", stderr)
 			}
 		})
 	}
@@ -788,5 +791,37 @@ func TestProgressBar(t *testing.T) {
 	last := out[strings.LastIndex(strings.TrimSuffix(out, "\r"), "\r")+1:]
 	if strings.TrimSpace(last) != "" {
 		t.Errorf("the bar is not cleared at the end: %q", last)
+	}
+}
+
+// TestErrorMessages checks the whole line that each geometry subcommand
+// prints for failures reported by the repgeo package: one prefix naming the
+// subcommand, then the library's message without its package prefix.
+func TestErrorMessages(t *testing.T) {
+	dir, _ := geoFiles(t)
+	f := func(name string) string { return filepath.Join(dir, name) }
+	for _, tc := range []struct {
+		args []string
+		want string // the whole of stderr without the newline; DIR stands for the directory, * for any text
+	}{
+		{[]string{"distance", f("a.npy"), f("const.npy")}, "repgeo distance: DIR/const.npy: angular-cka: the centred kernel matrix is zero (a constant representation: every row is the same)"},
+		{[]string{"pairwise", "--metric=angular-shape", f("const.npy"), f("a.npy")}, "repgeo pairwise: DIR/const.npy: angular-shape: the representation is constant (every row is the same), so it has no shape"},
+		{[]string{"angle", f("a.npy"), f("a.npy"), f("b.npy")}, "repgeo angle: Angle: a and b: points coincide (zero-length log at b), the angle is undefined (A = DIR/a.npy, B = DIR/a.npy, C = DIR/b.npy)"},
+		{[]string{"project", f("a.npy"), f("a.npy"), f("b.npy")}, "repgeo project: Project: a and b: points coincide, no geodesic through them (|log_a b| = *) (A = DIR/a.npy, B = DIR/a.npy, C = DIR/b.npy)"},
+		{[]string{"path", f("a.npy"), f("b.npy"), f("a.npy")}, "repgeo path: MeasurePath: the first and last point: points coincide, tortuosity and progress are undefined (points are numbered from 0 in the order of the arrays)"},
+		{[]string{"embed", f("a.npy"), f("b.npy"), f("const.npy")}, "repgeo embed: DIR/const.npy: angular-cka: the centred kernel matrix is zero (a constant representation: every row is the same)"},
+		{[]string{"distance", "--metric=air", "--eps=0", f("a.npy"), f("b.npy")}, "repgeo distance: --eps=0 (no ridge) needs --mode=cov: in mode gram every matrix would be singular"},
+	} {
+		t.Run(strings.Join(tc.args[:1], " "), func(t *testing.T) {
+			code, _, stderr := geoRun(tc.args...)
+			want := strings.ReplaceAll(tc.want, "DIR", dir) + "\n"
+			head, tail, wild := strings.Cut(want, "*")
+			if !wild {
+				tail = ""
+			}
+			if code != 2 || !strings.HasPrefix(stderr, head) || !strings.HasSuffix(stderr[len(head):], tail) || (!wild && stderr != want) {
+				t.Errorf("exit %d, stderr\n%q\nwant exit 2 and\n%q", code, stderr, want)
+			}
+		})
 	}
 }

@@ -85,6 +85,9 @@ func (mf *metricFlags) options() (repgeo.Options, error) {
 	if o.Mode, err = repgeo.ParseAIRMode(mf.mode); err != nil {
 		return o, badInput("--mode: %w", err)
 	}
+	if o.Eps == repgeo.NoRidge && o.Mode == repgeo.GramMode {
+		return o, badInput("--eps=0 (no ridge) needs --mode=cov: in mode gram every matrix would be singular")
+	}
 	return o, nil
 }
 

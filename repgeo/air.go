@@ -88,8 +88,8 @@ func NewAIR(cfg AIRConfig) (*AIR, error) {
 	}
 	switch cfg.Mode {
 	case GramMode:
-		if cfg.P != 0 {
-			return nil, &OptionError{Metric: "air", Option: OptionP, Detail: "in mode gram"}
+		if detail, unused := (&AIR{cfg: cfg}).UnusedOption(OptionP); unused && cfg.P != 0 {
+			return nil, &OptionError{Metric: "air", Option: OptionP, Detail: detail}
 		}
 		if cfg.Eps == NoRidge {
 			return nil, errorOf(ErrSingular, "air: no ridge (Eps = NoRidge) in mode gram: every matrix would be singular (centring removes one dimension); use Eps > 0")
@@ -100,6 +100,14 @@ func NewAIR(cfg AIRConfig) (*AIR, error) {
 		}
 	}
 	return &AIR{cfg: cfg}, nil
+}
+
+// UnusedOption reports that P is unused in mode gram (see OptionUser).
+func (a *AIR) UnusedOption(name string) (detail string, unused bool) {
+	if name == OptionP && a.cfg.Mode == GramMode {
+		return "in mode gram", true
+	}
+	return "", false
 }
 
 // Name returns "air".

@@ -57,10 +57,20 @@ func NewAngularCKA(cfg CKAConfig) (*AngularCKA, error) {
 	if math.IsNaN(cfg.LengthScale) || math.IsInf(cfg.LengthScale, 0) || cfg.LengthScale < 0 {
 		return nil, errorf("angular-cka: length scale %v is not a finite number >= 0", cfg.LengthScale)
 	}
-	if cfg.Kernel == LinearKernel && cfg.LengthScale != 0 {
-		return nil, &OptionError{Metric: "angular-cka", Option: OptionLengthScale, Detail: "with kernel linear"}
+	c := &AngularCKA{cfg: cfg}
+	if detail, unused := c.UnusedOption(OptionLengthScale); unused && cfg.LengthScale != 0 {
+		return nil, &OptionError{Metric: "angular-cka", Option: OptionLengthScale, Detail: detail}
 	}
-	return &AngularCKA{cfg: cfg}, nil
+	return c, nil
+}
+
+// UnusedOption reports that the length scale is unused with the linear
+// kernel (see OptionUser).
+func (c *AngularCKA) UnusedOption(name string) (detail string, unused bool) {
+	if name == OptionLengthScale && c.cfg.Kernel == LinearKernel {
+		return "with kernel linear", true
+	}
+	return "", false
 }
 
 // Config returns the metric's configuration.

@@ -237,3 +237,47 @@ func TestForeignPoints(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckOptionUsed checks which options each metric, as configured,
+// uses: the registered ones, less those its configuration leaves unused.
+func TestCheckOptionUsed(t *testing.T) {
+	rbf := shMust(NewAngularCKA(CKAConfig{Kernel: RBFKernel}))
+	whitened := shMust(NewAngularShape(ShapeConfig{Whiten: 0.5}))
+	cov := shMust(NewAIR(AIRConfig{Mode: CovMode, P: 3}))
+	for _, tc := range []struct {
+		name   string
+		metric Metric
+		option string
+		detail string // of the *OptionError; "-" for none (the option is used)
+	}{
+		{"cka linear kernel", &AngularCKA{}, OptionKernel, "-"},
+		{"cka linear unbiased", &AngularCKA{}, OptionUnbiased, "-"},
+		{"cka linear length scale", &AngularCKA{}, OptionLengthScale, "with kernel linear"},
+		{"cka rbf length scale", rbf, OptionLengthScale, "-"},
+		{"cka alpha", rbf, OptionAlpha, ""},
+		{"shape alpha", &ShapeMetric{}, OptionAlpha, "-"},
+		{"shape p", &ShapeMetric{}, OptionP, "-"},
+		{"shape whitening without whitening", &ShapeMetric{}, OptionWhitening, "without whitening (alpha 1)"},
+		{"shape whitening with whitening", whitened, OptionWhitening, "-"},
+		{"shape eps", whitened, OptionEps, ""},
+		{"air gram p", &AIR{}, OptionP, "in mode gram"},
+		{"air gram eps", &AIR{}, OptionEps, "-"},
+		{"air cov p", cov, OptionP, "-"},
+		{"air kernel", cov, OptionKernel, ""},
+		{"stress mode", &Stress{}, OptionMode, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := CheckOptionUsed(tc.metric, tc.option)
+			if tc.detail == "-" {
+				if err != nil {
+					t.Errorf("error %v, want none", err)
+				}
+				return
+			}
+			var oe *OptionError
+			if !errors.As(err, &oe) || oe.Option != tc.option || oe.Metric != tc.metric.Name() || oe.Detail != tc.detail {
+				t.Errorf("error %v, want an *OptionError for %s of %s with detail %q", err, tc.option, tc.metric.Name(), tc.detail)
+			}
+		})
+	}
+}

@@ -70,3 +70,14 @@ func ExampleIndexError() {
 	// true 2 true
 	// repgeo: representation 2: angular-cka: the centred kernel matrix is zero (a constant representation: every row is the same)
 }
+
+// A setting can be unused by a metric's configuration even at its default;
+// CheckOptionUsed tells, for callers whose users set options explicitly.
+func ExampleCheckOptionUsed() {
+	shape := &repgeo.ShapeMetric{} // alpha 1: no whitening
+	fmt.Println(repgeo.CheckOptionUsed(shape, repgeo.OptionWhitening))
+	fmt.Println(repgeo.CheckOptionUsed(shape, repgeo.OptionP))
+	// Output:
+	// repgeo: option whitening is not used by angular-shape without whitening (alpha 1)
+	// <nil>
+}

@@ -278,6 +278,39 @@ func NewMetric(name string, opts Options) (Metric, error) {
 	return r.c(opts)
 }
 
+// OptionUser is implemented by a metric whose configuration decides
+// whether it uses some of the options it is registered with, such as
+// angular-cka, which uses the length scale only with the RBF and Laplace
+// kernels.
+type OptionUser interface {
+	Metric
+	// UnusedOption reports whether the metric, as configured, leaves the
+	// option called name unused, and if so detail names the configuration
+	// (as OptionError.Detail, such as "with kernel linear").
+	UnusedOption(name string) (detail string, unused bool)
+}
+
+// CheckOptionUsed returns an *OptionError if the metric m does not use the
+// option called name: if the metric registered under m's name does not
+// read it, or if m is an OptionUser whose configuration leaves it unused.
+// A caller that lets users set options explicitly (the command line's
+// flags) uses it to reject those that would not change the metric, even
+// when they hold their default value.
+func CheckOptionUsed(m Metric, name string) error {
+	registryMu.RLock()
+	r, ok := registry[m.Name()]
+	registryMu.RUnlock()
+	if ok && !slices.Contains(r.options, name) {
+		return &OptionError{Metric: m.Name(), Option: name}
+	}
+	if u, ok := m.(OptionUser); ok {
+		if detail, unused := u.UnusedOption(name); unused {
+			return &OptionError{Metric: m.Name(), Option: name, Detail: detail}
+		}
+	}
+	return nil
+}
+
 // MetricOptions returns the names of the options (fields of Options) that
 // the registered metric called name uses, and whether it is registered.
 func MetricOptions(name string) ([]string, bool) {

@@ -87,8 +87,8 @@ func newShapeMetric(euclidean bool, cfg ShapeConfig) (*ShapeMetric, error) {
 	if err := validEnum(whiteningNames, int(cfg.Whitening), name, "whitening"); err != nil {
 		return nil, err
 	}
-	if cfg.Whiten == 0 && cfg.Whitening != NetrepWhitening {
-		return nil, &OptionError{Metric: name, Option: OptionWhitening, Detail: "without whitening (alpha 1)"}
+	if detail, unused := (&ShapeMetric{euclidean: euclidean, cfg: cfg}).UnusedOption(OptionWhitening); unused && cfg.Whitening != NetrepWhitening {
+		return nil, &OptionError{Metric: name, Option: OptionWhitening, Detail: detail}
 	}
 	if cfg.P < 0 {
 		return nil, errorf("%s: P = %d, must be ≥ 0 (0 keeps every dimension)", name, cfg.P)
@@ -101,6 +101,15 @@ func shapeName(euclidean bool) string {
 		return "euclidean-shape"
 	}
 	return "angular-shape"
+}
+
+// UnusedOption reports that the whitening convention is unused without
+// whitening (see OptionUser).
+func (s *ShapeMetric) UnusedOption(name string) (detail string, unused bool) {
+	if name == OptionWhitening && s.cfg.Whiten == 0 {
+		return "without whitening (alpha 1)", true
+	}
+	return "", false
 }
 
 // Name returns "angular-shape" or "euclidean-shape".

@@ -369,6 +369,10 @@ func TestMetricFlags(t *testing.T) {
 		{[]string{"--metric=euclidean-shape", "--alpha=0", "--whitening=repsim"}, "euclidean-shape", opts(func(o *repgeo.Options) { o.Whiten = 1; o.Whitening = repgeo.RepsimWhitening })},
 		{[]string{"--metric=air", "--eps=0.5"}, "air", opts(func(o *repgeo.Options) { o.Eps = 0.5 })},
 		{[]string{"--metric=air", "--mode=cov", "--p=3"}, "air", opts(func(o *repgeo.Options) { o.Mode = repgeo.CovMode; o.P = 3 })},
+		{[]string{"--metric=angular-shape", "--alpha=0.5", "--whitening=netrep"}, "angular-shape", opts(func(o *repgeo.Options) { o.Whiten = 0.5 })},
+		{[]string{"--kernel=rbf", "--length-scale=median", "--unbiased=false"}, "angular-cka", opts(func(o *repgeo.Options) { o.Kernel = repgeo.RBFKernel })},
+		{[]string{"--metric=air", "--mode=gram", "--eps=0.1"}, "air", repgeo.DefaultOptions()},
+		{[]string{"--metric=angular-shape", "--alpha=1", "--p=0"}, "angular-shape", repgeo.DefaultOptions()},
 		{[]string{"--metric=air", "--mode=cov", "--p=2", "--eps=0"}, "air", opts(func(o *repgeo.Options) { o.Mode = repgeo.CovMode; o.P = 2; o.Eps = repgeo.NoRidge })},
 	}
 	// Every registered metric is accepted by name, with default options.
@@ -441,6 +445,12 @@ func TestBadInput(t *testing.T) {
 		{"whitening without whitening", []string{"distance", "--metric=angular-shape", "--whitening=repsim", f("a.npy"), f("b.npy")}, "--whitening is not used by angular-shape without whitening (alpha 1)"},
 		{"p in air gram mode", []string{"distance", "--metric=air", "--p=3", f("a.npy"), f("b.npy")}, "--p is not used by air in mode gram"},
 		{"constant representation", []string{"pairwise", f("a.npy"), f("const.npy")}, f("const.npy") + ": angular-cka: the centred kernel matrix is zero"},
+		{"netrep whitening at alpha 1", []string{"distance", "--metric=angular-shape", "--whitening=netrep", f("a.npy"), f("b.npy")}, "--whitening is not used by angular-shape without whitening (alpha 1)"},
+		{"explicit alpha 1 and whitening", []string{"pairwise", "--metric=euclidean-shape", "--alpha=1", "--whitening=netrep", f("a.npy"), f("b.npy")}, "--whitening is not used by euclidean-shape without whitening (alpha 1)"},
+		{"median length scale with linear kernel", []string{"angle", "--length-scale=median", f("a.npy"), f("b.npy"), f("c.npy")}, "--length-scale is not used by angular-cka with kernel linear"},
+		{"explicit linear kernel and median", []string{"project", "--kernel=linear", "--length-scale=median", f("a.npy"), f("b.npy"), f("c.npy")}, "--length-scale is not used by angular-cka with kernel linear"},
+		{"p 0 in air gram mode", []string{"path", "--metric=air", "--p=0", f("a.npy"), f("b.npy"), f("c.npy")}, "--p is not used by air in mode gram"},
+		{"p with explicit gram mode", []string{"embed", "--metric=air", "--mode=gram", "--p=0", f("path.npz")}, "--p is not used by air in mode gram"},
 		{"alpha above 1", []string{"distance", "--metric=angular-shape", "--alpha=1.5", f("a.npy"), f("b.npy")}, "invalid --alpha 1.5: want a number in [0, 1]"},
 		{"negative eps", []string{"distance", "--metric=air", "--eps=-1", f("a.npy"), f("b.npy")}, "invalid --eps -1: want a finite number ≥ 0"},
 		{"no ridge in gram mode", []string{"distance", "--metric=air", "--eps=0", f("a.npy"), f("b.npy")}, "--eps=0 (no ridge) needs --mode=cov"},

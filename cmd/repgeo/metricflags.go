@@ -114,6 +114,15 @@ func (mf *metricFlags) metric() (repgeo.Metric, error) {
 		return nil, err
 	}
 	m, err := repgeo.NewMetric(mf.name, o)
+	if err == nil {
+		// A flag given explicitly, even at its default, must be one that the
+		// metric in its configuration uses.
+		mf.fs.Visit(func(f *flag.Flag) {
+			if err == nil && slices.Contains(metricFlagNames, f.Name) {
+				err = repgeo.CheckOptionUsed(m, f.Name)
+			}
+		})
+	}
 	var oe *repgeo.OptionError
 	if errors.As(err, &oe) {
 		msg := fmt.Sprintf("--%s is not used by %s", oe.Option, oe.Metric)

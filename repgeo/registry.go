@@ -48,7 +48,8 @@ type Options struct {
 }
 
 // The option names of the fields of Options, as MetricOptions reports them
-// and the command line spells its flags.
+// and the command line spells its flags. OptionAlpha names Options.Whiten,
+// which the command line's --alpha sets to 1 - alpha.
 const (
 	OptionUnbiased    = "unbiased"
 	OptionKernel      = "kernel"

@@ -29,62 +29,104 @@ const airSingularTol = 1e-13
 // Tangent vectors at a point are symmetric matrices of its size, with the
 // inner product tr(P^-1 V P^-1 W).
 //
-// The zero value is not usable (its Eps = 0 makes every gram-mode matrix
-// singular, and ToPoint says so): make the metric with NewAIR, or with
-// NewMetric("air", DefaultOptions()) for the default Eps = 0.1.
+// The zero value is the default AIR metric (mode gram, Eps = DefaultAIREps);
+// NewAIR makes the others.
 type AIR struct {
 	cfg AIRConfig
 }
 
-// AIRConfig is the configuration of the AIR metric. Its zero value is not
-// valid: gram mode needs Eps > 0.
+// The ridge values of AIRConfig.Eps and Options.Eps.
+const (
+	// DefaultAIREps is the default ridge, selected by Eps = 0.
+	DefaultAIREps = 0.1
+	// NoRidge (or any negative Eps) adds no ridge: the exactly
+	// affine-invariant metric, which only mode cov allows.
+	NoRidge = -1.0
+)
+
+// AIRConfig is the configuration of the AIR metric. The zero value is the
+// default: mode gram with the ridge DefaultAIREps.
 type AIRConfig struct {
 	// Mode selects the m×m gram matrices or the P×P covariance matrices.
 	Mode AIRMode
-	// Eps is the ridge added to the matrices' diagonals, finite and ≥ 0;
-	// it must be > 0 in gram mode, whose matrices are singular without it
-	// (centring removes one dimension). The command line's default is 0.1.
+	// Eps is the ridge added to the matrices' diagonals: 0 selects
+	// DefaultAIREps, a negative value (NoRidge) adds none. Mode gram needs a
+	// ridge, since centring makes its matrices singular.
 	Eps float64
 	// P is the number of principal components in cov mode (> 0). It must
 	// be 0 in gram mode, which does not use it.
 	P int
 }
 
+// eps returns the ridge that cfg adds.
+func (cfg AIRConfig) eps() float64 {
+	switch {
+	case cfg.Eps == 0:
+		return DefaultAIREps
+	case cfg.Eps < 0:
+		return 0
+	}
+	return cfg.Eps
+}
+
 // NewAIR returns the AIR metric configured by cfg, or an error for an
-// invalid configuration (an *OptionError for P in gram mode).
+// invalid configuration (an *OptionError for P in gram mode). Its Config
+// holds the ridge it adds: Eps = 0 becomes DefaultAIREps, a negative Eps
+// becomes NoRidge.
 func NewAIR(cfg AIRConfig) (*AIR, error) {
 	if err := validEnum(airModeNames, int(cfg.Mode), "air", "mode"); err != nil {
 		return nil, err
 	}
-	if math.IsNaN(cfg.Eps) || math.IsInf(cfg.Eps, 0) || cfg.Eps < 0 {
-		return nil, fmt.Errorf("repgeo: air: Eps = %v, must be finite and ≥ 0", cfg.Eps)
+	if math.IsNaN(cfg.Eps) || math.IsInf(cfg.Eps, 0) {
+		return nil, errorf("air: Eps = %v, must be finite", cfg.Eps)
+	}
+	switch {
+	case cfg.Eps == 0:
+		cfg.Eps = DefaultAIREps
+	case cfg.Eps < 0:
+		cfg.Eps = NoRidge
 	}
 	switch cfg.Mode {
 	case GramMode:
-		if cfg.P != 0 {
-			return nil, &OptionError{Metric: "air", Option: OptionP, Detail: "in mode gram"}
+		if detail, unused := (&AIR{cfg: cfg}).UnusedOption(OptionP); unused && cfg.P != 0 {
+			return nil, &OptionError{Metric: "air", Option: OptionP, Detail: detail}
 		}
-		if cfg.Eps == 0 {
-			return nil, errorOf(ErrSingular, "repgeo: air: Eps = 0 in mode gram: every matrix would be singular (centring removes one dimension); use Eps > 0")
+		if cfg.Eps == NoRidge {
+			return nil, errorOf(ErrSingular, "air: no ridge (Eps = NoRidge) in mode gram: every matrix would be singular (centring removes one dimension); use Eps > 0")
 		}
 	case CovMode:
 		if cfg.P <= 0 {
-			return nil, fmt.Errorf("repgeo: air: mode cov needs the number of principal components P > 0, got %d", cfg.P)
+			return nil, errorf("air: mode cov needs the number of principal components P > 0, got %d", cfg.P)
 		}
 	}
 	return &AIR{cfg: cfg}, nil
 }
 
+// UnusedOption reports that P is unused in mode gram (see OptionUser).
+func (a *AIR) UnusedOption(name string) (detail string, unused bool) {
+	if name == OptionP && a.cfg.Mode == GramMode {
+		return "in mode gram", true
+	}
+	return "", false
+}
+
 // Name returns "air".
 func (a *AIR) Name() string { return "air" }
 
-// Config returns the metric's configuration.
-func (a *AIR) Config() AIRConfig { return a.cfg }
+// Config returns the metric's configuration, with Eps = DefaultAIREps for
+// the zero value.
+func (a *AIR) Config() AIRConfig {
+	cfg := a.cfg
+	if cfg.Eps == 0 {
+		cfg.Eps = DefaultAIREps
+	}
+	return cfg
+}
 
 // String returns the metric's name and full configuration, such as
 // "air(mode=gram,eps=0.1)" or "air(mode=cov,p=10,eps=0.1)".
 func (a *AIR) String() string {
-	eps := strconv.FormatFloat(a.cfg.Eps, 'g', -1, 64)
+	eps := strconv.FormatFloat(a.cfg.eps(), 'g', -1, 64)
 	if a.cfg.Mode == CovMode {
 		return fmt.Sprintf("air(mode=cov,p=%d,eps=%s)", a.cfg.P, eps)
 	}
@@ -119,7 +161,7 @@ func (p *airPoint) Inputs() int { return p.m }
 func newAIRPoint(m int, s *mat.SymDense) (*airPoint, error) {
 	vals, vecs, err := eigSym(s, true)
 	if err != nil {
-		return nil, errorf("repgeo: air: %w", err)
+		return nil, errorf("air: %w", err)
 	}
 	n := len(vals)
 	if n == 0 || !(vals[n-1] > airSingularTol*vals[0]) {
@@ -129,7 +171,7 @@ func newAIRPoint(m int, s *mat.SymDense) (*airPoint, error) {
 				rank++
 			}
 		}
-		return nil, errorOf(ErrSingular, "repgeo: air: the %d×%d matrix is singular (numerical rank %d, eigenvalues from %.3g to %.3g): the distance would be infinite; use Eps > 0", n, n, rank, vals[n-1], vals[0])
+		return nil, errorOf(ErrSingular, "air: the %d×%d matrix is singular (numerical rank %d, eigenvalues from %.3g to %.3g): the distance would be infinite; use a ridge (Eps ≥ 0)", n, n, rank, vals[n-1], vals[0])
 	}
 	return &airPoint{m: m, s: s, vals: vals, vecs: vecs}, nil
 }
@@ -139,30 +181,30 @@ func (p *airPoint) pow(t float64) *mat.SymDense {
 	return symFunc(p.vals, p.vecs, func(l float64) float64 { return math.Pow(l, t) })
 }
 
-// ToPoint returns the SPD matrix of x (see AIR). A singular matrix (Eps = 0
-// and a rank-deficient representation, always the case in mode "gram" since
-// centring removes one dimension) is an error.
+// ToPoint returns the SPD matrix of x (see AIR). A singular matrix (no
+// ridge and a rank-deficient representation) is an error.
 func (a *AIR) ToPoint(x mat.Matrix) (Point, error) {
 	if _, err := NewAIR(a.cfg); err != nil {
-		return nil, errorf("repgeo: air: the metric is not configured (make it with NewAIR): %w", err)
+		return nil, errorf("air: the metric is not configured (make it with NewAIR): %w", err)
 	}
 	if err := CheckRepresentation(x); err != nil {
 		return nil, err
 	}
 	xc := centreColumns(x)
 	m, d := xc.Dims()
+	eps := a.cfg.eps()
 	var s *mat.SymDense
 	if a.cfg.Mode == GramMode {
 		s = outerGram(xc)
 		for i := 0; i < m; i++ {
-			s.SetSym(i, i, s.At(i, i)+a.cfg.Eps)
+			s.SetSym(i, i, s.At(i, i)+eps)
 		}
 	} else {
 		y := xc
 		if d > a.cfg.P {
 			cols, _, err := principalCoords(xc)
 			if err != nil {
-				return nil, errorf("repgeo: air: %w", err)
+				return nil, errorf("air: %w", err)
 			}
 			y = cols.Slice(0, m, 0, a.cfg.P).(*mat.Dense)
 		}
@@ -176,7 +218,7 @@ func (a *AIR) ToPoint(x mat.Matrix) (Point, error) {
 					v = g.At(i, j) / float64(m-1)
 				}
 				if i == j {
-					v += a.cfg.Eps
+					v += eps
 				}
 				s.SetSym(i, j, v)
 			}
@@ -188,7 +230,7 @@ func (a *AIR) ToPoint(x mat.Matrix) (Point, error) {
 func (a *AIR) point(p Point) (*airPoint, error) {
 	ap, ok := p.(*airPoint)
 	if !ok || ap == nil {
-		return nil, errorf("repgeo: air: %w: point of type %T was not made by the air metric", ErrForeignPoint, p)
+		return nil, errorf("air: %w: point of type %T was not made by the air metric", ErrForeignPoint, p)
 	}
 	return ap, nil
 }
@@ -199,7 +241,7 @@ func (a *AIR) points(p, q Point) (*airPoint, *airPoint, error) {
 		return nil, nil, err
 	}
 	if x.s.SymmetricDim() != y.s.SymmetricDim() {
-		return nil, nil, fmt.Errorf("repgeo: air: matrices of sizes %d and %d", x.s.SymmetricDim(), y.s.SymmetricDim())
+		return nil, nil, errorf("air: matrices of sizes %d and %d", x.s.SymmetricDim(), y.s.SymmetricDim())
 	}
 	return x, y, nil
 }
@@ -230,12 +272,12 @@ func (a *AIR) Distance(p, q Point) (float64, error) {
 	w, _, _ := whitened(x, y)
 	l, _, err := eigSym(w, false)
 	if err != nil {
-		return 0, errorf("repgeo: air: %w", err)
+		return 0, errorf("air: %w", err)
 	}
 	var sum float64
 	for _, v := range l {
 		if !(v > 0) {
-			return 0, fmt.Errorf("repgeo: air: generalized eigenvalue %g ≤ 0: the matrices are numerically singular", v)
+			return 0, errorf("air: generalized eigenvalue %g ≤ 0: the matrices are numerically singular", v)
 		}
 		lg := math.Log(v)
 		sum += lg * lg
@@ -251,7 +293,7 @@ func symPowOf(s *mat.SymDense, f func(float64) float64) (*mat.SymDense, error) {
 	}
 	for _, v := range vals {
 		if !(v > 0) {
-			return nil, fmt.Errorf("repgeo: air: eigenvalue %g ≤ 0: the matrices are numerically singular", v)
+			return nil, errorf("air: eigenvalue %g ≤ 0: the matrices are numerically singular", v)
 		}
 	}
 	return symFunc(vals, vecs, f), nil
@@ -288,14 +330,14 @@ func (a *AIR) Log(p, q Point) (*mat.Dense, error) {
 // tangent checks v's size and entries and returns its symmetric part.
 func (a *AIR) tangent(x *airPoint, v *mat.Dense) (*mat.SymDense, error) {
 	if v == nil {
-		return nil, fmt.Errorf("repgeo: air: nil tangent vector")
+		return nil, errorf("air: nil tangent vector")
 	}
 	n := x.s.SymmetricDim()
 	if r, c := v.Dims(); r != n || c != n {
-		return nil, fmt.Errorf("repgeo: air: tangent vector is %d×%d, the point is %d×%d", r, c, n, n)
+		return nil, errorOf(ErrShapeMismatch, "air: tangent vector is %d×%d, the point is %d×%d", r, c, n, n)
 	}
 	if !isFiniteMatrix(v) {
-		return nil, fmt.Errorf("repgeo: air: tangent vector has non-finite entries")
+		return nil, errorOf(ErrNonFinite, "air: tangent vector has non-finite entries")
 	}
 	return symmetrize(v), nil
 }
@@ -314,17 +356,24 @@ func (a *AIR) Exp(p Point, v *mat.Dense) (Point, error) {
 	inner := congruence(invHalf, vs)
 	vals, vecs, err := eigSym(inner, true)
 	if err != nil {
-		return nil, errorf("repgeo: air: %w", err)
+		return nil, errorf("air: %w", err)
 	}
 	e := symFunc(vals, vecs, math.Exp)
 	return newAIRPoint(x.m, congruence(half, e))
 }
 
-// Inner returns tr(P^-1 V P^-1 W).
+// Inner returns tr(P^-1 V P^-1 W). It panics with an error wrapping
+// ErrShapeMismatch unless v and w have the size of the point's matrix.
 func (a *AIR) Inner(p Point, v, w *mat.Dense) float64 {
 	x, err := a.point(p)
 	if err != nil {
 		panic(err)
+	}
+	n := x.s.SymmetricDim()
+	rv, cv := v.Dims()
+	rw, cw := w.Dims()
+	if rv != n || cv != n || rw != n || cw != n {
+		panic(errorOf(ErrShapeMismatch, "air: Inner of tangent vectors %d×%d and %d×%d at a %d×%d point", rv, cv, rw, cw, n, n))
 	}
 	_, invHalf := x.roots()
 	var inv mat.Dense
@@ -333,7 +382,6 @@ func (a *AIR) Inner(p Point, v, w *mat.Dense) float64 {
 	pv.Mul(&inv, v)
 	pw.Mul(&inv, w)
 	// tr(A B) = Σ_ij A_ij B_ji.
-	n, _ := pv.Dims()
 	var sum float64
 	for i := 0; i < n; i++ {
 		for j := 0; j < n; j++ {

@@ -186,7 +186,8 @@ func TestAIRErrors(t *testing.T) {
 		{"cov eps 0 padded is singular", airOpts("cov", 6, 0), reps[0], "singular"},
 		{"cov eps 0 rank-deficient", airOpts("cov", 12, 0), reps[1], "singular"},
 		{"cov without P", airOpts("cov", 0, 0.1), reps[0], "P > 0"},
-		{"negative eps", airOpts("gram", 0, -1), reps[0], "Eps"},
+		{"no ridge in gram", airOpts("gram", 0, NoRidge), reps[0], "singular"},
+		{"infinite eps", airOpts("gram", 0, math.Inf(1)), reps[0], "Eps"},
 		{"NaN eps", airOpts("gram", 0, math.NaN()), reps[0], "Eps"},
 		{"unknown mode", Options{Mode: AIRMode(5), Eps: 0.1}, reps[0], "unknown mode 5"},
 	}

@@ -1,7 +1,6 @@
 package repgeo
 
 import (
-	"fmt"
 	"math"
 
 	"gonum.org/v1/gonum/mat"
@@ -17,16 +16,16 @@ const MinInputs = 3
 func CheckRepresentation(x mat.Matrix) error {
 	m, d := x.Dims()
 	if m < MinInputs {
-		return errorOf(ErrTooFewRows, "repgeo: representation has %d rows (inputs), need at least %d", m, MinInputs)
+		return errorOf(ErrTooFewRows, "representation has %d rows (inputs), need at least %d", m, MinInputs)
 	}
 	if d < 1 {
-		return errorOf(ErrNoColumns, "repgeo: representation has no columns")
+		return errorOf(ErrNoColumns, "representation has no columns")
 	}
 	for i := 0; i < m; i++ {
 		for j := 0; j < d; j++ {
 			v := x.At(i, j)
 			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return errorOf(ErrNonFinite, "repgeo: representation has a non-finite value %v at row %d, column %d", v, i, j)
+				return errorOf(ErrNonFinite, "representation has a non-finite value %v at row %d, column %d", v, i, j)
 			}
 		}
 	}
@@ -37,7 +36,7 @@ func CheckRepresentation(x mat.Matrix) error {
 // describe different numbers of inputs.
 func checkSameInputs(p, q Point) error {
 	if p.Inputs() != q.Inputs() {
-		return fmt.Errorf("%w: %d and %d", ErrInputMismatch, p.Inputs(), q.Inputs())
+		return errorf("%w: %d and %d", ErrInputMismatch, p.Inputs(), q.Inputs())
 	}
 	return nil
 }

@@ -1,8 +1,6 @@
 package repgeo
 
 import (
-	"errors"
-	"fmt"
 	"math"
 	"strconv"
 	"sync"
@@ -57,12 +55,22 @@ func NewAngularCKA(cfg CKAConfig) (*AngularCKA, error) {
 		return nil, err
 	}
 	if math.IsNaN(cfg.LengthScale) || math.IsInf(cfg.LengthScale, 0) || cfg.LengthScale < 0 {
-		return nil, fmt.Errorf("repgeo: angular-cka: length scale %v is not a finite number >= 0", cfg.LengthScale)
+		return nil, errorf("angular-cka: length scale %v is not a finite number >= 0", cfg.LengthScale)
 	}
-	if cfg.Kernel == LinearKernel && cfg.LengthScale != 0 {
-		return nil, &OptionError{Metric: "angular-cka", Option: OptionLengthScale, Detail: "with kernel linear"}
+	c := &AngularCKA{cfg: cfg}
+	if detail, unused := c.UnusedOption(OptionLengthScale); unused && cfg.LengthScale != 0 {
+		return nil, &OptionError{Metric: "angular-cka", Option: OptionLengthScale, Detail: detail}
 	}
-	return &AngularCKA{cfg: cfg}, nil
+	return c, nil
+}
+
+// UnusedOption reports that the length scale is unused with the linear
+// kernel (see OptionUser).
+func (c *AngularCKA) UnusedOption(name string) (detail string, unused bool) {
+	if name == OptionLengthScale && c.cfg.Kernel == LinearKernel {
+		return "with kernel linear", true
+	}
+	return "", false
 }
 
 // Config returns the metric's configuration.
@@ -157,7 +165,7 @@ func (c *AngularCKA) toPoint(x mat.Matrix, dense bool) (*ckaPoint, error) {
 	p := &ckaPoint{m: m, cfg: c.cfg}
 	xc, ssX, ssXc := pkdCentred(x)
 	if math.IsInf(ssX, 0) {
-		return nil, errors.New("repgeo: angular-cka: the representation's values are too large (their squares overflow float64)")
+		return nil, errorf("angular-cka: the representation's values are too large (their squares overflow float64)")
 	}
 	// Every row equal, up to the rounding of the column means.
 	if ssXc == 0 || ssXc <= 1e-24*ssX {
@@ -201,7 +209,7 @@ func (c *AngularCKA) toPoint(x mat.Matrix, dense bool) (*ckaPoint, error) {
 	}
 	ss := pkdDot(m, k, k)
 	if math.IsNaN(ss) || math.IsInf(ss, 0) {
-		return nil, errors.New("repgeo: angular-cka: the kernel matrix overflows float64")
+		return nil, errorf("angular-cka: the kernel matrix overflows float64")
 	}
 	if ss == 0 {
 		return nil, errCKAConstant
@@ -211,7 +219,7 @@ func (c *AngularCKA) toPoint(x mat.Matrix, dense bool) (*ckaPoint, error) {
 	return p, nil
 }
 
-var errCKAConstant = errorOf(ErrConstant, "repgeo: angular-cka: the centred kernel matrix is zero (a constant representation: every row is the same)")
+var errCKAConstant = errorOf(ErrConstant, "angular-cka: the centred kernel matrix is zero (a constant representation: every row is the same)")
 
 // distanceKernel returns the packed RBF or Laplace kernel matrix of the rows
 // of xc (centring does not change distances).
@@ -247,7 +255,7 @@ func (c *AngularCKA) distanceKernel(xc *mat.Dense) ([]float64, error) {
 		}
 		l = selectKth(dist, (len(dist)-1)/2)
 		if l == 0 {
-			return nil, errors.New("repgeo: angular-cka: the median distance between rows is zero (most rows coincide); set a positive LengthScale")
+			return nil, errorf("angular-cka: the median distance between rows is zero (most rows coincide); set a positive LengthScale")
 		}
 	}
 	if c.cfg.Kernel == RBFKernel {
@@ -336,10 +344,10 @@ func (c *AngularCKA) points(p, q Point) (*ckaPoint, *ckaPoint, error) {
 func (c *AngularCKA) point(p Point) (*ckaPoint, error) {
 	a, ok := p.(*ckaPoint)
 	if !ok || a == nil {
-		return nil, errorf("repgeo: angular-cka: %w: %T is not a point of angular-cka", ErrForeignPoint, p)
+		return nil, errorf("angular-cka: %w: %T is not a point of angular-cka", ErrForeignPoint, p)
 	}
 	if a.cfg != c.cfg {
-		return nil, errorf("repgeo: angular-cka: %w: point made by %v, metric is %v", ErrForeignPoint, &AngularCKA{cfg: a.cfg}, c)
+		return nil, errorf("angular-cka: %w: point made by %v, metric is %v", ErrForeignPoint, &AngularCKA{cfg: a.cfg}, c)
 	}
 	return a, nil
 }
@@ -413,13 +421,13 @@ func (c *AngularCKA) Geodesic(p, q Point, t float64) (Point, error) {
 		return nil, err
 	}
 	if math.IsNaN(t) || math.IsInf(t, 0) {
-		return nil, fmt.Errorf("repgeo: angular-cka: geodesic fraction %v is not finite", t)
+		return nil, errorf("angular-cka: geodesic fraction %v is not finite", t)
 	}
 	_, nu, w := sphereLog(a, b)
 	var ca, cb float64
 	switch {
 	case nu < 1e-12 && w > math.Pi/2:
-		return nil, errors.New("repgeo: angular-cka: the points are antipodal, the geodesic between them is not unique")
+		return nil, errorf("angular-cka: the points are antipodal, the geodesic between them is not unique")
 	case nu == 0:
 		return a, nil
 	default:
@@ -451,7 +459,7 @@ func (c *AngularCKA) Log(p, q Point) (*mat.Dense, error) {
 	}
 	u, nu, w := sphereLog(a, b)
 	if nu < 1e-12 && w > math.Pi/2 {
-		return nil, errors.New("repgeo: angular-cka: the points are antipodal, the log map is not defined")
+		return nil, errorf("angular-cka: the points are antipodal, the log map is not defined")
 	}
 	if nu == 0 {
 		return mat.NewDense(a.m, a.m, nil), nil
@@ -465,7 +473,7 @@ func (c *AngularCKA) Log(p, q Point) (*mat.Dense, error) {
 func symmetricUpper(m int, v *mat.Dense) ([]float64, error) {
 	r, cols := v.Dims()
 	if r != m || cols != m {
-		return nil, fmt.Errorf("repgeo: tangent vector is %d×%d, want %d×%d", r, cols, m, m)
+		return nil, errorOf(ErrShapeMismatch, "tangent vector is %d×%d, want %d×%d", r, cols, m, m)
 	}
 	out := make([]float64, pkdLen(m))
 	var asym, scale float64
@@ -474,7 +482,7 @@ func symmetricUpper(m int, v *mat.Dense) ([]float64, error) {
 		for j := i; j < m; j++ {
 			x, y := v.At(i, j), v.At(j, i)
 			if math.IsNaN(x) || math.IsInf(x, 0) || math.IsNaN(y) || math.IsInf(y, 0) {
-				return nil, fmt.Errorf("repgeo: tangent vector has a non-finite value at (%d, %d)", i, j)
+				return nil, errorOf(ErrNonFinite, "tangent vector has a non-finite value at (%d, %d)", i, j)
 			}
 			asym = math.Max(asym, math.Abs(x-y))
 			scale = math.Max(scale, math.Max(math.Abs(x), math.Abs(y)))
@@ -482,7 +490,7 @@ func symmetricUpper(m int, v *mat.Dense) ([]float64, error) {
 		}
 	}
 	if asym > 1e-9*scale {
-		return nil, fmt.Errorf("repgeo: tangent vector is not symmetric (largest |v_ij - v_ji| = %g)", asym)
+		return nil, errorf("tangent vector is not symmetric (largest |v_ij - v_ji| = %g)", asym)
 	}
 	return out, nil
 }
@@ -496,7 +504,7 @@ func (c *AngularCKA) Exp(p Point, v *mat.Dense) (Point, error) {
 	}
 	u, err := symmetricUpper(a.m, v)
 	if err != nil {
-		return nil, errorf("repgeo: angular-cka: %w", err)
+		return nil, errorf("angular-cka: %w", err)
 	}
 	n := math.Sqrt(pkdDot(a.m, u, u))
 	if n == 0 {
@@ -508,16 +516,18 @@ func (c *AngularCKA) Exp(p Point, v *mat.Dense) (Point, error) {
 }
 
 // Inner returns the Frobenius inner product of the m×m tangent vectors v and
-// w (the sphere's metric is the ambient one). It panics if their shapes differ.
+// w (the sphere's metric is the ambient one). It panics with an error
+// wrapping ErrShapeMismatch if their shapes differ.
 func (c *AngularCKA) Inner(p Point, v, w *mat.Dense) float64 {
 	return frobenius(v, w)
 }
 
-// frobenius returns sum_ij v_ij w_ij, panicking with mat.ErrShape on a shape mismatch.
+// frobenius returns sum_ij v_ij w_ij, panicking with an error wrapping
+// ErrShapeMismatch if the shapes differ.
 func frobenius(v, w *mat.Dense) float64 {
 	r, cols := v.Dims()
 	if r2, c2 := w.Dims(); r2 != r || c2 != cols {
-		panic(mat.ErrShape)
+		panic(errorOf(ErrShapeMismatch, "inner product of tangent vectors %d×%d and %d×%d", r, cols, r2, c2))
 	}
 	rv, rw := v.RawMatrix(), w.RawMatrix()
 	var s float64
@@ -536,12 +546,12 @@ func (c *AngularCKA) Transport(p, q Point, v *mat.Dense) (*mat.Dense, error) {
 		return nil, err
 	}
 	if r, cols := v.Dims(); r != a.m || cols != a.m {
-		return nil, fmt.Errorf("repgeo: angular-cka: tangent vector is %d×%d, want %d×%d", r, cols, a.m, a.m)
+		return nil, errorOf(ErrShapeMismatch, "angular-cka: tangent vector is %d×%d, want %d×%d", r, cols, a.m, a.m)
 	}
 	u, nu, w := sphereLog(a, b)
 	out := mat.DenseCopyOf(v)
 	if nu < 1e-12 && w > math.Pi/2 {
-		return nil, errors.New("repgeo: angular-cka: the points are antipodal, parallel transport is not defined")
+		return nil, errorf("angular-cka: the points are antipodal, parallel transport is not defined")
 	}
 	if nu == 0 {
 		return out, nil

@@ -2,6 +2,8 @@ package repgeo
 
 import (
 	"errors"
+	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -22,6 +24,7 @@ func TestZeroValueMetrics(t *testing.T) {
 		{&AngularCKA{}, "angular-cka"},
 		{&ShapeMetric{}, "angular-shape"},
 		{&Stress{}, "stress"},
+		{&AIR{}, "air"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if tc.zero.Name() != tc.name {
@@ -47,9 +50,39 @@ func TestZeroValueMetrics(t *testing.T) {
 			}
 		})
 	}
-	// The zero AIR has no usable ridge: an error, not another metric.
-	if _, err := (&AIR{}).ToPoint(reps[0]); !errors.Is(err, ErrSingular) {
-		t.Errorf("AIR{}.ToPoint: error %v, want ErrSingular", err)
+}
+
+// TestZeroOptions checks that the zero Options make, for every registered
+// metric, the metric of DefaultOptions: the same String and the same
+// distances, bit for bit.
+func TestZeroOptions(t *testing.T) {
+	r := rand.New(rand.NewPCG(51, 1))
+	reps := []mat.Matrix{randRep(r, 40, 6), randRep(r, 40, 25), randRep(r, 40, 60)}
+	for _, name := range MetricNames() {
+		t.Run(name, func(t *testing.T) {
+			zero, err := NewMetric(name, Options{})
+			if err != nil {
+				t.Fatalf("NewMetric(%q, Options{}): %v", name, err)
+			}
+			def, err := NewMetric(name, DefaultOptions())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := zero.(fmt.Stringer).String(), def.(fmt.Stringer).String(); got != want {
+				t.Errorf("Options{} makes %q, DefaultOptions() %q", got, want)
+			}
+			got, err := Pairwise(zero, reps, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := Pairwise(def, reps, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !mat.Equal(got, want) {
+				t.Errorf("distances of Options{}\n%v\nwant those of DefaultOptions()\n%v", mat.Formatted(got), mat.Formatted(want))
+			}
+		})
 	}
 }
 
@@ -82,14 +115,18 @@ func TestConstructorsRejectUnusedSettings(t *testing.T) {
 		{"shape p < 0", res(NewEuclideanShape(ShapeConfig{P: -1})), "", "", nil},
 		{"air gram", res(NewAIR(AIRConfig{Eps: 0.1})), "air(mode=gram,eps=0.1)", "", nil},
 		{"air cov", res(NewAIR(AIRConfig{Mode: CovMode, P: 10, Eps: 0.1})), "air(mode=cov,p=10,eps=0.1)", "", nil},
-		{"air zero config", res(NewAIR(AIRConfig{})), "", "", ErrSingular},
+		{"air zero config", res(NewAIR(AIRConfig{})), "air(mode=gram,eps=0.1)", "", nil},
+		{"air cov no ridge", res(NewAIR(AIRConfig{Mode: CovMode, P: 4, Eps: -3})), "air(mode=cov,p=4,eps=0)", "", nil},
+		{"air gram no ridge", res(NewAIR(AIRConfig{Eps: NoRidge})), "", "", ErrSingular},
+		{"air infinite eps", res(NewAIR(AIRConfig{Eps: math.Inf(-1)})), "", "", nil},
+		{"by name: whitened shape", res(NewMetric("angular-shape", Options{Whiten: 1, Whitening: RepsimWhitening})), "angular-shape(alpha=0,whitening=repsim,p=0)", "", nil},
 		{"air gram p", res(NewAIR(AIRConfig{Eps: 0.1, P: 3})), "", OptionP, nil},
 		{"air cov no p", res(NewAIR(AIRConfig{Mode: CovMode, Eps: 0.1})), "", "", nil},
-		{"by name: kernel of a shape metric", res(NewMetric("angular-shape", Options{Alpha: 1, Kernel: RBFKernel})), "", OptionKernel, nil},
-		{"by name: alpha of cka", res(NewMetric("angular-cka", Options{Alpha: 0.3})), "", OptionAlpha, nil},
+		{"by name: kernel of a shape metric", res(NewMetric("angular-shape", Options{Kernel: RBFKernel})), "", OptionKernel, nil},
+		{"by name: alpha of cka", res(NewMetric("angular-cka", Options{Whiten: 0.7})), "", OptionAlpha, nil},
 		{"by name: eps of stress", res(NewMetric("stress", Options{Eps: 1})), "", OptionEps, nil},
 		{"by name: unbiased of air", res(NewMetric("air", Options{Eps: 0.1, Unbiased: true})), "", OptionUnbiased, nil},
-		{"by name: mode of euclidean-shape", res(NewMetric("euclidean-shape", Options{Alpha: 1, Mode: CovMode})), "", OptionMode, nil},
+		{"by name: mode of euclidean-shape", res(NewMetric("euclidean-shape", Options{Mode: CovMode})), "", OptionMode, nil},
 		{"by name: defaults of other metrics are accepted", res(NewMetric("angular-cka", DefaultOptions())), "angular-cka(kernel=linear,unbiased=false)", "", nil},
 		{"by name: zero options of other metrics are accepted", res(NewMetric("angular-cka", Options{Kernel: RBFKernel})), "angular-cka(kernel=rbf,length-scale=median,unbiased=false)", "", nil},
 	} {
@@ -198,5 +235,49 @@ func TestForeignPoints(t *testing.T) {
 		if d, err := tc.metric.Distance(q, p); !errors.Is(err, ErrForeignPoint) {
 			t.Errorf("%s: distance %v, error %v; want ErrForeignPoint", tc.name, d, err)
 		}
+	}
+}
+
+// TestCheckOptionUsed checks which options each metric, as configured,
+// uses: the registered ones, less those its configuration leaves unused.
+func TestCheckOptionUsed(t *testing.T) {
+	rbf := shMust(NewAngularCKA(CKAConfig{Kernel: RBFKernel}))
+	whitened := shMust(NewAngularShape(ShapeConfig{Whiten: 0.5}))
+	cov := shMust(NewAIR(AIRConfig{Mode: CovMode, P: 3}))
+	for _, tc := range []struct {
+		name   string
+		metric Metric
+		option string
+		detail string // of the *OptionError; "-" for none (the option is used)
+	}{
+		{"cka linear kernel", &AngularCKA{}, OptionKernel, "-"},
+		{"cka linear unbiased", &AngularCKA{}, OptionUnbiased, "-"},
+		{"cka linear length scale", &AngularCKA{}, OptionLengthScale, "with kernel linear"},
+		{"cka rbf length scale", rbf, OptionLengthScale, "-"},
+		{"cka alpha", rbf, OptionAlpha, ""},
+		{"shape alpha", &ShapeMetric{}, OptionAlpha, "-"},
+		{"shape p", &ShapeMetric{}, OptionP, "-"},
+		{"shape whitening without whitening", &ShapeMetric{}, OptionWhitening, "without whitening (alpha 1)"},
+		{"shape whitening with whitening", whitened, OptionWhitening, "-"},
+		{"shape eps", whitened, OptionEps, ""},
+		{"air gram p", &AIR{}, OptionP, "in mode gram"},
+		{"air gram eps", &AIR{}, OptionEps, "-"},
+		{"air cov p", cov, OptionP, "-"},
+		{"air kernel", cov, OptionKernel, ""},
+		{"stress mode", &Stress{}, OptionMode, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := CheckOptionUsed(tc.metric, tc.option)
+			if tc.detail == "-" {
+				if err != nil {
+					t.Errorf("error %v, want none", err)
+				}
+				return
+			}
+			var oe *OptionError
+			if !errors.As(err, &oe) || oe.Option != tc.option || oe.Metric != tc.metric.Name() || oe.Detail != tc.detail {
+				t.Errorf("error %v, want an *OptionError for %s of %s with detail %q", err, tc.option, tc.metric.Name(), tc.detail)
+			}
+		})
 	}
 }

@@ -1,7 +1,6 @@
 package repgeo
 
 import (
-	"errors"
 	"math"
 
 	"gonum.org/v1/gonum/mat"
@@ -10,7 +9,7 @@ import (
 // ErrNoTangent is wrapped by the errors of Direction and DirectionAngle for a
 // metric without log maps (one that is not Riemannian): its space has no
 // tangent vectors, so a path has no direction of travel there.
-var ErrNoTangent = errors.New("metric has no log map (not Riemannian)")
+var ErrNoTangent = newSentinel("metric has no log map (not Riemannian)")
 
 // Direction returns the unit tangent vector of the path through pts at point
 // i: the direction in which the path leaves pts[i], log_{pts[i]}(pts[i+1])
@@ -29,10 +28,10 @@ func Direction(m Metric, pts []Point, i int) (*mat.Dense, error) {
 		return nil, err
 	}
 	if len(pts) < 2 {
-		return nil, errorf("repgeo: Direction: path has %d points, need at least 2", len(pts))
+		return nil, errorf("Direction: path has %d points, need at least 2", len(pts))
 	}
 	if i < 0 || i >= len(pts) {
-		return nil, errorf("repgeo: Direction: point %d out of range [0, %d)", i, len(pts))
+		return nil, errorf("Direction: point %d out of range [0, %d)", i, len(pts))
 	}
 	return direction(r, pts, i)
 }
@@ -51,14 +50,14 @@ func direction(r Riemannian, pts []Point, i int) (*mat.Dense, error) {
 	}
 	v, err := r.Log(pts[i], pts[next])
 	if err != nil {
-		return nil, errorf("repgeo: Direction at point %d: %w", i, err)
+		return nil, errorf("Direction at point %d: %w", i, err)
 	}
 	n := math.Sqrt(r.Inner(pts[i], v, v))
 	if math.IsNaN(n) || math.IsInf(n, 0) {
-		return nil, errorf("repgeo: Direction at point %d: log map returned a non-finite tangent vector", i)
+		return nil, errorf("Direction at point %d: log map returned a non-finite tangent vector", i)
 	}
 	if geomTooShort(n, 1) {
-		return nil, errorf("repgeo: Direction at point %d: points %d and %d %w, the direction is undefined", i, min(i, next), max(i, next), ErrCoincide)
+		return nil, errorf("Direction at point %d: points %d and %d: %w, the direction is undefined", i, min(i, next), max(i, next), ErrCoincide)
 	}
 	v.Scale(sign/n, v)
 	return v, nil
@@ -89,11 +88,11 @@ func DirectionAngles(m Metric, a, b []Point, pairs [][2]int) ([]float64, error) 
 		return nil, err
 	}
 	if len(a) < 2 || len(b) < 2 {
-		return nil, errorf("repgeo: DirectionAngles: paths of %d and %d points, need at least 2 each", len(a), len(b))
+		return nil, errorf("DirectionAngles: paths of %d and %d points, need at least 2 each", len(a), len(b))
 	}
 	for k, p := range pairs {
 		if p[0] < 0 || p[0] >= len(a) || p[1] < 0 || p[1] >= len(b) {
-			return nil, errorf("repgeo: DirectionAngles: pair %d (%d, %d) out of range for paths of %d and %d points", k, p[0], p[1], len(a), len(b))
+			return nil, errorf("DirectionAngles: pair %d (%d, %d) out of range for paths of %d and %d points", k, p[0], p[1], len(a), len(b))
 		}
 	}
 	if err := geomCheckPoints("DirectionAngles", append(append([]Point(nil), a...), b...)...); err != nil {
@@ -134,7 +133,7 @@ func DirectionAngles(m Metric, a, b []Point, pairs [][2]int) ([]float64, error) 
 		return nil
 	})
 	if err != nil {
-		return nil, errorf("repgeo: DirectionAngles: %w", err)
+		return nil, errorf("DirectionAngles: %w", err)
 	}
 	return out, nil
 }
@@ -142,11 +141,11 @@ func DirectionAngles(m Metric, a, b []Point, pairs [][2]int) ([]float64, error) 
 // directionMetric returns m as a Riemannian metric, or an error for op.
 func directionMetric(op string, m Metric) (Riemannian, error) {
 	if m == nil {
-		return nil, errorf("repgeo: %s: nil metric", op)
+		return nil, errorf("%s: nil metric", op)
 	}
 	r, ok := m.(Riemannian)
 	if !ok {
-		return nil, errorf("repgeo: %s: %s: %w", op, m.Name(), ErrNoTangent)
+		return nil, errorf("%s: %s: %w", op, m.Name(), ErrNoTangent)
 	}
 	return r, nil
 }
@@ -189,7 +188,7 @@ func RelativeDepths(n int) []float64 {
 // points.
 func MatchDepth(na, nb int) ([]int, error) {
 	if na < 2 || nb < 2 {
-		return nil, errorf("repgeo: MatchDepth: paths of %d and %d points, need at least 2 each", na, nb)
+		return nil, errorf("MatchDepth: paths of %d and %d points, need at least 2 each", na, nb)
 	}
 	out := make([]int, na)
 	for i := range out {

@@ -42,6 +42,21 @@ func ExampleNewMetric_unusedOptions() {
 	// [alpha whitening p]
 }
 
+// The zero Options are the defaults of every metric; the shape metrics'
+// whitening is Whiten = 1 - alpha, so that zero means none.
+func ExampleOptions() {
+	for _, name := range []string{"angular-shape", "air"} {
+		m, err := repgeo.NewMetric(name, repgeo.Options{})
+		fmt.Println(m, err)
+	}
+	half, err := repgeo.NewMetric("angular-shape", repgeo.Options{Whiten: 0.5})
+	fmt.Println(half, err)
+	// Output:
+	// angular-shape(alpha=1,whitening=netrep,p=0) <nil>
+	// air(mode=gram,eps=0.1) <nil>
+	// angular-shape(alpha=0.5,whitening=netrep,p=0) <nil>
+}
+
 // The error of one representation among several names its index and wraps
 // the sentinel of its cause.
 func ExampleIndexError() {
@@ -54,4 +69,15 @@ func ExampleIndexError() {
 	// Output:
 	// true 2 true
 	// repgeo: representation 2: angular-cka: the centred kernel matrix is zero (a constant representation: every row is the same)
+}
+
+// A setting can be unused by a metric's configuration even at its default;
+// CheckOptionUsed tells, for callers whose users set options explicitly.
+func ExampleCheckOptionUsed() {
+	shape := &repgeo.ShapeMetric{} // alpha 1: no whitening
+	fmt.Println(repgeo.CheckOptionUsed(shape, repgeo.OptionWhitening))
+	fmt.Println(repgeo.CheckOptionUsed(shape, repgeo.OptionP))
+	// Output:
+	// repgeo: option whitening is not used by angular-shape without whitening (alpha 1)
+	// <nil>
 }

@@ -72,9 +72,14 @@ func ExampleAIR() {
 	dSq, _ := air.Distance(px, ps)
 	fmt.Printf("rotated %.4f, rotated and scaled %.4f, squashed %.4f\n", dRot, dScaled, dSq)
 
-	_, err := repgeo.NewAIR(repgeo.AIRConfig{Mode: repgeo.GramMode, Eps: 0})
+	// The zero configuration is the default ridge; no ridge at all is an
+	// error in mode gram.
+	def, _ := repgeo.NewAIR(repgeo.AIRConfig{})
+	fmt.Println(def)
+	_, err := repgeo.NewAIR(repgeo.AIRConfig{Mode: repgeo.GramMode, Eps: repgeo.NoRidge})
 	fmt.Println(errors.Is(err, repgeo.ErrSingular))
 	// Output:
 	// rotated 0.0000, rotated and scaled 4.7901, squashed 2.9454
+	// air(mode=gram,eps=0.1)
 	// true
 }

@@ -1,8 +1,6 @@
 package repgeo
 
 import (
-	"errors"
-	"fmt"
 	"math"
 	"runtime"
 	"sync"
@@ -29,11 +27,11 @@ func geomUnitSphere(m Metric) (Riemannian, bool) {
 // geomAsGeodesic returns m as a Geodesic metric or an error naming the operation.
 func geomAsGeodesic(m Metric, op string) (Geodesic, error) {
 	if m == nil {
-		return nil, fmt.Errorf("repgeo: %s: nil metric", op)
+		return nil, errorf("%s: nil metric", op)
 	}
 	g, ok := m.(Geodesic)
 	if !ok {
-		return nil, fmt.Errorf("repgeo: %s: metric %q has no geodesics", op, m.Name())
+		return nil, errorf("%s: metric %q has no geodesics", op, m.Name())
 	}
 	return g, nil
 }
@@ -43,10 +41,10 @@ func geomAsGeodesic(m Metric, op string) (Geodesic, error) {
 func geomCheckPoints(op string, pts ...Point) error {
 	for i, p := range pts {
 		if p == nil {
-			return fmt.Errorf("repgeo: %s: point %d is nil", op, i)
+			return errorf("%s: point %d is nil", op, i)
 		}
 		if err := checkSameInputs(pts[0], p); err != nil {
-			return errorf("repgeo: %s: point %d: %w", op, i, err)
+			return errorf("%s: point %d: %w", op, i, err)
 		}
 	}
 	return nil
@@ -73,7 +71,7 @@ func Subdivide(m Metric, a, b Point, n int) ([]Point, error) {
 		return nil, err
 	}
 	if n < 1 {
-		return nil, fmt.Errorf("repgeo: Subdivide into %d segments, need at least 1", n)
+		return nil, errorf("Subdivide into %d segments, need at least 1", n)
 	}
 	if err := geomCheckPoints("Subdivide", a, b); err != nil {
 		return nil, err
@@ -86,7 +84,7 @@ func Subdivide(m Metric, a, b Point, n int) ([]Point, error) {
 		return err
 	})
 	if err != nil {
-		return nil, errorf("repgeo: Subdivide: %w", err)
+		return nil, errorf("Subdivide: %w", err)
 	}
 	return pts, nil
 }
@@ -129,7 +127,7 @@ func Angle(m Metric, a, b, c Point) (float64, error) {
 			return err
 		})
 		if err != nil {
-			return 0, errorf("repgeo: Angle: %w", err)
+			return 0, errorf("Angle: %w", err)
 		}
 		return tangentAngle(r, b, u, v)
 	}
@@ -139,11 +137,11 @@ func Angle(m Metric, a, b, c Point) (float64, error) {
 	}
 	pa, err := g.Geodesic(b, a, lawOfCosinesFraction)
 	if err != nil {
-		return 0, errorf("repgeo: Angle: %w", err)
+		return 0, errorf("Angle: %w", err)
 	}
 	pc, err := g.Geodesic(b, c, lawOfCosinesFraction)
 	if err != nil {
-		return 0, errorf("repgeo: Angle: %w", err)
+		return 0, errorf("Angle: %w", err)
 	}
 	var x, y, z float64
 	err = geomParallel(3, func(i int) error {
@@ -159,7 +157,7 @@ func Angle(m Metric, a, b, c Point) (float64, error) {
 		return err
 	})
 	if err != nil {
-		return 0, errorf("repgeo: Angle: %w", err)
+		return 0, errorf("Angle: %w", err)
 	}
 	if geomTooShort(x, y) || geomTooShort(y, x) {
 		return 0, coincidentError("Angle", geomTooShort(x, y))
@@ -186,7 +184,7 @@ func geomDistances(m Metric, pairs ...[2]Point) ([]float64, error) {
 func geomSphereAngle(m Metric, a, b, c Point) (float64, bool, error) {
 	d, err := geomDistances(m, [2]Point{b, a}, [2]Point{b, c}, [2]Point{a, c})
 	if err != nil {
-		return 0, false, errorf("repgeo: Angle: %w", err)
+		return 0, false, errorf("Angle: %w", err)
 	}
 	x, y, z := d[0], d[1], d[2]
 	const margin = 1e-2
@@ -203,9 +201,9 @@ func geomSphereAngle(m Metric, a, b, c Point) (float64, bool, error) {
 // coincidentError reports which side of an angle at b has zero length.
 func coincidentError(op string, first bool) error {
 	if first {
-		return errorf("repgeo: %s: a and b: %w (zero-length log at b), the angle is undefined", op, ErrCoincide)
+		return errorf("%s: a and b: %w (zero-length log at b), the angle is undefined", op, ErrCoincide)
 	}
-	return errorf("repgeo: %s: c and b: %w (zero-length log at b), the angle is undefined", op, ErrCoincide)
+	return errorf("%s: c and b: %w (zero-length log at b), the angle is undefined", op, ErrCoincide)
 }
 
 // tangentAngle returns the angle between the tangent vectors u and v at p.
@@ -215,14 +213,14 @@ func tangentAngle(r Riemannian, p Point, u, v *mat.Dense) (float64, error) {
 	nu := math.Sqrt(r.Inner(p, u, u))
 	nv := math.Sqrt(r.Inner(p, v, v))
 	if math.IsNaN(nu) || math.IsInf(nu, 0) || math.IsNaN(nv) || math.IsInf(nv, 0) {
-		return 0, errors.New("repgeo: Angle: log map returned a non-finite tangent vector")
+		return 0, errorf("Angle: log map returned a non-finite tangent vector")
 	}
 	if geomTooShort(nu, nv) || geomTooShort(nv, nu) {
 		return 0, coincidentError("Angle", geomTooShort(nu, nv))
 	}
 	cos := r.Inner(p, u, v) / (nu * nv)
 	if math.IsNaN(cos) {
-		return 0, errors.New("repgeo: Angle: non-finite inner product")
+		return 0, errorf("Angle: non-finite inner product")
 	}
 	if math.Abs(cos) < 0.9 {
 		return math.Acos(cos), nil
@@ -325,9 +323,9 @@ func Project(m Metric, a, b, c Point) (Projection, error) {
 	r, ok := m.(Riemannian)
 	if !ok {
 		if m == nil {
-			return Projection{}, errors.New("repgeo: Project: nil metric")
+			return Projection{}, errorf("Project: nil metric")
 		}
-		return Projection{}, fmt.Errorf("repgeo: Project: metric %q has no log map", m.Name())
+		return Projection{}, errorf("Project: metric %q has no log map", m.Name())
 	}
 	if p, ok := m.(projector); ok {
 		return p.project(a, b, c)
@@ -349,14 +347,14 @@ func Project(m Metric, a, b, c Point) (Projection, error) {
 		return err
 	})
 	if err != nil {
-		return Projection{}, errorf("repgeo: Project: %w", err)
+		return Projection{}, errorf("Project: %w", err)
 	}
 	dab := math.Sqrt(r.Inner(a, v, v))
 	if math.IsNaN(dab) || math.IsInf(dab, 0) {
-		return Projection{}, errors.New("repgeo: Project: log map returned a non-finite tangent vector")
+		return Projection{}, errorf("Project: log map returned a non-finite tangent vector")
 	}
 	if geomTooShort(dab, math.Sqrt(r.Inner(a, w, w))) {
-		return Projection{}, errorf("repgeo: Project: a and b: %w, no geodesic through them (|log_a b| = %v)", ErrCoincide, dab)
+		return Projection{}, errorf("Project: a and b: %w, no geodesic through them (|log_a b| = %v)", ErrCoincide, dab)
 	}
 	if sphere {
 		return projectSphere(r, a, b, v, w, dab)
@@ -392,7 +390,7 @@ func projectScan(r Riemannian, a, b, c Point, v, w *mat.Dense, dab, t0 float64) 
 	dac := math.Sqrt(r.Inner(a, w, w))
 	dbc, err := r.Distance(b, c)
 	if err != nil {
-		return Projection{}, errorf("repgeo: Project: %w", err)
+		return Projection{}, errorf("Project: %w", err)
 	}
 	rng := 1 + 2*math.Max(dac, dbc)/dab
 	lo, hi := -rng, 1+rng
@@ -410,7 +408,7 @@ func projectScan(r Riemannian, a, b, c Point, v, w *mat.Dense, dab, t0 float64) 
 		return err
 	})
 	if err != nil {
-		return Projection{}, errorf("repgeo: Project: %w", err)
+		return Projection{}, errorf("Project: %w", err)
 	}
 	best := 0
 	for i := range ds {
@@ -465,7 +463,7 @@ func projectSphere(r Riemannian, a, b Point, v, w *mat.Dense, dab float64) (Proj
 	dist := math.Atan2(sinc*y, math.Hypot(math.Cos(theta), along))
 	p, err := r.Geodesic(a, b, s/dab)
 	if err != nil {
-		return Projection{}, errorf("repgeo: Project: %w", err)
+		return Projection{}, errorf("Project: %w", err)
 	}
 	return Projection{T: s / dab, Distance: dist, Point: p}, nil
 }
@@ -481,7 +479,7 @@ func projectSphere(r Riemannian, a, b Point, v, w *mat.Dense, dab float64) (Proj
 func projectSphereDistances(r Riemannian, a, b, c Point) (Projection, bool, error) {
 	d, err := geomDistances(r, [2]Point{a, b}, [2]Point{a, c}, [2]Point{b, c})
 	if err != nil {
-		return Projection{}, false, errorf("repgeo: Project: %w", err)
+		return Projection{}, false, errorf("Project: %w", err)
 	}
 	dab, dac, dbc := d[0], d[1], d[2]
 	const margin = 1e-3
@@ -497,7 +495,7 @@ func projectSphereDistances(r Riemannian, a, b, c Point) (Projection, bool, erro
 	}
 	p, err := r.Geodesic(a, b, s/dab)
 	if err != nil {
-		return Projection{}, false, errorf("repgeo: Project: %w", err)
+		return Projection{}, false, errorf("Project: %w", err)
 	}
 	return Projection{T: s / dab, Distance: dist, Point: p}, true, nil
 }
@@ -546,10 +544,10 @@ func projectIterate(r Riemannian, a, b, c Point, v, w *mat.Dense, dab, t0 float6
 	for iter := 0; iter < projectMaxIter; iter++ {
 		f, p, dist, err := phi(t)
 		if err != nil {
-			return Projection{}, errorf("repgeo: Project: at T = %v: %w", t, err)
+			return Projection{}, errorf("Project: at T = %v: %w", t, err)
 		}
 		if math.IsNaN(f) || math.IsInf(f, 0) || math.IsNaN(dist) {
-			return Projection{}, fmt.Errorf("repgeo: Project: non-finite step at T = %v", t)
+			return Projection{}, errorf("Project: non-finite step at T = %v", t)
 		}
 		if math.Abs(f) <= projectTol*math.Max(1, math.Abs(t)) {
 			// The remaining step is below the tolerance: p(t) is the
@@ -560,7 +558,7 @@ func projectIterate(r Riemannian, a, b, c Point, v, w *mat.Dense, dab, t0 float6
 		// exact; on curved spaces it is between -1 and 0.
 		t += sec.step(t, f)
 	}
-	return Projection{}, fmt.Errorf("repgeo: Project did not converge in %d iterations (last T = %v)", projectMaxIter, t)
+	return Projection{}, errorf("Project did not converge in %d iterations (last T = %v)", projectMaxIter, t)
 }
 
 // projectSecant accelerates Project's fixed-point iterations t <- t + f(t),
@@ -616,7 +614,7 @@ func geodesicDirection(r Riemannian, at func(float64) (Point, error), p, a, b Po
 			return nil, 0, err
 		}
 	}
-	return nil, 0, fmt.Errorf("no minimizing geodesic segment found around T = %v", t)
+	return nil, 0, errorf("no minimizing geodesic segment found around T = %v", t)
 }
 
 // Alexandrov compares a geodesic triangle a, b, c with the Euclidean triangle
@@ -652,7 +650,7 @@ func Curvature(m Metric, a, b, c Point) (Alexandrov, error) {
 	}
 	mid, err := g.Geodesic(a, c, 0.5)
 	if err != nil {
-		return Alexandrov{}, errorf("repgeo: Curvature: %w", err)
+		return Alexandrov{}, errorf("Curvature: %w", err)
 	}
 	var res Alexandrov
 	pairs := [][2]Point{{a, b}, {b, c}, {a, c}, {b, mid}}
@@ -663,7 +661,7 @@ func Curvature(m Metric, a, b, c Point) (Alexandrov, error) {
 		return err
 	})
 	if err != nil {
-		return Alexandrov{}, errorf("repgeo: Curvature: %w", err)
+		return Alexandrov{}, errorf("Curvature: %w", err)
 	}
 	res.Euclidean = math.Sqrt(math.Max(0, res.AB*res.AB/2+res.BC*res.BC/2-res.AC*res.AC/4))
 	res.Difference = res.Measured - res.Euclidean

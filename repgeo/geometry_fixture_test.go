@@ -19,7 +19,7 @@ func geoFixtureMetric(t testing.TB, name string) Metric {
 	case "angular-cka-unbiased":
 		metric, opts.Unbiased = "angular-cka", true
 	case "angular-shape", "euclidean-shape":
-		opts.Alpha = 1
+		opts.Whiten = 0
 	default:
 		t.Fatalf("no metric for fixture name %q", name)
 	}

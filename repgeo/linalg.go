@@ -22,7 +22,7 @@ import (
 
 // errNoConvergence reports that an eigenvalue or singular value iteration of
 // LAPACK did not converge (it happens only for NaN/Inf or absurd inputs).
-var errNoConvergence = errorOf(ErrNoConvergence, "repgeo: eigenvalue iteration did not converge")
+var errNoConvergence = errorOf(ErrNoConvergence, "eigenvalue iteration did not converge")
 
 // centreColumns returns a float64 copy of x with each column's mean removed.
 func centreColumns(x mat.Matrix) *mat.Dense {
@@ -78,7 +78,7 @@ func eigSym(s mat.Symmetric, vectors bool) ([]float64, *mat.Dense, error) {
 	}
 	for _, v := range a.Data {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return nil, nil, errors.New("repgeo: symmetric matrix has a non-finite entry")
+			return nil, nil, errorf("symmetric matrix has a non-finite entry")
 		}
 	}
 	job := lapack.EVNone
@@ -195,7 +195,7 @@ func singularValuesInPlace(g blas64.General) ([]float64, error) {
 	s, err := svd.Values(g)
 	switch {
 	case errors.Is(err, svd.ErrNotFinite):
-		return nil, errors.New("repgeo: matrix has a non-finite entry")
+		return nil, errorf("matrix has a non-finite entry")
 	case err != nil:
 		return nil, errNoConvergence
 	}

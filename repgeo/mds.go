@@ -1,8 +1,6 @@
 package repgeo
 
 import (
-	"errors"
-	"fmt"
 	"math"
 	"math/rand/v2"
 
@@ -14,18 +12,18 @@ import (
 // symmetric, or has an entry above max.
 func mdsCheckDistances(op string, d mat.Symmetric, max float64) (int, error) {
 	if d == nil {
-		return 0, fmt.Errorf("repgeo: %s: nil distance matrix", op)
+		return 0, errorf("%s: nil distance matrix", op)
 	}
 	n := d.SymmetricDim()
 	if n < 1 {
-		return 0, fmt.Errorf("repgeo: %s: empty distance matrix", op)
+		return 0, errorf("%s: empty distance matrix", op)
 	}
 	var scale float64
 	for i := 0; i < n; i++ {
 		for j := 0; j < n; j++ {
 			v := d.At(i, j)
 			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return 0, fmt.Errorf("repgeo: %s: distance (%d, %d) is %v", op, i, j, v)
+				return 0, errorf("%s: distance (%d, %d) is %v", op, i, j, v)
 			}
 			scale = math.Max(scale, math.Abs(v))
 		}
@@ -33,18 +31,18 @@ func mdsCheckDistances(op string, d mat.Symmetric, max float64) (int, error) {
 	tol := 1e-12 * math.Max(1, scale)
 	for i := 0; i < n; i++ {
 		if v := d.At(i, i); math.Abs(v) > tol {
-			return 0, fmt.Errorf("repgeo: %s: diagonal entry (%d, %d) is %v, a distance matrix has zeros there", op, i, i, v)
+			return 0, errorf("%s: diagonal entry (%d, %d) is %v, a distance matrix has zeros there", op, i, i, v)
 		}
 		for j := 0; j < n; j++ {
 			v := d.At(i, j)
 			if v < 0 {
-				return 0, fmt.Errorf("repgeo: %s: distance (%d, %d) is negative (%v)", op, i, j, v)
+				return 0, errorf("%s: distance (%d, %d) is negative (%v)", op, i, j, v)
 			}
 			if v > max+tol {
-				return 0, fmt.Errorf("repgeo: %s: distance (%d, %d) is %v, above %v", op, i, j, v, max)
+				return 0, errorf("%s: distance (%d, %d) is %v, above %v", op, i, j, v, max)
 			}
 			if math.Abs(v-d.At(j, i)) > tol {
-				return 0, fmt.Errorf("repgeo: %s: the distance matrix is not symmetric at (%d, %d): %v and %v", op, i, j, v, d.At(j, i))
+				return 0, errorf("%s: the distance matrix is not symmetric at (%d, %d): %v and %v", op, i, j, v, d.At(j, i))
 			}
 		}
 	}
@@ -67,7 +65,7 @@ func ClassicalMDS(d mat.Symmetric, dim int) (*mat.Dense, error) {
 		return nil, err
 	}
 	if dim < 1 || dim > n {
-		return nil, fmt.Errorf("repgeo: ClassicalMDS: dimension %d not in [1, %d]", dim, n)
+		return nil, errorf("ClassicalMDS: dimension %d not in [1, %d]", dim, n)
 	}
 	sq := mat.NewSymDense(n, nil)
 	for i := 0; i < n; i++ {
@@ -109,7 +107,7 @@ func mdsTopEigen(op string, b *mat.SymDense, k int) (*mat.Dense, error) {
 	n := b.SymmetricDim()
 	var eig mat.EigenSym
 	if !eig.Factorize(b, true) {
-		return nil, fmt.Errorf("repgeo: %s: the eigendecomposition did not converge", op)
+		return nil, errorf("%s: the eigendecomposition did not converge", op)
 	}
 	vals := eig.Values(nil)
 	var vecs mat.Dense
@@ -158,7 +156,7 @@ func SphericalMDS(d mat.Symmetric, dim int, seed uint64) (*mat.Dense, error) {
 		return nil, err
 	}
 	if dim < 1 {
-		return nil, fmt.Errorf("repgeo: SphericalMDS: dimension %d, need at least 1", dim)
+		return nil, errorf("SphericalMDS: dimension %d, need at least 1", dim)
 	}
 	x, err := mdsSphericalStart(d, dim, seed)
 	if err != nil {
@@ -323,7 +321,7 @@ func mdsSphericalRefine(x *mat.Dense, t *mat.SymDense) error {
 		}
 	}
 	if math.IsNaN(stress) {
-		return errors.New("repgeo: SphericalMDS: the stress became NaN")
+		return errorf("SphericalMDS: the stress became NaN")
 	}
 	return nil
 }

@@ -1,8 +1,6 @@
 package repgeo
 
 import (
-	"errors"
-	"fmt"
 	"math"
 
 	"gonum.org/v1/gonum/mat"
@@ -31,14 +29,14 @@ type MeanOptions struct {
 // within MaxIter steps. The Logs of each step run in parallel.
 func FrechetMean(m Metric, pts []Point, opts *MeanOptions) (Point, error) {
 	if m == nil {
-		return nil, errors.New("repgeo: FrechetMean: nil metric")
+		return nil, errorf("FrechetMean: nil metric")
 	}
 	r, ok := m.(Riemannian)
 	if !ok {
-		return nil, fmt.Errorf("repgeo: FrechetMean: metric %q has no log map", m.Name())
+		return nil, errorf("FrechetMean: metric %q has no log map", m.Name())
 	}
 	if len(pts) == 0 {
-		return nil, errors.New("repgeo: FrechetMean: no points")
+		return nil, errorf("FrechetMean: no points")
 	}
 	if err := geomCheckPoints("FrechetMean", pts...); err != nil {
 		return nil, err
@@ -57,7 +55,7 @@ func FrechetMean(m Metric, pts []Point, opts *MeanOptions) (Point, error) {
 		o.Step = 1
 	}
 	if !(o.Tol > 0) || o.MaxIter < 0 || !(o.Step > 0 && o.Step <= 1) {
-		return nil, fmt.Errorf("repgeo: FrechetMean: invalid options (Tol %v, MaxIter %d, Step %v)", o.Tol, o.MaxIter, o.Step)
+		return nil, errorf("FrechetMean: invalid options (Tol %v, MaxIter %d, Step %v)", o.Tol, o.MaxIter, o.Step)
 	}
 	w := make([]float64, len(pts))
 	if o.Weights == nil {
@@ -66,19 +64,19 @@ func FrechetMean(m Metric, pts []Point, opts *MeanOptions) (Point, error) {
 		}
 	} else {
 		if len(o.Weights) != len(pts) {
-			return nil, fmt.Errorf("repgeo: FrechetMean: %d weights for %d points", len(o.Weights), len(pts))
+			return nil, errorf("FrechetMean: %d weights for %d points", len(o.Weights), len(pts))
 		}
 		copy(w, o.Weights)
 	}
 	var total float64
 	for i, x := range w {
 		if !(x >= 0) || math.IsInf(x, 0) {
-			return nil, fmt.Errorf("repgeo: FrechetMean: weight %d is %v, want a finite non-negative number", i, x)
+			return nil, errorf("FrechetMean: weight %d is %v, want a finite non-negative number", i, x)
 		}
 		total += x
 	}
 	if total == 0 {
-		return nil, errors.New("repgeo: FrechetMean: all weights are zero")
+		return nil, errorf("FrechetMean: all weights are zero")
 	}
 	for i := range w {
 		w[i] /= total
@@ -95,13 +93,13 @@ func FrechetMean(m Metric, pts []Point, opts *MeanOptions) (Point, error) {
 			}
 			l, err := r.Log(x, pts[i])
 			if err != nil {
-				return fmt.Errorf("point %d: %w", i, err)
+				return errorf("point %d: %w", i, err)
 			}
 			logs[i] = l
 			return nil
 		})
 		if err != nil {
-			return nil, errorf("repgeo: FrechetMean: %w", err)
+			return nil, errorf("FrechetMean: %w", err)
 		}
 		var g *mat.Dense
 		for i, l := range logs {
@@ -116,7 +114,7 @@ func FrechetMean(m Metric, pts []Point, opts *MeanOptions) (Point, error) {
 		}
 		gnorm = math.Sqrt(math.Max(0, r.Inner(x, g, g)))
 		if math.IsNaN(gnorm) || math.IsInf(gnorm, 0) {
-			return nil, errors.New("repgeo: FrechetMean: non-finite gradient")
+			return nil, errorf("FrechetMean: non-finite gradient")
 		}
 		if iter == 0 {
 			for i, l := range logs {
@@ -136,10 +134,10 @@ func FrechetMean(m Metric, pts []Point, opts *MeanOptions) (Point, error) {
 		}
 		g.Scale(o.Step, g)
 		if x, err = r.Exp(x, g); err != nil {
-			return nil, errorf("repgeo: FrechetMean: %w", err)
+			return nil, errorf("FrechetMean: %w", err)
 		}
 	}
-	return nil, fmt.Errorf("repgeo: FrechetMean did not converge in %d iterations (gradient norm %g, tolerance %g)", o.MaxIter, gnorm, o.Tol*scale)
+	return nil, errorf("FrechetMean did not converge in %d iterations (gradient norm %g, tolerance %g)", o.MaxIter, gnorm, o.Tol*scale)
 }
 
 // geomScaled returns s*v as a new matrix.

@@ -2,8 +2,6 @@ package repgeo
 
 import (
 	"cmp"
-	"errors"
-	"fmt"
 	"runtime"
 	"slices"
 	"sync"
@@ -134,7 +132,7 @@ func checkReps(reps []mat.Matrix) (m int, widths []int, err error) {
 	widths = make([]int, len(reps))
 	for i, x := range reps {
 		if x == nil {
-			return 0, nil, &IndexError{Index: i, Err: errors.New("repgeo: nil matrix")}
+			return 0, nil, &IndexError{Index: i, Err: errorf("nil matrix")}
 		}
 		if err := CheckRepresentation(x); err != nil {
 			return 0, nil, &IndexError{Index: i, Err: err}
@@ -143,7 +141,7 @@ func checkReps(reps []mat.Matrix) (m int, widths []int, err error) {
 		if i == 0 {
 			m = mi
 		} else if mi != m {
-			return 0, nil, &IndexError{Index: i, Err: fmt.Errorf("%w: it has %d, representation 0 has %d", ErrInputMismatch, mi, m)}
+			return 0, nil, &IndexError{Index: i, Err: errorf("%w: it has %d, representation 0 has %d", ErrInputMismatch, mi, m)}
 		}
 		widths[i] = d
 	}
@@ -161,7 +159,7 @@ func Points(m Metric, reps []mat.Matrix, opts *PairwiseOptions) ([]Point, error)
 func points(m Metric, reps []mat.Matrix, opts *PairwiseOptions, pr *progress,
 	build func(i int, x mat.Matrix) (Point, error)) ([]Point, error) {
 	if m == nil {
-		return nil, fmt.Errorf("repgeo: nil metric")
+		return nil, errorf("nil metric")
 	}
 	if _, _, err := checkReps(reps); err != nil {
 		return nil, err
@@ -197,18 +195,18 @@ func PairwisePoints(m Metric, pts []Point, opts *PairwiseOptions) (*mat.SymDense
 
 func pairwisePoints(m Metric, pts []Point, opts *PairwiseOptions, pr *progress) (*mat.SymDense, error) {
 	if m == nil {
-		return nil, fmt.Errorf("repgeo: nil metric")
+		return nil, errorf("nil metric")
 	}
 	n := len(pts)
 	if n == 0 {
-		return nil, fmt.Errorf("repgeo: no points")
+		return nil, errorf("no points")
 	}
 	for i, p := range pts {
 		if p == nil {
-			return nil, fmt.Errorf("point %d: nil point", i)
+			return nil, errorf("point %d: nil point", i)
 		}
 		if p.Inputs() != pts[0].Inputs() {
-			return nil, fmt.Errorf("point %d: %w: it has %d, point 0 has %d", i, ErrInputMismatch, p.Inputs(), pts[0].Inputs())
+			return nil, errorf("point %d: %w: it has %d, point 0 has %d", i, ErrInputMismatch, p.Inputs(), pts[0].Inputs())
 		}
 	}
 	workers := opts.workers()
@@ -216,7 +214,7 @@ func pairwisePoints(m Metric, pts []Point, opts *PairwiseOptions, pr *progress) 
 		idx, prep := pl.pairPrepare(pts)
 		err := parallelFor(len(idx), workers, serialPointBLAS, func(k int) error {
 			if err := prep(pts[idx[k]]); err != nil {
-				return fmt.Errorf("point %d: %w", idx[k], err)
+				return errorf("point %d: %w", idx[k], err)
 			}
 			return nil
 		})
@@ -260,7 +258,7 @@ func newDistanceMatrix(n int, pr *progress) *distanceMatrix {
 func (dm *distanceMatrix) set(m Metric, pts []Point, i, j int) error {
 	d, err := m.Distance(pts[i], pts[j])
 	if err != nil {
-		return fmt.Errorf("points %d and %d: %w", i, j, err)
+		return errorf("points %d and %d: %w", i, j, err)
 	}
 	dm.mu.Lock()
 	dm.d.SetSym(i, j, d)
@@ -346,7 +344,7 @@ func pairwiseOverlapped(m Metric, pc pairCoster, reps []mat.Matrix, mm int, widt
 
 // errPointFailed stops the queue at a pair whose point failed to build; the
 // point's own error is the one reported.
-var errPointFailed = errors.New("repgeo: a point of the pair failed to build")
+var errPointFailed = errorf("a point of the pair failed to build")
 
 // Pairwise maps each representation to a point (as Points does) and returns
 // the L×L matrix of distances between them (as PairwisePoints does). The
@@ -365,7 +363,7 @@ var errPointFailed = errors.New("repgeo: a point of the pair failed to build")
 // 9.5 GB plus the caller's own representations (at most 6.6 GB in float64).
 func Pairwise(m Metric, reps []mat.Matrix, opts *PairwiseOptions) (*mat.SymDense, error) {
 	if m == nil {
-		return nil, fmt.Errorf("repgeo: nil metric")
+		return nil, errorf("nil metric")
 	}
 	mm, widths, err := checkReps(reps)
 	if err != nil {

@@ -44,7 +44,7 @@ var pairwiseMetrics = []struct {
 	{"angular-cka", Options{Kernel: RBFKernel}},
 	{"stress", DefaultOptions()},
 	{"angular-shape", DefaultOptions()},
-	{"euclidean-shape", Options{Alpha: 0.5}},
+	{"euclidean-shape", Options{Whiten: 0.5}},
 }
 
 // TestPairwiseEqualsLoop checks that Pairwise and PairwisePoints return the
@@ -232,11 +232,11 @@ func TestPairwiseErrors(t *testing.T) {
 	cka, _ := NewMetric("angular-cka", DefaultOptions())
 	st, _ := NewMetric("stress", DefaultOptions())
 	pts := []Point{mustPoint(t, cka, good[0]), mustPoint(t, cka, good[1]), mustPoint(t, st, good[2])}
-	if _, err := PairwisePoints(cka, pts, nil); err == nil || !strings.HasPrefix(err.Error(), "points 0 and 2: ") {
+	if _, err := PairwisePoints(cka, pts, nil); err == nil || !strings.HasPrefix(err.Error(), "repgeo: points 0 and 2: ") {
 		t.Errorf("stress point among CKA points: error %v", err)
 	}
 	pts[2] = mustPoint(t, cka, randRep(rand.New(rand.NewPCG(1, 1)), 21, 3))
-	if _, err := PairwisePoints(cka, pts, nil); !errors.Is(err, ErrInputMismatch) || !strings.HasPrefix(err.Error(), "point 2: ") {
+	if _, err := PairwisePoints(cka, pts, nil); !errors.Is(err, ErrInputMismatch) || !strings.HasPrefix(err.Error(), "repgeo: point 2: ") {
 		t.Errorf("21-input point among 20-input points: error %v", err)
 	}
 	if _, err := PairwisePoints(cka, nil, nil); err == nil {

@@ -2,7 +2,6 @@ package repgeo
 
 import (
 	"errors"
-	"fmt"
 	"math"
 	"strconv"
 
@@ -43,10 +42,10 @@ type PathMeasures struct {
 // run in parallel.
 func MeasurePath(m Metric, pts []Point) (*PathMeasures, error) {
 	if m == nil {
-		return nil, errors.New("repgeo: MeasurePath: nil metric")
+		return nil, errorf("MeasurePath: nil metric")
 	}
 	if len(pts) < 3 {
-		return nil, fmt.Errorf("repgeo: MeasurePath: path has %d points, need at least 3", len(pts))
+		return nil, errorf("MeasurePath: path has %d points, need at least 3", len(pts))
 	}
 	if err := geomCheckPoints("MeasurePath", pts...); err != nil {
 		return nil, err
@@ -57,12 +56,12 @@ func MeasurePath(m Metric, pts []Point) (*PathMeasures, error) {
 		if idx, prep := pl.pairPrepare(pts); len(idx) > 0 {
 			err := geomParallel(len(idx), func(k int) error {
 				if err := prep(pts[idx[k]]); err != nil {
-					return fmt.Errorf("point %d: %w", idx[k], err)
+					return errorf("point %d: %w", idx[k], err)
 				}
 				return nil
 			})
 			if err != nil {
-				return nil, errorf("repgeo: MeasurePath: %w", err)
+				return nil, errorf("MeasurePath: %w", err)
 			}
 		}
 	}
@@ -83,19 +82,19 @@ func MeasurePath(m Metric, pts []Point) (*PathMeasures, error) {
 		if k < nSteps {
 			pm.StepLengths[k], err = m.Distance(pts[k], pts[k+1])
 			if err != nil {
-				return fmt.Errorf("step %d: %w", k, err)
+				return errorf("step %d: %w", k, err)
 			}
 			return nil
 		}
 		i := k - nSteps
 		pm.EndDistances[i], err = m.Distance(pts[i], last)
 		if err != nil {
-			return fmt.Errorf("distance from point %d to the end: %w", i, err)
+			return errorf("distance from point %d to the end: %w", i, err)
 		}
 		return nil
 	})
 	if err != nil {
-		return nil, errorf("repgeo: MeasurePath: %w", err)
+		return nil, errorf("MeasurePath: %w", err)
 	}
 	pm.StepLengths[n-1] = pm.EndDistances[n-1]
 	for _, s := range pm.StepLengths {
@@ -103,7 +102,7 @@ func MeasurePath(m Metric, pts []Point) (*PathMeasures, error) {
 	}
 	pm.EndpointDistance = pm.EndDistances[0]
 	if pm.EndpointDistance == 0 {
-		return nil, errorf("repgeo: MeasurePath: the first and last points %w: tortuosity and progress are undefined", ErrCoincide)
+		return nil, errorf("MeasurePath: the first and last point: %w, tortuosity and progress are undefined", ErrCoincide)
 	}
 	pm.Tortuosity = pm.TotalLength / pm.EndpointDistance
 
@@ -121,7 +120,7 @@ func MeasurePath(m Metric, pts []Point) (*PathMeasures, error) {
 				a, err = math.NaN(), nil
 			}
 			if err != nil {
-				return fmt.Errorf("angle at point %d: %w", i, err)
+				return errorf("angle at point %d: %w", i, err)
 			}
 			pm.Angles[k] = a
 			return nil
@@ -129,13 +128,13 @@ func MeasurePath(m Metric, pts []Point) (*PathMeasures, error) {
 		i := k - (n - 1) + 1
 		pr, err := Project(m, pts[0], last, pts[i])
 		if err != nil {
-			return fmt.Errorf("progress of point %d: %w", i, err)
+			return errorf("progress of point %d: %w", i, err)
 		}
 		pm.Progress[i], pm.ProgressDistances[i] = pr.T, pr.Distance
 		return nil
 	})
 	if err != nil {
-		return nil, errorf("repgeo: MeasurePath: %w", err)
+		return nil, errorf("MeasurePath: %w", err)
 	}
 	return pm, nil
 }
@@ -158,10 +157,10 @@ type Path struct {
 // label matrix (m×classes) as the last representation.
 func NewPath(m Metric, labels []string, reps []mat.Matrix, opts *PairwiseOptions) (*Path, error) {
 	if m == nil {
-		return nil, errors.New("repgeo: NewPath: nil metric")
+		return nil, errorf("NewPath: nil metric")
 	}
 	if len(reps) < 2 {
-		return nil, fmt.Errorf("repgeo: NewPath: %d representations, a path needs at least 2", len(reps))
+		return nil, errorf("NewPath: %d representations, a path needs at least 2", len(reps))
 	}
 	if labels == nil {
 		labels = make([]string, len(reps))
@@ -170,13 +169,13 @@ func NewPath(m Metric, labels []string, reps []mat.Matrix, opts *PairwiseOptions
 		}
 	} else {
 		if len(labels) != len(reps) {
-			return nil, fmt.Errorf("repgeo: NewPath: %d labels for %d representations", len(labels), len(reps))
+			return nil, errorf("NewPath: %d labels for %d representations", len(labels), len(reps))
 		}
 		labels = append([]string(nil), labels...)
 	}
 	pts, err := Points(m, reps, opts)
 	if err != nil {
-		return nil, errorf("repgeo: NewPath: %w", err)
+		return nil, errorf("NewPath: %w", err)
 	}
 	return &Path{Metric: m, Labels: labels, Points: pts}, nil
 }
@@ -184,10 +183,10 @@ func NewPath(m Metric, labels []string, reps []mat.Matrix, opts *PairwiseOptions
 // Measure returns the measures of the path (see MeasurePath).
 func (p *Path) Measure() (*PathMeasures, error) {
 	if p == nil {
-		return nil, errors.New("repgeo: Measure: nil path")
+		return nil, errorf("Measure: nil path")
 	}
 	if len(p.Labels) != len(p.Points) {
-		return nil, fmt.Errorf("repgeo: Measure: path has %d labels for %d points", len(p.Labels), len(p.Points))
+		return nil, errorf("Measure: path has %d labels for %d points", len(p.Labels), len(p.Points))
 	}
 	return MeasurePath(p.Metric, p.Points)
 }

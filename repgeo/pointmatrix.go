@@ -1,8 +1,6 @@
 package repgeo
 
 import (
-	"fmt"
-
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -34,6 +32,6 @@ func PointMatrix(p Point) (*mat.SymDense, error) {
 		}
 		return s, nil
 	default:
-		return nil, fmt.Errorf("repgeo: PointMatrix does not know points of type %T", p)
+		return nil, errorf("PointMatrix does not know points of type %T", p)
 	}
 }

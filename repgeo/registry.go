@@ -11,8 +11,9 @@ import (
 // by-name constructor used by the command line and the notebooks. Each
 // metric reads only some of the fields (see MetricOptions); NewMetric
 // rejects a field that the named metric does not read unless it holds its
-// zero value or its value in DefaultOptions. Start from DefaultOptions: the
-// zero Options has Alpha = 0 (full whitening) and Eps = 0.
+// zero value or its value in DefaultOptions. The zero value of every field
+// is its default, so the zero Options and DefaultOptions make the same
+// metrics.
 //
 // In Go code, the typed constructors (NewAngularCKA, NewAngularShape,
 // NewEuclideanShape, NewAIR) with their own configurations are the
@@ -27,23 +28,28 @@ type Options struct {
 	// Laplace kernel) is the kernel's length scale; 0 selects the median of
 	// the Euclidean distances between rows.
 	LengthScale float64
-	// Alpha (option "alpha", shape metrics) is the whitening parameter in
-	// [0, 1]; 1 means no whitening (ShapeConfig.Whiten = 1 - Alpha).
-	Alpha float64
-	// Whitening (option "whitening", shape metrics with Alpha < 1) is the
+	// Whiten (option "alpha", shape metrics) is the degree of partial
+	// whitening in [0, 1], as ShapeConfig.Whiten: 0 (the default) none, 1
+	// full whitening. It is 1 - alpha in the notation of netrep, repsim and
+	// the command line's --alpha.
+	Whiten float64
+	// Whitening (option "whitening", shape metrics with Whiten > 0) is the
 	// whitening convention.
 	Whitening Whitening
 	// P (option "p", shape metrics and air in cov mode) is the PCA width;
 	// 0 keeps every dimension.
 	P int
-	// Eps (option "eps", air) is the ridge added to AIR's matrices.
+	// Eps (option "eps", air) is the ridge added to AIR's matrices, as
+	// AIRConfig.Eps: 0 selects DefaultAIREps, NoRidge (any negative value)
+	// adds none.
 	Eps float64
 	// Mode (option "mode", air) is AIR's mode.
 	Mode AIRMode
 }
 
 // The option names of the fields of Options, as MetricOptions reports them
-// and the command line spells its flags.
+// and the command line spells its flags. OptionAlpha names Options.Whiten,
+// which the command line's --alpha sets to 1 - alpha.
 const (
 	OptionUnbiased    = "unbiased"
 	OptionKernel      = "kernel"
@@ -55,9 +61,10 @@ const (
 	OptionMode        = "mode"
 )
 
-// DefaultOptions returns the options used when none are given.
+// DefaultOptions returns the options used when none are given, with every
+// default spelled out. It makes the same metrics as the zero Options.
 func DefaultOptions() Options {
-	return Options{Kernel: LinearKernel, Alpha: 1, Whitening: NetrepWhitening, Eps: 0.1, Mode: GramMode}
+	return Options{Kernel: LinearKernel, Whiten: 0, Whitening: NetrepWhitening, Eps: DefaultAIREps, Mode: GramMode}
 }
 
 // set reports, for each option name, whether o sets that option: whether
@@ -68,7 +75,7 @@ func (o Options) set() map[string]bool {
 		OptionUnbiased:    o.Unbiased != d.Unbiased && o.Unbiased,
 		OptionKernel:      o.Kernel != d.Kernel && o.Kernel != 0,
 		OptionLengthScale: o.LengthScale != d.LengthScale && o.LengthScale != 0,
-		OptionAlpha:       o.Alpha != d.Alpha && o.Alpha != 0,
+		OptionAlpha:       o.Whiten != d.Whiten && o.Whiten != 0,
 		OptionWhitening:   o.Whitening != d.Whitening && o.Whitening != 0,
 		OptionP:           o.P != d.P && o.P != 0,
 		OptionEps:         o.Eps != d.Eps && o.Eps != 0,
@@ -158,13 +165,13 @@ func parseEnum(names []string, s, what string) (int, error) {
 	if i := slices.Index(names, s); i >= 0 {
 		return i, nil
 	}
-	return 0, fmt.Errorf("repgeo: unknown %s %q (want %s)", what, s, orList(names))
+	return 0, errorf("unknown %s %q (want %s)", what, s, orList(names))
 }
 
 // validEnum returns an error unless 0 ≤ i < len(names).
 func validEnum(names []string, i int, metric, what string) error {
 	if i < 0 || i >= len(names) {
-		return fmt.Errorf("repgeo: %s: unknown %s %d (want %s)", metric, what, i, orList(names))
+		return errorf("%s: unknown %s %d (want %s)", metric, what, i, orList(names))
 	}
 	return nil
 }
@@ -238,8 +245,10 @@ type OptionError struct {
 }
 
 // Error returns "repgeo: option NAME is not used by METRIC", with the detail.
-func (e *OptionError) Error() string {
-	s := fmt.Sprintf("repgeo: option %s is not used by %s", e.Option, e.Metric)
+func (e *OptionError) Error() string { return prefix + e.message() }
+
+func (e *OptionError) message() string {
+	s := fmt.Sprintf("option %s is not used by %s", e.Option, e.Metric)
 	if e.Detail != "" {
 		s += " " + e.Detail
 	}
@@ -254,7 +263,7 @@ func NewMetric(name string, opts Options) (Metric, error) {
 	r, ok := registry[name]
 	registryMu.RUnlock()
 	if !ok {
-		return nil, fmt.Errorf("repgeo: unknown metric %q (known: %v)", name, MetricNames())
+		return nil, errorf("unknown metric %q (known: %v)", name, MetricNames())
 	}
 	set := opts.set()
 	names := make([]string, 0, len(set))
@@ -268,6 +277,39 @@ func NewMetric(name string, opts Options) (Metric, error) {
 		}
 	}
 	return r.c(opts)
+}
+
+// OptionUser is implemented by a metric whose configuration decides
+// whether it uses some of the options it is registered with, such as
+// angular-cka, which uses the length scale only with the RBF and Laplace
+// kernels.
+type OptionUser interface {
+	Metric
+	// UnusedOption reports whether the metric, as configured, leaves the
+	// option called name unused, and if so detail names the configuration
+	// (as OptionError.Detail, such as "with kernel linear").
+	UnusedOption(name string) (detail string, unused bool)
+}
+
+// CheckOptionUsed returns an *OptionError if the metric m does not use the
+// option called name: if the metric registered under m's name does not
+// read it, or if m is an OptionUser whose configuration leaves it unused.
+// A caller that lets users set options explicitly (the command line's
+// flags) uses it to reject those that would not change the metric, even
+// when they hold their default value.
+func CheckOptionUsed(m Metric, name string) error {
+	registryMu.RLock()
+	r, ok := registry[m.Name()]
+	registryMu.RUnlock()
+	if ok && !slices.Contains(r.options, name) {
+		return &OptionError{Metric: m.Name(), Option: name}
+	}
+	if u, ok := m.(OptionUser); ok {
+		if detail, unused := u.UnusedOption(name); unused {
+			return &OptionError{Metric: m.Name(), Option: name, Detail: detail}
+		}
+	}
+	return nil
 }
 
 // MetricOptions returns the names of the options (fields of Options) that

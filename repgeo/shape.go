@@ -76,26 +76,22 @@ func NewAngularShape(cfg ShapeConfig) (*ShapeMetric, error) { return newShapeMet
 func NewEuclideanShape(cfg ShapeConfig) (*ShapeMetric, error) { return newShapeMetric(true, cfg) }
 
 func newShapeFromOptions(euclidean bool, o Options) (*ShapeMetric, error) {
-	name := shapeName(euclidean)
-	if math.IsNaN(o.Alpha) || o.Alpha < 0 || o.Alpha > 1 {
-		return nil, fmt.Errorf("repgeo: %s: alpha = %v, must be in [0, 1]", name, o.Alpha)
-	}
-	return newShapeMetric(euclidean, ShapeConfig{Whiten: 1 - o.Alpha, Whitening: o.Whitening, P: o.P})
+	return newShapeMetric(euclidean, ShapeConfig{Whiten: o.Whiten, Whitening: o.Whitening, P: o.P})
 }
 
 func newShapeMetric(euclidean bool, cfg ShapeConfig) (*ShapeMetric, error) {
 	name := shapeName(euclidean)
 	if math.IsNaN(cfg.Whiten) || cfg.Whiten < 0 || cfg.Whiten > 1 {
-		return nil, fmt.Errorf("repgeo: %s: Whiten = %v, must be in [0, 1]", name, cfg.Whiten)
+		return nil, errorf("%s: Whiten = %v, must be in [0, 1]", name, cfg.Whiten)
 	}
 	if err := validEnum(whiteningNames, int(cfg.Whitening), name, "whitening"); err != nil {
 		return nil, err
 	}
-	if cfg.Whiten == 0 && cfg.Whitening != NetrepWhitening {
-		return nil, &OptionError{Metric: name, Option: OptionWhitening, Detail: "without whitening (alpha 1)"}
+	if detail, unused := (&ShapeMetric{euclidean: euclidean, cfg: cfg}).UnusedOption(OptionWhitening); unused && cfg.Whitening != NetrepWhitening {
+		return nil, &OptionError{Metric: name, Option: OptionWhitening, Detail: detail}
 	}
 	if cfg.P < 0 {
-		return nil, fmt.Errorf("repgeo: %s: P = %d, must be ≥ 0 (0 keeps every dimension)", name, cfg.P)
+		return nil, errorf("%s: P = %d, must be ≥ 0 (0 keeps every dimension)", name, cfg.P)
 	}
 	return &ShapeMetric{euclidean: euclidean, cfg: cfg}, nil
 }
@@ -105,6 +101,15 @@ func shapeName(euclidean bool) string {
 		return "euclidean-shape"
 	}
 	return "angular-shape"
+}
+
+// UnusedOption reports that the whitening convention is unused without
+// whitening (see OptionUser).
+func (s *ShapeMetric) UnusedOption(name string) (detail string, unused bool) {
+	if name == OptionWhitening && s.cfg.Whiten == 0 {
+		return "without whitening (alpha 1)", true
+	}
+	return "", false
 }
 
 // Name returns "angular-shape" or "euclidean-shape".
@@ -206,12 +211,12 @@ func (s *ShapeMetric) ToPoint(x mat.Matrix) (Point, error) {
 		var err error
 		c, tri, err = rankFactor(xc)
 		if err != nil {
-			return nil, errorf("repgeo: %s: %w", s.Name(), err)
+			return nil, errorf("%s: %w", s.Name(), err)
 		}
 	} else {
 		cols, e, err := principalCoords(xc)
 		if err != nil {
-			return nil, errorf("repgeo: %s: %w", s.Name(), err)
+			return nil, errorf("%s: %w", s.Name(), err)
 		}
 		if s.cfg.P > 0 && len(e) > s.cfg.P {
 			cols = cols.Slice(0, m, 0, s.cfg.P).(*mat.Dense)
@@ -243,12 +248,12 @@ func (s *ShapeMetric) ToPoint(x mat.Matrix) (Point, error) {
 // newPoint wraps the representative c, normalizing it for the angular metric.
 func (s *ShapeMetric) newPoint(m int, c *mat.Dense) (*shapePoint, error) {
 	if !isFiniteMatrix(c) {
-		return nil, fmt.Errorf("repgeo: %s: non-finite values in the point (overflow)", s.Name())
+		return nil, errorf("%s: non-finite values in the point (overflow)", s.Name())
 	}
 	sq := frobDot(c, c)
 	if !s.euclidean {
 		if sq == 0 {
-			return nil, errorOf(ErrConstant, "repgeo: %s: the representation is constant (every row is the same), so it has no shape", s.Name())
+			return nil, errorOf(ErrConstant, "%s: the representation is constant (every row is the same), so it has no shape", s.Name())
 		}
 		scaleInPlace(1/math.Sqrt(sq), c)
 		sq = 1
@@ -365,7 +370,7 @@ func qrFactor(xc *mat.Dense) (*mat.Dense, error) {
 		}
 	}
 	if err := svd.R(g); err != nil {
-		return nil, fmt.Errorf("non-finite values after centring (overflow): %w", err)
+		return nil, errorf("non-finite values after centring (overflow): %w", err)
 	}
 	c := mat.NewDense(m, m, nil)
 	for i := 0; i < m; i++ {
@@ -418,10 +423,10 @@ func principalCoords(xc *mat.Dense) (*mat.Dense, []float64, error) {
 func (s *ShapeMetric) point(p Point) (*shapePoint, error) {
 	sp, ok := p.(*shapePoint)
 	if !ok || sp == nil {
-		return nil, errorf("repgeo: %s: %w: point of type %T was not made by a shape metric", s.Name(), ErrForeignPoint, p)
+		return nil, errorf("%s: %w: point of type %T was not made by a shape metric", s.Name(), ErrForeignPoint, p)
 	}
 	if sp.metric != *s {
-		return nil, errorf("repgeo: %s: %w: point made by %v, metric is %v", s.Name(), ErrForeignPoint, &sp.metric, s)
+		return nil, errorf("%s: %w: point made by %v, metric is %v", s.Name(), ErrForeignPoint, &sp.metric, s)
 	}
 	return sp, nil
 }
@@ -445,7 +450,7 @@ func (s *ShapeMetric) Distance(p, q Point) (float64, error) {
 	_, rb := b.c.Dims()
 	nuc, err := crossNuclearNorm(a, b)
 	if err != nil {
-		return 0, errorf("repgeo: %s: %w", s.Name(), err)
+		return 0, errorf("%s: %w", s.Name(), err)
 	}
 	// Near zero the formulas cancel (arccos near 1, a difference of nearly
 	// equal squares: absolute errors about 1e-8 and 1e-8 |A|). For points of
@@ -522,7 +527,7 @@ func (s *ShapeMetric) pointWidth(p Point) int {
 func (s *ShapeMetric) alignedGap(a, b *shapePoint) (float64, error) {
 	ap, bs, _, err := procrustes(a.c, b.c, 0)
 	if err != nil {
-		return 0, errorf("repgeo: %s: %w", s.Name(), err)
+		return 0, errorf("%s: %w", s.Name(), err)
 	}
 	bs.Sub(ap, bs)
 	return frobeniusNorm(bs), nil
@@ -820,7 +825,7 @@ func (s *ShapeMetric) Geodesic(p, q Point, t float64) (Point, error) {
 	}
 	ap, bs, _, err := procrustes(a.c, b.c, 0)
 	if err != nil {
-		return nil, errorf("repgeo: %s: %w", s.Name(), err)
+		return nil, errorf("%s: %w", s.Name(), err)
 	}
 	var g mat.Dense
 	if !s.euclidean {
@@ -848,7 +853,7 @@ func (s *ShapeMetric) Log(p, q Point) (*mat.Dense, error) {
 	}
 	ap, bs, _, err := procrustes(a.c, b.c, 0)
 	if err != nil {
-		return nil, errorf("repgeo: %s: %w", s.Name(), err)
+		return nil, errorf("%s: %w", s.Name(), err)
 	}
 	var w *mat.Dense
 	if !s.euclidean {
@@ -866,7 +871,7 @@ func (s *ShapeMetric) Log(p, q Point) (*mat.Dense, error) {
 	// rounding left.
 	h, err := a.horizontalPart(ap, w, nil)
 	if err != nil {
-		return nil, errorf("repgeo: %s: %w", s.Name(), err)
+		return nil, errorf("%s: %w", s.Name(), err)
 	}
 	return h, nil
 }
@@ -876,14 +881,14 @@ func (s *ShapeMetric) Log(p, q Point) (*mat.Dense, error) {
 // means removed (and, for the angular metric, its radial part).
 func (s *ShapeMetric) tangentAt(a *shapePoint, v *mat.Dense) (ap, vp *mat.Dense, err error) {
 	if v == nil {
-		return nil, nil, fmt.Errorf("repgeo: %s: nil tangent vector", s.Name())
+		return nil, nil, errorf("%s: nil tangent vector", s.Name())
 	}
 	r, cv := v.Dims()
 	if r != a.m {
-		return nil, nil, fmt.Errorf("repgeo: %s: tangent vector has %d rows, the point has %d inputs", s.Name(), r, a.m)
+		return nil, nil, errorOf(ErrShapeMismatch, "%s: tangent vector has %d rows, the point has %d inputs", s.Name(), r, a.m)
 	}
 	if !isFiniteMatrix(v) {
-		return nil, nil, fmt.Errorf("repgeo: %s: tangent vector has non-finite entries", s.Name())
+		return nil, nil, errorOf(ErrNonFinite, "%s: tangent vector has non-finite entries", s.Name())
 	}
 	_, ca := a.c.Dims()
 	k := max(ca, cv)
@@ -909,7 +914,7 @@ func (s *ShapeMetric) Exp(p Point, v *mat.Dense) (Point, error) {
 	}
 	h, err := a.horizontalPart(ap, vp, nil)
 	if err != nil {
-		return nil, errorf("repgeo: %s: %w", s.Name(), err)
+		return nil, errorf("%s: %w", s.Name(), err)
 	}
 	var g mat.Dense
 	if !s.euclidean {
@@ -925,12 +930,13 @@ func (s *ShapeMetric) Exp(p Point, v *mat.Dense) (Point, error) {
 }
 
 // Inner returns the Frobenius inner product of v and w, the narrower one
-// zero-padded. It panics if their numbers of rows differ.
+// zero-padded. It panics with an error wrapping ErrShapeMismatch if their
+// numbers of rows differ.
 func (s *ShapeMetric) Inner(p Point, v, w *mat.Dense) float64 {
 	rv, _ := v.Dims()
 	rw, _ := w.Dims()
 	if rv != rw {
-		panic(fmt.Sprintf("repgeo: %s: Inner of tangent vectors with %d and %d rows", s.Name(), rv, rw))
+		panic(errorOf(ErrShapeMismatch, "%s: Inner of tangent vectors with %d and %d rows", s.Name(), rv, rw))
 	}
 	return frobDot(v, w)
 }
@@ -954,7 +960,7 @@ func (s *ShapeMetric) Transport(p, q Point, v *mat.Dense) (*mat.Dense, error) {
 	_, kv := vp.Dims()
 	ap, bs, r, err := procrustes(a.c, b.c, kv)
 	if err != nil {
-		return nil, errorf("repgeo: %s: %w", s.Name(), err)
+		return nil, errorf("%s: %w", s.Name(), err)
 	}
 	vp = padColumns(vp, ap.RawMatrix().Cols)
 	w := mat.DenseCopyOf(vp)
@@ -967,7 +973,7 @@ func (s *ShapeMetric) Transport(p, q Point, v *mat.Dense) (*mat.Dense, error) {
 	}
 	h, err := b.horizontalPart(bs, w, r)
 	if err != nil {
-		return nil, errorf("repgeo: %s: %w", s.Name(), err)
+		return nil, errorf("%s: %w", s.Name(), err)
 	}
 	// B* = B R, so a vector W at B* is W R^T at B.
 	var out mat.Dense

@@ -37,7 +37,7 @@ func (s *ShapeMetric) project(pa, pb, pc Point) (Projection, error) {
 	}
 	ap, bs, _, err := procrustes(a.c, b.c, 0)
 	if err != nil {
-		return Projection{}, errorf("repgeo: Project: %s: %w", s.Name(), err)
+		return Projection{}, errorf("Project: %s: %w", s.Name(), err)
 	}
 	// dir is E (angular) or D = B* - A (Euclidean); dab = d(a, b).
 	var dir *mat.Dense
@@ -54,7 +54,7 @@ func (s *ShapeMetric) project(pa, pb, pc Point) (Projection, error) {
 		dab = frobeniusNorm(dir)
 	}
 	if geomTooShort(dab, math.Sqrt(a.sq)+math.Sqrt(c.sq)) {
-		return Projection{}, errorf("repgeo: Project: a and b: %w, no geodesic through them (d(a, b) = %v)", ErrCoincide, dab)
+		return Projection{}, errorf("Project: a and b: %w, no geodesic through them (d(a, b) = %v)", ErrCoincide, dab)
 	}
 	// P = C^T A: only a's own columns of the padded A are nonzero.
 	_, ra := a.c.Dims()
@@ -123,7 +123,7 @@ func (s *ShapeMetric) project(pa, pb, pc Point) (Projection, error) {
 	}
 	t0, f0, err := s.projectSearch(nuc, objective, c, ap, dab, aDotD)
 	if err != nil {
-		return Projection{}, errorf("repgeo: Project: %s: %w", s.Name(), err)
+		return Projection{}, errorf("Project: %s: %w", s.Name(), err)
 	}
 	// Refine from the global search's best point; the secant steps may
 	// leave its basin, in which case plain minorize-maximize steps (which
@@ -131,7 +131,7 @@ func (s *ShapeMetric) project(pa, pb, pc Point) (Projection, error) {
 	for _, secant := range []bool{true, false} {
 		t, n, err := projectRefine(step, t0, secant)
 		if err != nil {
-			return Projection{}, errorf("repgeo: Project: %s: %w", s.Name(), err)
+			return Projection{}, errorf("Project: %s: %w", s.Name(), err)
 		}
 		if secant && objective(t, n) > f0+1e-12*math.Max(1, math.Abs(f0)) {
 			continue
@@ -161,10 +161,10 @@ func projectRefine(step func(t float64) (float64, float64, error), t0 float64, s
 	for iter := 0; iter < projectMaxIter; iter++ {
 		f, nuc, err := step(t)
 		if err != nil {
-			return 0, 0, fmt.Errorf("at T = %v: %w", t, err)
+			return 0, 0, errorf("at T = %v: %w", t, err)
 		}
 		if math.IsNaN(f) || math.IsInf(f, 0) {
-			return 0, 0, fmt.Errorf("non-finite step at T = %v", t)
+			return 0, 0, errorf("non-finite step at T = %v", t)
 		}
 		if math.Abs(f) <= projectTol*math.Max(1, math.Abs(t)) {
 			projectCount.refine.Add(int64(iter + 1))
@@ -177,7 +177,7 @@ func projectRefine(step func(t float64) (float64, float64, error), t0 float64, s
 			t += f
 		}
 	}
-	return 0, 0, errorOf(ErrNoConvergence, "repgeo: Project did not converge in %d iterations (last T = %v)", projectMaxIter, t)
+	return 0, 0, errorOf(ErrNoConvergence, "Project did not converge in %d iterations (last T = %v)", projectMaxIter, t)
 }
 
 // Global search of the shape projection. The nuclear norm h(α, β) =
@@ -213,10 +213,10 @@ func (s *ShapeMetric) projectSearch(nuc func(float64) (float64, error), objectiv
 	eval := func(t float64) (node, error) {
 		h, err := nuc(t)
 		if err != nil {
-			return node{}, fmt.Errorf("at T = %v: %w", t, err)
+			return node{}, errorf("at T = %v: %w", t, err)
 		}
 		if math.IsNaN(h) || math.IsInf(h, 0) {
-			return node{}, fmt.Errorf("non-finite nuclear norm at T = %v", t)
+			return node{}, errorf("non-finite nuclear norm at T = %v", t)
 		}
 		return node{t, h}, nil
 	}
@@ -353,7 +353,7 @@ func (s *ShapeMetric) projection(a, c *shapePoint, ap, dir *mat.Dense, dab, t, n
 	}
 	pt, err := s.newPoint(a.m, &g)
 	if err != nil {
-		return Projection{}, errorf("repgeo: Project: %w", err)
+		return Projection{}, errorf("Project: %w", err)
 	}
 	if !s.euclidean && nuc < 1-1e-6 {
 		return Projection{T: t, Distance: math.Acos(clampUnit(nuc)), Point: pt}, nil
@@ -365,7 +365,7 @@ func (s *ShapeMetric) projection(a, c *shapePoint, ap, dir *mat.Dense, dab, t, n
 	}
 	d, err := s.Distance(c, pt)
 	if err != nil {
-		return Projection{}, errorf("repgeo: Project: %w", err)
+		return Projection{}, errorf("Project: %w", err)
 	}
 	return Projection{T: t, Distance: d, Point: pt}, nil
 }

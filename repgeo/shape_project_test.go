@@ -39,7 +39,7 @@ func TestShapeProject(t *testing.T) {
 	for _, name := range []string{"angular-shape", "euclidean-shape"} {
 		for _, alpha := range []float64{1, 0.5} {
 			opts := DefaultOptions()
-			opts.Alpha = alpha
+			opts.Whiten = 1 - alpha
 			metric, err := NewMetric(name, opts)
 			if err != nil {
 				t.Fatal(err)

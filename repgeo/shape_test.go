@@ -29,7 +29,7 @@ type refCase struct {
 
 func shapeOpts(alpha float64, whitening string, p int) Options {
 	o := DefaultOptions()
-	o.Alpha, o.P = alpha, p
+	o.Whiten, o.P = 1-alpha, p
 	if whitening != "" {
 		var err error
 		if o.Whitening, err = ParseWhitening(whitening); err != nil {
@@ -42,6 +42,9 @@ func shapeOpts(alpha float64, whitening string, p int) Options {
 func airOpts(mode string, p int, eps float64) Options {
 	o := DefaultOptions()
 	o.P, o.Eps = p, eps
+	if eps == 0 {
+		o.Eps = NoRidge
+	}
 	var err error
 	if o.Mode, err = ParseAIRMode(mode); err != nil {
 		panic(err)
@@ -276,7 +279,7 @@ func TestShapeProperties(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			m := shMust(NewMetric(c.metric, c.opts)).(Riemannian)
 			riemannProperties(t, m, reps, 1e-8)
-			if c.opts.Alpha == 1 {
+			if c.opts.Whiten == 0 {
 				riemannProperties(t, m, []*mat.Dense{&low1, &low2, reps[1]}, 1e-8)
 			}
 		})
@@ -477,10 +480,10 @@ func TestShapeOptionsAndErrors(t *testing.T) {
 		opts   Options
 		want   string
 	}{
-		{"alpha>1", "angular-shape", shapeOpts(1.5, "netrep", 0), "alpha"},
-		{"alpha<0", "euclidean-shape", shapeOpts(-0.1, "netrep", 0), "alpha"},
-		{"alpha NaN", "angular-shape", shapeOpts(math.NaN(), "netrep", 0), "alpha"},
-		{"whitening", "angular-shape", Options{Alpha: 0.5, Whitening: Whitening(9)}, "unknown whitening 9"},
+		{"whiten<0", "angular-shape", Options{Whiten: -0.5}, "Whiten"},
+		{"whiten>1", "euclidean-shape", Options{Whiten: 1.1}, "Whiten"},
+		{"whiten NaN", "angular-shape", Options{Whiten: math.NaN()}, "Whiten"},
+		{"whitening", "angular-shape", Options{Whiten: 0.5, Whitening: Whitening(9)}, "unknown whitening 9"},
 		{"p<0", "angular-shape", shapeOpts(1, "netrep", -3), "P"},
 	}
 	for _, c := range bad {

@@ -1,7 +1,6 @@
 package repgeo
 
 import (
-	"fmt"
 	"math"
 
 	"gonum.org/v1/gonum/blas/blas64"
@@ -71,7 +70,7 @@ func (*Stress) ToPoint(x mat.Matrix) (Point, error) {
 func (*Stress) point(p Point) (*stressPoint, error) {
 	a, ok := p.(*stressPoint)
 	if !ok || a == nil {
-		return nil, fmt.Errorf("repgeo: stress: %T is not a point of stress", p)
+		return nil, errorf("stress: %T is not a point of stress", p)
 	}
 	return a, nil
 }
@@ -102,7 +101,7 @@ func (s *Stress) Geodesic(p, q Point, t float64) (Point, error) {
 		return nil, err
 	}
 	if math.IsNaN(t) || math.IsInf(t, 0) {
-		return nil, fmt.Errorf("repgeo: stress: geodesic fraction %v is not finite", t)
+		return nil, errorf("stress: geodesic fraction %v is not finite", t)
 	}
 	g := &stressPoint{m: a.m, d: make([]float64, len(a.d))}
 	floats.AddScaledTo(g.d, floats.ScaleTo(g.d, 1-t, a.d), t, b.d)
@@ -134,7 +133,7 @@ func (s *Stress) Exp(p Point, v *mat.Dense) (Point, error) {
 		return nil, err
 	}
 	if r, c := v.Dims(); r != a.m || c != a.m {
-		return nil, fmt.Errorf("repgeo: stress: tangent vector is %d×%d, want %d×%d", r, c, a.m, a.m)
+		return nil, errorOf(ErrShapeMismatch, "stress: tangent vector is %d×%d, want %d×%d", r, c, a.m, a.m)
 	}
 	g := &stressPoint{m: a.m, d: make([]float64, len(a.d))}
 	for i := 0; i < a.m; i++ {
@@ -142,7 +141,7 @@ func (s *Stress) Exp(p Point, v *mat.Dense) (Point, error) {
 		for j := i + 1; j < a.m; j++ {
 			e := v.At(i, j)
 			if math.IsNaN(e) || math.IsInf(e, 0) {
-				return nil, fmt.Errorf("repgeo: stress: tangent vector has a non-finite value at (%d, %d)", i, j)
+				return nil, errorOf(ErrNonFinite, "stress: tangent vector has a non-finite value at (%d, %d)", i, j)
 			}
 			g.d[o+j-i-1] = a.d[o+j-i-1] + e
 		}
@@ -151,11 +150,12 @@ func (s *Stress) Exp(p Point, v *mat.Dense) (Point, error) {
 }
 
 // Inner returns the mean over i<j of v_ij w_ij, the inner product under
-// which |Log(p, q)| = Distance(p, q). It panics if the shapes differ.
+// which |Log(p, q)| = Distance(p, q). It panics with an error wrapping
+// ErrShapeMismatch unless v and w are square of the same size.
 func (s *Stress) Inner(p Point, v, w *mat.Dense) float64 {
 	m, c := v.Dims()
 	if r2, c2 := w.Dims(); m != c || r2 != m || c2 != c {
-		panic(mat.ErrShape)
+		panic(errorOf(ErrShapeMismatch, "stress: Inner of tangent vectors %d×%d and %d×%d", m, c, r2, c2))
 	}
 	if m < 2 {
 		return 0
@@ -168,10 +168,18 @@ func (s *Stress) Inner(p Point, v, w *mat.Dense) float64 {
 	return sum / float64(m*(m-1)/2)
 }
 
-// Transport returns a copy of v: parallel transport in a flat space is the identity.
+// Transport returns a copy of v: parallel transport in a flat space is the
+// identity. v must be m×m.
 func (s *Stress) Transport(p, q Point, v *mat.Dense) (*mat.Dense, error) {
-	if _, _, err := s.points(p, q); err != nil {
+	a, _, err := s.points(p, q)
+	if err != nil {
 		return nil, err
+	}
+	if v == nil {
+		return nil, errorf("stress: nil tangent vector")
+	}
+	if r, c := v.Dims(); r != a.m || c != a.m {
+		return nil, errorOf(ErrShapeMismatch, "stress: tangent vector is %d×%d, want %d×%d", r, c, a.m, a.m)
 	}
 	return mat.DenseCopyOf(v), nil
 }

@@ -111,7 +111,7 @@ func plotEmbedding(path string, labels []string, x *mat.Dense, metric string, sp
 	}
 	p, err := figure.EmbeddingMap(title, labels, x, spherical)
 	if err != nil {
-		return fmt.Errorf("--png: %w", err)
+		return errorf("--png: %w", err)
 	}
 	png, err := figure.PNG(p, embedPNGSize, embedPNGSize)
 	if err != nil {

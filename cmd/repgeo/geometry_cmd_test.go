@@ -364,11 +364,16 @@ func TestMetricFlags(t *testing.T) {
 		{[]string{"--unbiased"}, "angular-cka", opts(func(o *repgeo.Options) { o.Unbiased = true })},
 		{[]string{"--kernel=rbf"}, "angular-cka", opts(func(o *repgeo.Options) { o.Kernel = repgeo.RBFKernel })},
 		{[]string{"--kernel=laplace", "--length-scale=2.5"}, "angular-cka", opts(func(o *repgeo.Options) { o.Kernel = repgeo.LaplaceKernel; o.LengthScale = 2.5 })},
-		{[]string{"--metric=angular-shape", "--alpha=0.5"}, "angular-shape", opts(func(o *repgeo.Options) { o.Alpha = 0.5 })},
+		{[]string{"--metric=angular-shape", "--alpha=0.5"}, "angular-shape", opts(func(o *repgeo.Options) { o.Whiten = 0.5 })},
 		{[]string{"--metric=angular-shape", "--p=2"}, "angular-shape", opts(func(o *repgeo.Options) { o.P = 2 })},
-		{[]string{"--metric=euclidean-shape", "--alpha=0", "--whitening=repsim"}, "euclidean-shape", opts(func(o *repgeo.Options) { o.Alpha = 0; o.Whitening = repgeo.RepsimWhitening })},
+		{[]string{"--metric=euclidean-shape", "--alpha=0", "--whitening=repsim"}, "euclidean-shape", opts(func(o *repgeo.Options) { o.Whiten = 1; o.Whitening = repgeo.RepsimWhitening })},
 		{[]string{"--metric=air", "--eps=0.5"}, "air", opts(func(o *repgeo.Options) { o.Eps = 0.5 })},
 		{[]string{"--metric=air", "--mode=cov", "--p=3"}, "air", opts(func(o *repgeo.Options) { o.Mode = repgeo.CovMode; o.P = 3 })},
+		{[]string{"--metric=angular-shape", "--alpha=0.5", "--whitening=netrep"}, "angular-shape", opts(func(o *repgeo.Options) { o.Whiten = 0.5 })},
+		{[]string{"--kernel=rbf", "--length-scale=median", "--unbiased=false"}, "angular-cka", opts(func(o *repgeo.Options) { o.Kernel = repgeo.RBFKernel })},
+		{[]string{"--metric=air", "--mode=gram", "--eps=0.1"}, "air", repgeo.DefaultOptions()},
+		{[]string{"--metric=angular-shape", "--alpha=1", "--p=0"}, "angular-shape", repgeo.DefaultOptions()},
+		{[]string{"--metric=air", "--mode=cov", "--p=2", "--eps=0"}, "air", opts(func(o *repgeo.Options) { o.Mode = repgeo.CovMode; o.P = 2; o.Eps = repgeo.NoRidge })},
 	}
 	// Every registered metric is accepted by name, with default options.
 	for _, name := range repgeo.MetricNames() {
@@ -440,6 +445,15 @@ func TestBadInput(t *testing.T) {
 		{"whitening without whitening", []string{"distance", "--metric=angular-shape", "--whitening=repsim", f("a.npy"), f("b.npy")}, "--whitening is not used by angular-shape without whitening (alpha 1)"},
 		{"p in air gram mode", []string{"distance", "--metric=air", "--p=3", f("a.npy"), f("b.npy")}, "--p is not used by air in mode gram"},
 		{"constant representation", []string{"pairwise", f("a.npy"), f("const.npy")}, f("const.npy") + ": angular-cka: the centred kernel matrix is zero"},
+		{"netrep whitening at alpha 1", []string{"distance", "--metric=angular-shape", "--whitening=netrep", f("a.npy"), f("b.npy")}, "--whitening is not used by angular-shape without whitening (alpha 1)"},
+		{"explicit alpha 1 and whitening", []string{"pairwise", "--metric=euclidean-shape", "--alpha=1", "--whitening=netrep", f("a.npy"), f("b.npy")}, "--whitening is not used by euclidean-shape without whitening (alpha 1)"},
+		{"median length scale with linear kernel", []string{"angle", "--length-scale=median", f("a.npy"), f("b.npy"), f("c.npy")}, "--length-scale is not used by angular-cka with kernel linear"},
+		{"explicit linear kernel and median", []string{"project", "--kernel=linear", "--length-scale=median", f("a.npy"), f("b.npy"), f("c.npy")}, "--length-scale is not used by angular-cka with kernel linear"},
+		{"p 0 in air gram mode", []string{"path", "--metric=air", "--p=0", f("a.npy"), f("b.npy"), f("c.npy")}, "--p is not used by air in mode gram"},
+		{"p with explicit gram mode", []string{"embed", "--metric=air", "--mode=gram", "--p=0", f("path.npz")}, "--p is not used by air in mode gram"},
+		{"alpha above 1", []string{"distance", "--metric=angular-shape", "--alpha=1.5", f("a.npy"), f("b.npy")}, "invalid --alpha 1.5: want a number in [0, 1]"},
+		{"negative eps", []string{"distance", "--metric=air", "--eps=-1", f("a.npy"), f("b.npy")}, "invalid --eps -1: want a finite number ≥ 0"},
+		{"no ridge in gram mode", []string{"distance", "--metric=air", "--eps=0", f("a.npy"), f("b.npy")}, "--eps=0 (no ridge) needs --mode=cov"},
 		{"bad length scale", []string{"distance", "--length-scale=-1", f("a.npy"), f("b.npy")}, `invalid --length-scale "-1"`},
 		{"flag after files", []string{"distance", f("a.npy"), "--json", f("b.npy")}, "flags go before the files"},
 		{"distance one file", []string{"distance", f("a.npy")}, "need 2 representations (A B), got 1 from 1 file"},
@@ -470,6 +484,9 @@ func TestBadInput(t *testing.T) {
 			}
 			if !strings.Contains(stderr, tc.want) {
 				t.Fatalf("stderr %q\nwant it to contain %q", stderr, tc.want)
+			}
+			if strings.Contains(stderr[len(prefix):], "repgeo: ") {
+				t.Errorf("stderr %q repeats the package prefix after the subcommand's", stderr)
 			}
 		})
 	}
@@ -784,5 +801,37 @@ func TestProgressBar(t *testing.T) {
 	last := out[strings.LastIndex(strings.TrimSuffix(out, "\r"), "\r")+1:]
 	if strings.TrimSpace(last) != "" {
 		t.Errorf("the bar is not cleared at the end: %q", last)
+	}
+}
+
+// TestErrorMessages checks the whole line that each geometry subcommand
+// prints for failures reported by the repgeo package: one prefix naming the
+// subcommand, then the library's message without its package prefix.
+func TestErrorMessages(t *testing.T) {
+	dir, _ := geoFiles(t)
+	f := func(name string) string { return filepath.Join(dir, name) }
+	for _, tc := range []struct {
+		args []string
+		want string // the whole of stderr without the newline; DIR stands for the directory, * for any text
+	}{
+		{[]string{"distance", f("a.npy"), f("const.npy")}, "repgeo distance: DIR/const.npy: angular-cka: the centred kernel matrix is zero (a constant representation: every row is the same)"},
+		{[]string{"pairwise", "--metric=angular-shape", f("const.npy"), f("a.npy")}, "repgeo pairwise: DIR/const.npy: angular-shape: the representation is constant (every row is the same), so it has no shape"},
+		{[]string{"angle", f("a.npy"), f("a.npy"), f("b.npy")}, "repgeo angle: Angle: a and b: points coincide (zero-length log at b), the angle is undefined (A = DIR/a.npy, B = DIR/a.npy, C = DIR/b.npy)"},
+		{[]string{"project", f("a.npy"), f("a.npy"), f("b.npy")}, "repgeo project: Project: a and b: points coincide, no geodesic through them (|log_a b| = *) (A = DIR/a.npy, B = DIR/a.npy, C = DIR/b.npy)"},
+		{[]string{"path", f("a.npy"), f("b.npy"), f("a.npy")}, "repgeo path: MeasurePath: the first and last point: points coincide, tortuosity and progress are undefined (points are numbered from 0 in the order of the arrays)"},
+		{[]string{"embed", f("a.npy"), f("b.npy"), f("const.npy")}, "repgeo embed: DIR/const.npy: angular-cka: the centred kernel matrix is zero (a constant representation: every row is the same)"},
+		{[]string{"distance", "--metric=air", "--eps=0", f("a.npy"), f("b.npy")}, "repgeo distance: --eps=0 (no ridge) needs --mode=cov: in mode gram every matrix would be singular"},
+	} {
+		t.Run(strings.Join(tc.args[:1], " "), func(t *testing.T) {
+			code, _, stderr := geoRun(tc.args...)
+			want := strings.ReplaceAll(tc.want, "DIR", dir) + "\n"
+			head, tail, wild := strings.Cut(want, "*")
+			if !wild {
+				tail = ""
+			}
+			if code != 2 || !strings.HasPrefix(stderr, head) || !strings.HasSuffix(stderr[len(head):], tail) || (!wild && stderr != want) {
+				t.Errorf("exit %d, stderr\n%q\nwant exit 2 and\n%q", code, stderr, want)
+			}
+		})
 	}
 }

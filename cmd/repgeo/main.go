@@ -39,10 +39,28 @@ type usageError struct{ err error }
 func (e usageError) Error() string { return e.err.Error() }
 func (e usageError) Unwrap() error { return e.err }
 
-// badInput wraps an error as a usage error (exit status 2).
+// badInput returns an error formatted by errorf as a usage error (exit status 2).
 func badInput(format string, args ...any) error {
-	return usageError{fmt.Errorf(format, args...)}
+	return usageError{errorf(format, args...)}
 }
+
+// errorf is fmt.Errorf with the errors among args formatted by
+// repgeo.Message: the messages of the repgeo package's errors without its
+// package prefix, which the subcommand's prefix replaces. %w wraps them.
+func errorf(format string, args ...any) error {
+	for i, a := range args {
+		if e, ok := a.(error); ok {
+			args[i] = libError{e}
+		}
+	}
+	return fmt.Errorf(format, args...)
+}
+
+// libError is an error formatted by repgeo.Message.
+type libError struct{ err error }
+
+func (e libError) Error() string { return repgeo.Message(e.err) }
+func (e libError) Unwrap() error { return e.err }
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
@@ -72,7 +90,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
-		fmt.Fprintf(stderr, "repgeo %s: %v\n", args[0], err)
+		fmt.Fprintf(stderr, "repgeo %s: %s\n", args[0], repgeo.Message(err))
 		var ue usageError
 		if errors.As(err, &ue) {
 			return 2

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -42,10 +43,10 @@ func addMetricFlags(fs *flag.FlagSet) *metricFlags {
 	fs.BoolVar(&mf.unbiased, repgeo.OptionUnbiased, d.Unbiased, "angular-cka: unbiased estimator (zero the diagonal of the centred kernel matrix)")
 	fs.StringVar(&mf.kernel, repgeo.OptionKernel, d.Kernel.String(), "angular-cka: kernel, linear, rbf or laplace")
 	fs.StringVar(&mf.lengthScale, repgeo.OptionLengthScale, "median", "angular-cka with --kernel=rbf or laplace: length scale, a positive number or median (of the distances between rows)")
-	fs.Float64Var(&mf.alpha, repgeo.OptionAlpha, d.Alpha, "shape metrics: whitening in [0, 1]; 1 means none")
+	fs.Float64Var(&mf.alpha, repgeo.OptionAlpha, 1-d.Whiten, "shape metrics: whitening in [0, 1]; 1 means none")
 	fs.StringVar(&mf.whitening, repgeo.OptionWhitening, d.Whitening.String(), "shape metrics with --alpha < 1: whitening convention, netrep or repsim")
 	fs.IntVar(&mf.p, repgeo.OptionP, d.P, "shape metrics and air in cov mode: PCA width; 0 keeps every dimension")
-	fs.Float64Var(&mf.eps, repgeo.OptionEps, d.Eps, "air: ridge added to its matrices")
+	fs.Float64Var(&mf.eps, repgeo.OptionEps, d.Eps, "air: ridge added to its matrices, ≥ 0 (0 in mode cov only)")
 	fs.StringVar(&mf.mode, repgeo.OptionMode, d.Mode.String(), "air: gram (m×m) or cov (p×p)")
 	return mf
 }
@@ -65,14 +66,27 @@ func (mf *metricFlags) options() (repgeo.Options, error) {
 		}
 		o.LengthScale = v
 	}
-	o.Alpha = mf.alpha
+	if !(mf.alpha >= 0 && mf.alpha <= 1) {
+		return o, badInput("invalid --alpha %v: want a number in [0, 1]", mf.alpha)
+	}
+	o.Whiten = 1 - mf.alpha
 	if o.Whitening, err = repgeo.ParseWhitening(mf.whitening); err != nil {
 		return o, badInput("--whitening: %w", err)
 	}
 	o.P = mf.p
-	o.Eps = mf.eps
+	switch {
+	case !(mf.eps >= 0) || math.IsInf(mf.eps, 0):
+		return o, badInput("invalid --eps %v: want a finite number ≥ 0", mf.eps)
+	case mf.eps == 0:
+		o.Eps = repgeo.NoRidge
+	default:
+		o.Eps = mf.eps
+	}
 	if o.Mode, err = repgeo.ParseAIRMode(mf.mode); err != nil {
 		return o, badInput("--mode: %w", err)
+	}
+	if o.Eps == repgeo.NoRidge && o.Mode == repgeo.GramMode {
+		return o, badInput("--eps=0 (no ridge) needs --mode=cov: in mode gram every matrix would be singular")
 	}
 	return o, nil
 }
@@ -100,6 +114,15 @@ func (mf *metricFlags) metric() (repgeo.Metric, error) {
 		return nil, err
 	}
 	m, err := repgeo.NewMetric(mf.name, o)
+	if err == nil {
+		// A flag given explicitly, even at its default, must be one that the
+		// metric in its configuration uses.
+		mf.fs.Visit(func(f *flag.Flag) {
+			if err == nil && slices.Contains(metricFlagNames, f.Name) {
+				err = repgeo.CheckOptionUsed(m, f.Name)
+			}
+		})
+	}
 	var oe *repgeo.OptionError
 	if errors.As(err, &oe) {
 		msg := fmt.Sprintf("--%s is not used by %s", oe.Option, oe.Metric)

@@ -120,9 +120,14 @@ func (b *Backend) Name() string { return Name }
 // String returns the same as Name.
 func (b *Backend) String() string { return Name }
 
-// Description describes the backend.
+// Description describes the backend, including why the custom float32 ops
+// are off when they are (see FastPathErr).
 func (b *Backend) Description() string {
-	return fmt.Sprintf("%s: %s with Pad, Reverse and convolutions as matrix products", Name, b.Backend.Description())
+	d := fmt.Sprintf("%s: %s with Pad, Reverse and convolutions as matrix products", Name, b.Backend.Description())
+	if hookErr != nil {
+		d += " (" + hookErr.Error() + ")"
+	}
+	return d
 }
 
 // Capabilities returns the pure-Go backend's capabilities plus Pad and Reverse.

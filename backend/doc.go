@@ -23,6 +23,12 @@
 //     all cores.
 //
 // The custom ops are registered in the pure-Go backend's executor table,
-// which GoMLX v0.26 does not export (see hook.go); if that fails, as it would
-// with another GoMLX version, the decorator uses standard ops only.
+// which GoMLX v0.26 does not export: hook_linkname.go links to it and to the
+// node constructor by name, so with a GoMLX version lacking those symbols
+// every binary importing this package fails to link. Building with
+// -tags nolinkname leaves the link out: "repgeo-go" then fills the gaps and
+// lowers convolutions with standard ops only (same results, slower), and
+// FastPathErr and Backend.Description say why. If the link succeeds but the
+// pure-Go backend's node or buffer layout is not GoMLX v0.26's, the decorator
+// likewise uses standard ops only.
 package backend

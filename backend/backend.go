@@ -152,6 +152,9 @@ type Builder struct {
 	// noFast disables the float32 fast path (configuration option "nofast"):
 	// convolutions are then lowered with standard ops only.
 	noFast bool
+
+	// fz holds the fused element-wise chains built so far (fusebuild.go).
+	fz *fuser
 }
 
 var _ backends.Builder = (*Builder)(nil)

@@ -15,7 +15,7 @@ import (
 // float32 fast path adds its own (convolution, fused element-wise chains,
 // ReduceSum, Sign) by reaching into it: its table of op executors and its
 // node constructor are linked by name in hook_linkname.go, and the unexported
-// fields it needs (Node.data, Buffer.flat) are located by reflection once, at
+// fields it needs (Node.data, Node.inputs, Buffer.flat) are located by reflection once, at
 // start-up. If the fields are not what this code expects, hookErr is set and
 // the decorator uses only standard ops.
 //
@@ -27,7 +27,7 @@ import (
 type sgExecutor func(backend *simplego.Backend, node *simplego.Node, inputs []*simplego.Buffer, inputsOwned []bool) (*simplego.Buffer, error)
 
 var (
-	nodeDataOffset, bufferFlatOffset uintptr
+	nodeDataOffset, bufferFlatOffset, nodeInputsOffset uintptr
 	hookErr                          error
 )
 
@@ -53,10 +53,11 @@ func initHook() error {
 		return err
 	}
 	anyType := reflect.TypeOf((*any)(nil)).Elem()
-	var ok1, ok2 bool
+	var ok1, ok2, ok3 bool
 	nodeDataOffset, ok1 = fieldOffset(reflect.TypeOf(simplego.Node{}), "data", anyType)
 	bufferFlatOffset, ok2 = fieldOffset(reflect.TypeOf(simplego.Buffer{}), "flat", anyType)
-	if !ok1 || !ok2 {
+	nodeInputsOffset, ok3 = fieldOffset(reflect.TypeOf(simplego.Node{}), "inputs", reflect.TypeOf([]*simplego.Node(nil)))
+	if !ok1 || !ok2 || !ok3 {
 		return errHook("simplego.Node or simplego.Buffer layout differs from GoMLX v0.26")
 	}
 	table, err := linkedExecutors()

@@ -28,7 +28,7 @@ type sgExecutor func(backend *simplego.Backend, node *simplego.Node, inputs []*s
 
 var (
 	nodeDataOffset, bufferFlatOffset, nodeInputsOffset uintptr
-	hookErr                          error
+	hookErr                                            error
 )
 
 // customOpType is the op type under which the decorator's own ops are

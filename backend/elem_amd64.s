@@ -4,7 +4,9 @@
 
 // AVX2 loops of the fused element-wise chains (see elem_amd64.go). Counts
 // are multiples of 8 elements; op codes: 0 add, 1 sub, 2 mul, 3 div,
-// 4 reversed sub (y - x), 5 reversed div (y / x).
+// 4 reversed sub (y - x), 5 reversed div (y / x), 6 max (scalarOpAVX2 only,
+// with Go's max semantics for a non-NaN scalar: NaN if x is NaN, +0 for
+// max(-0, +0)).
 
 // func vecOpAVX2(op int, dst, x, y *float32, n int)
 TEXT ·vecOpAVX2(SB), NOSPLIT, $0-40
@@ -219,6 +221,8 @@ TEXT ·scalarOpAVX2(SB), NOSPLIT, $0-40
 	JEQ srsub
 	CMPQ AX, $5
 	JEQ srdiv
+	CMPQ AX, $6
+	JEQ smax
 	RET
 sadd:
 	VMOVUPS (SI), Y0
@@ -274,6 +278,17 @@ srdiv:
 	DECQ CX
 	JNZ srdiv
 	JMP sdone
+smax:
+	VMOVUPS (SI), Y0
+	VMAXPS Y0, Y1, Y2           // max(s, x), x where x is NaN or both are zeros
+	VCMPPS $0, Y1, Y0, Y3       // x == s
+	VANDPS Y1, Y0, Y4           // x AND s: +0 for max(-0, +0), x for other equal values
+	VBLENDVPS Y3, Y4, Y2, Y2
+	VMOVUPS Y2, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNZ smax
 sdone:
 	VZEROUPPER
 	RET

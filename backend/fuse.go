@@ -149,7 +149,11 @@ func vecStep(op elemOp, dst, x, y []float32) {
 // scalarStep computes dst = x op s (s op x if reversed).
 func scalarStep(op elemOp, reversed bool, dst, x []float32, s float32) {
 	n := len(dst)
-	if code, ok := asmCode(op, reversed); ok && haveElemAVX2 && n >= 8 {
+	code, ok := asmCode(op, reversed)
+	if op == opMax && s == s { // Go's max(x, NaN) is NaN: left to the Go loop.
+		code, ok = 6, true
+	}
+	if ok && haveElemAVX2 && n >= 8 {
 		n8 := n &^ 7
 		scalarOpAVX2(code, &dst[0], &x[0], s, n8)
 		dst, x = dst[n8:], x[n8:n]

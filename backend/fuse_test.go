@@ -309,6 +309,18 @@ func TestChainKernels(t *testing.T) {
 				}
 			}
 		}
+		for _, s := range []float32{0, float32(math.Copysign(0, -1)), 1.5, float32(math.NaN())} {
+			// The ReLU: Go's max, down to the sign of zero.
+			x := vals(n)
+			dst := make([]float32, n)
+			scalarStep(opMax, false, dst, x, s)
+			for i, a := range x {
+				want := max(a, s)
+				if !same(dst[i], want) || math.Signbit(float64(dst[i])) != math.Signbit(float64(want)) {
+					t.Fatalf("n=%d max(%v, %v) = %v, want %v", n, a, s, dst[i], want)
+				}
+			}
+		}
 		for _, op := range []elemOp{opSign, opNeg, opSquare, opNonNeg} {
 			x := vals(n)
 			dst := make([]float32, n)

@@ -73,14 +73,18 @@ func newWithConfig(config string) (b backends.Backend, err error) {
 //
 // Besides the pure-Go backend's options (for example "parallelism=2"), the
 // comma-separated config accepts "stockconv", which keeps the pure-Go
-// backend's own convolution (with the gaps filled), and "nofast", which
-// lowers convolutions with standard ops only, without the float32 im2col and
-// matrix-product ops.
+// backend's own convolution (with the gaps filled), "nofast", which lowers
+// convolutions with standard ops only, without any custom float32 op, and
+// "nofuse", which keeps the custom ops but runs element-wise ops one by one
+// instead of as fused chains.
 func NewDecorated(config string) (backends.Backend, error) {
 	var innerOpts []string
-	stockConv, noFast := false, false
+	stockConv, noFast, noFuse := false, false, false
 	for _, opt := range strings.Split(config, ",") {
 		switch opt {
+		case "nofuse":
+			noFuse = true
+			continue
 		case "stockconv":
 			stockConv = true
 			continue
@@ -101,15 +105,15 @@ func NewDecorated(config string) (backends.Backend, error) {
 	caps := sg.Capabilities().Clone()
 	caps.Operations[backends.OpTypePad] = true
 	caps.Operations[backends.OpTypeReverse] = true
-	return &Backend{Backend: sg, caps: caps, stockConv: stockConv, noFast: noFast}, nil
+	return &Backend{Backend: sg, caps: caps, stockConv: stockConv, noFast: noFast, noFuse: noFuse}, nil
 }
 
 // Backend is the "repgeo-go" backend: it embeds the pure-Go backend and
 // overrides the creation of builders.
 type Backend struct {
 	*simplego.Backend
-	caps              backends.Capabilities
-	stockConv, noFast bool
+	caps                      backends.Capabilities
+	stockConv, noFast, noFuse bool
 }
 
 var _ backends.Backend = (*Backend)(nil)
@@ -135,7 +139,8 @@ func (b *Backend) Capabilities() backends.Capabilities { return b.caps }
 
 // Builder returns a builder that decorates the pure-Go backend's builder.
 func (b *Backend) Builder(name string) backends.Builder {
-	return &Builder{Builder: b.Backend.Builder(name).(*simplego.Builder), stockConv: b.stockConv, noFast: b.noFast}
+	return &Builder{Builder: b.Backend.Builder(name).(*simplego.Builder), stockConv: b.stockConv, noFast: b.noFast,
+		noFuse: b.noFuse}
 }
 
 // Builder decorates the pure-Go backend's builder. It adds Pad and Reverse,
@@ -152,6 +157,10 @@ type Builder struct {
 	// noFast disables the float32 fast path (configuration option "nofast"):
 	// convolutions are then lowered with standard ops only.
 	noFast bool
+
+	// noFuse runs element-wise ops one by one, not as fused chains
+	// (configuration option "nofuse").
+	noFuse bool
 
 	// fz holds the fused element-wise chains built so far (fusebuild.go).
 	fz *fuser

@@ -60,7 +60,7 @@ type fuser struct {
 }
 
 func (b *Builder) fuserOrNil() *fuser {
-	if hookErr != nil || b.noFast {
+	if hookErr != nil || b.noFast || b.noFuse {
 		return nil
 	}
 	if b.fz == nil {

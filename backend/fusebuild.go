@@ -24,7 +24,7 @@ import (
 // to start from the nearest computed chain it extends.
 
 const (
-	minFuseSize   = 1 << 12
+	minFuseSize   = 1 << 10
 	maxChainSteps = 16
 	maxChainIns   = 12
 	maxChainRow   = 1 << 16

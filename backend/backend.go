@@ -144,9 +144,11 @@ func (b *Backend) Builder(name string) backends.Builder {
 }
 
 // Builder decorates the pure-Go backend's builder. It adds Pad and Reverse,
-// lowers ConvGeneral to matrix products, and runs float32 Sign, ReduceSum,
-// BroadcastInDim, Add, Sub, Mul, Div and Max as faster custom ops where they
-// apply; every other op is the pure-Go backend's own.
+// lowers ConvGeneral to matrix products, fuses float32 element-wise ops
+// (Add, Sub, Mul, Div, Max, Sign, Neg, and ReduceSum of them) into chains
+// settled when the graph is compiled, and runs other float32 Sign,
+// ReduceSum, BroadcastInDim, Add, Sub, Mul, Div and Max as faster custom ops
+// where they apply; every other op is the pure-Go backend's own.
 type Builder struct {
 	*simplego.Builder
 

@@ -66,14 +66,26 @@ func (ch *chainOp) blockRows() int { return max(1, chainBlock/ch.c) }
 
 func (ch *chainOp) exec(out []float32, inputs [][]float32) {
 	c := ch.c
+	if !ch.hasChannelStep() {
+		c = 1 // Blocks need not be whole rows.
+	}
 	rows := len(out) / c
-	br := ch.blockRows()
+	br := max(1, chainBlock/c)
 	parallelFor(rows, max(br, (1<<14)/c), func(r0, r1 int) {
 		for r := r0; r < r1; r += br {
 			e0, e1 := r*c, min(r+br, r1)*c
 			ch.eval(out[e0:e1], inputs, e0)
 		}
 	})
+}
+
+func (ch *chainOp) hasChannelStep() bool {
+	for _, s := range ch.steps {
+		if s.kind == argChannel {
+			return true
+		}
+	}
+	return false
 }
 
 // inPlace allows writing over the base, unless a step reads it again.

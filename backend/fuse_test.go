@@ -123,6 +123,10 @@ func fuseCases() []fuseCase {
 			d = Sign(Add(Sign(d), ScalarOne(d.Graph(), d.DType())))
 			return []*Node{ReduceSum(Mul(d, in[2]), 0, 1, 2), Add(d, in[0]), Mul(d, in[1]), ReduceSum(d, 0, 1, 2)}
 		}, fused: -1},
+		{name: "rank 1, one long row", dims: [][]int{{40000}, {40000}}, fn: func(in []*Node) []*Node {
+			y := Sub(Mul(in[0], in[1]), MulScalar(in[0], 0.5))
+			return append(withGrads(Max(y, ZerosLike(y)), in...), ReduceSum(Mul(y, y), 0))
+		}, fused: -1},
 		{name: "per-channel on axis 1 (channels first)", dims: [][]int{{4, 16, 9, 9}, {1, 16, 1, 1}}, fn: func(in []*Node) []*Node {
 			y := Mul(Sub(in[0], in[1]), in[1])
 			return []*Node{Add(y, in[0]), ReduceSum(Mul(y, y), 0, 2, 3), ReduceSum(y, 1, 2)}

@@ -353,7 +353,8 @@ func (b *Builder) fusedReduceSum(x backends.Op, axes []int) (backends.Op, bool, 
 		return nil, false, nil
 	}
 	src := f.exprs[n]
-	if src == nil || src.reduce || len(axes) != src.shape.Rank()-1 {
+	// No axes means every axis.
+	if src == nil || src.reduce || len(axes) == 0 || len(axes) != src.shape.Rank()-1 {
 		return nil, false, nil
 	}
 	sorted := slices.Sorted(slices.Values(axes))

@@ -1,6 +1,7 @@
 package backend
 
 import (
+	"math"
 	"slices"
 	"unsafe"
 
@@ -289,7 +290,8 @@ func (b *Builder) fusedBinary(op elemOp, lhs, rhs backends.Op) (backends.Op, boo
 			return nil, false, nil
 		}
 		e = f.start(acc, out, 1)
-		if !(op == opSub && !accRight && arg.isConst && arg.cval == 0) { // x - 0 is x, also for -0.
+		// x - (+0) is x, also for x = -0 (not so x - (-0)).
+		if !(op == opSub && !accRight && arg.isConst && math.Float32bits(arg.cval) == 0) {
 			e.steps = append(e.steps, chainStep{op: op, kind: arg.kind, arg: e.addIn(arg.node), accRight: accRight,
 				isConst: arg.isConst, cval: arg.cval})
 		}

@@ -102,7 +102,7 @@ func fuseCases() []fuseCase {
 			x := in[0]
 			r := Max(x, ZerosLike(x))
 			ind := NonNegativeIndicator(Sub(x, ZerosLike(x)))
-			negZero := Scalar(x.Graph(), x.DType(), math.Copysign(0, -1))
+			negZero := Const(x.Graph(), float32(math.Copysign(0, -1))) // Not Scalar: it caches -0 as +0.
 			return []*Node{r, ind, Sign(x), Neg(x), MulScalar(x, 2), Square(x), Div(ScalarOne(x.Graph(), x.DType()), Sub(x, negZero))}
 		}, fused: -1},
 		{name: "chain longer than a node holds", dims: [][]int{{16, 32, 32}, {16, 32, 32}}, fn: func(in []*Node) []*Node {

@@ -24,6 +24,9 @@ import (
 // resolve decides which chains are computed and rewrites each computed chain
 // to start from the nearest computed chain it extends.
 
+// Limits of the fused chains: the smallest result fused, the steps and
+// inputs a chain node holds (longer chains start again from a written-out
+// node), and the longest last axis (the rows of a reduction's blocks).
 const (
 	minFuseSize   = 1 << 10
 	maxChainSteps = 16
@@ -53,6 +56,8 @@ type bcastLeaf struct {
 	kind argKind
 }
 
+// fuser is what a Builder knows of the chains it built, the broadcasts of
+// vectors and scalars, and the float32 scalar constants.
 type fuser struct {
 	exprs  map[*simplego.Node]*chainExpr
 	order  []*chainExpr

@@ -132,6 +132,15 @@ func fuseCases() []fuseCase {
 			y := Mul(Sub(in[0], in[1]), in[1])
 			return []*Node{Add(y, in[0]), ReduceSum(Mul(y, y), 0, 2, 3), ReduceSum(y, 1, 2)}
 		}, fused: -1},
+		{name: "division by a per-channel vector, gradient of the vector", dims: [][]int{{4, 8, 8, 24}, {24}}, fn: func(in []*Node) []*Node {
+			s := AddScalar(Abs(Reshape(in[1], 1, 1, 1, 24)), 0.5)
+			return withGrads(Div(in[0], s), in...)
+		}, fused: -1},
+		{name: "op on two broadcasts", dims: [][]int{{4, 8, 8, 24}, {24}}, fn: func(in []*Node) []*Node {
+			b := BroadcastToDims(Reshape(in[1], 1, 1, 1, 24), 4, 8, 8, 24)
+			s := BroadcastToDims(ReduceAllSum(in[1]), 4, 8, 8, 24)
+			return []*Node{Mul(b, b), Sub(s, b), Max(b, s), Add(Div(s, b), in[0]), Mul(s, s)}
+		}, fused: -1},
 		{name: "broadcast operands", dims: [][]int{{4, 8, 8, 24}, {24}}, fn: func(in []*Node) []*Node {
 			b := BroadcastToDims(Reshape(in[1], 1, 1, 1, 24), 4, 8, 8, 24)
 			s := BroadcastToDims(ReduceAllSum(in[1]), 4, 8, 8, 24)

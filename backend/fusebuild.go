@@ -19,7 +19,8 @@ import (
 // node. If an operand is itself a chain node, its steps are copied (the
 // operand is "inlined" and its node may end up never executed); a
 // BroadcastInDim of a vector or scalar is read as the vector or scalar it
-// broadcasts; a scalar constant 0 subtracted is dropped; Sign(Sign(x)+1),
+// broadcasts (an op on two of them is computed on the small operands and
+// broadcast again); a scalar constant +0 subtracted is dropped; Sign(Sign(x)+1),
 // GoMLX's ReLU-gradient indicator, is one step. When the graph is compiled,
 // resolve decides which chains are computed and rewrites each computed chain
 // to start from the nearest computed chain it extends.
@@ -292,7 +293,10 @@ func (b *Builder) fusedBinary(op elemOp, lhs, rhs backends.Op) (backends.Op, boo
 		case r.kind == argFull:
 			acc, arg, accRight = r, l, true
 		default:
-			return nil, false, nil
+			// Both operands are broadcasts of vectors or scalars (as in the
+			// gradient of a division by a per-channel vector): compute on the
+			// small ones and broadcast the result, read small by consumers.
+			return b.smallThenBroadcast(op, l, r, out)
 		}
 		e = f.start(acc, out, 1)
 		// x - (+0) is x, also for x = -0 (not so x - (-0)).
@@ -311,6 +315,61 @@ func (b *Builder) Neg(x backends.Op) (backends.Op, error) {
 		return out, err
 	}
 	return b.Builder.Neg(x)
+}
+
+// smallThenBroadcast computes op on the vectors or scalars l and r (each a
+// leaf of kind argChannel or argScalar) and broadcasts the result to out.
+func (b *Builder) smallThenBroadcast(op elemOp, l, r operand, out shapes.Shape) (backends.Op, bool, error) {
+	rank := out.Rank()
+	small := make([]int, rank)
+	for i := range small {
+		small[i] = 1
+	}
+	if l.kind == argChannel || r.kind == argChannel {
+		small[rank-1] = out.Dimensions[rank-1]
+	}
+	reshape := func(o operand) (backends.Op, error) {
+		dims := make([]int, rank)
+		for i := range dims {
+			dims[i] = 1
+		}
+		if o.kind == argChannel {
+			dims[rank-1] = out.Dimensions[rank-1]
+		}
+		return b.Builder.Reshape(o.node, dims...)
+	}
+	ls, err := reshape(l)
+	if err != nil {
+		return nil, false, err
+	}
+	rs, err := reshape(r)
+	if err != nil {
+		return nil, false, err
+	}
+	var res backends.Op
+	switch op {
+	case opAdd:
+		res, err = b.Builder.Add(ls, rs)
+	case opSub:
+		res, err = b.Builder.Sub(ls, rs)
+	case opMul:
+		res, err = b.Builder.Mul(ls, rs)
+	case opDiv:
+		res, err = b.Builder.Div(ls, rs)
+	case opMax:
+		res, err = b.Builder.Max(ls, rs)
+	default:
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	axes := make([]int, rank)
+	for i := range axes {
+		axes[i] = i
+	}
+	res, err = b.BroadcastInDim(res, out.Clone(), axes)
+	return res, err == nil, err
 }
 
 // fusedUnary returns the fused node for op(x), or ok=false.

@@ -73,14 +73,18 @@ func newWithConfig(config string) (b backends.Backend, err error) {
 //
 // Besides the pure-Go backend's options (for example "parallelism=2"), the
 // comma-separated config accepts "stockconv", which keeps the pure-Go
-// backend's own convolution (with the gaps filled), and "nofast", which
-// lowers convolutions with standard ops only, without the float32 im2col and
-// matrix-product ops.
+// backend's own convolution (with the gaps filled), "nofast", which lowers
+// convolutions with standard ops only, without any custom float32 op, and
+// "nofuse", which keeps the custom ops but runs element-wise ops one by one
+// instead of as fused chains.
 func NewDecorated(config string) (backends.Backend, error) {
 	var innerOpts []string
-	stockConv, noFast := false, false
+	stockConv, noFast, noFuse := false, false, false
 	for _, opt := range strings.Split(config, ",") {
 		switch opt {
+		case "nofuse":
+			noFuse = true
+			continue
 		case "stockconv":
 			stockConv = true
 			continue
@@ -101,15 +105,15 @@ func NewDecorated(config string) (backends.Backend, error) {
 	caps := sg.Capabilities().Clone()
 	caps.Operations[backends.OpTypePad] = true
 	caps.Operations[backends.OpTypeReverse] = true
-	return &Backend{Backend: sg, caps: caps, stockConv: stockConv, noFast: noFast}, nil
+	return &Backend{Backend: sg, caps: caps, stockConv: stockConv, noFast: noFast, noFuse: noFuse}, nil
 }
 
 // Backend is the "repgeo-go" backend: it embeds the pure-Go backend and
 // overrides the creation of builders.
 type Backend struct {
 	*simplego.Backend
-	caps              backends.Capabilities
-	stockConv, noFast bool
+	caps                      backends.Capabilities
+	stockConv, noFast, noFuse bool
 }
 
 var _ backends.Backend = (*Backend)(nil)
@@ -120,9 +124,14 @@ func (b *Backend) Name() string { return Name }
 // String returns the same as Name.
 func (b *Backend) String() string { return Name }
 
-// Description describes the backend.
+// Description describes the backend, including why the custom float32 ops
+// are off when they are (see FastPathErr).
 func (b *Backend) Description() string {
-	return fmt.Sprintf("%s: %s with Pad, Reverse and convolutions as matrix products", Name, b.Backend.Description())
+	d := fmt.Sprintf("%s: %s with Pad, Reverse and convolutions as matrix products", Name, b.Backend.Description())
+	if hookErr != nil {
+		d += " (" + hookErr.Error() + ")"
+	}
+	return d
 }
 
 // Capabilities returns the pure-Go backend's capabilities plus Pad and Reverse.
@@ -130,13 +139,16 @@ func (b *Backend) Capabilities() backends.Capabilities { return b.caps }
 
 // Builder returns a builder that decorates the pure-Go backend's builder.
 func (b *Backend) Builder(name string) backends.Builder {
-	return &Builder{Builder: b.Backend.Builder(name).(*simplego.Builder), stockConv: b.stockConv, noFast: b.noFast}
+	return &Builder{Builder: b.Backend.Builder(name).(*simplego.Builder), stockConv: b.stockConv, noFast: b.noFast,
+		noFuse: b.noFuse}
 }
 
 // Builder decorates the pure-Go backend's builder. It adds Pad and Reverse,
-// lowers ConvGeneral to matrix products, and runs float32 Sign, ReduceSum,
-// BroadcastInDim, Add, Sub, Mul, Div and Max as faster custom ops where they
-// apply; every other op is the pure-Go backend's own.
+// lowers ConvGeneral to matrix products, fuses float32 element-wise ops
+// (Add, Sub, Mul, Div, Max, Sign, Neg, and ReduceSum of them) into chains
+// settled when the graph is compiled, and runs other float32 Sign,
+// ReduceSum, BroadcastInDim, Add, Sub, Mul, Div and Max as faster custom ops
+// where they apply; every other op is the pure-Go backend's own.
 type Builder struct {
 	*simplego.Builder
 
@@ -147,6 +159,13 @@ type Builder struct {
 	// noFast disables the float32 fast path (configuration option "nofast"):
 	// convolutions are then lowered with standard ops only.
 	noFast bool
+
+	// noFuse runs element-wise ops one by one, not as fused chains
+	// (configuration option "nofuse").
+	noFuse bool
+
+	// fz holds the fused element-wise chains built so far (fusebuild.go).
+	fz *fuser
 }
 
 var _ backends.Builder = (*Builder)(nil)

@@ -299,6 +299,9 @@ func (b *Builder) broadcastBinary(op elemOp, lhs, rhs backends.Op) (backends.Op,
 // Add implements backends.Builder.Add, with float32 fast paths for
 // broadcasting and for large operands.
 func (b *Builder) Add(lhs, rhs backends.Op) (backends.Op, error) {
+	if out, ok, err := b.fusedBinary(opAdd, lhs, rhs); ok || err != nil {
+		return out, err
+	}
 	if out, ok, err := b.broadcastBinary(opAdd, lhs, rhs); ok || err != nil {
 		return out, err
 	}
@@ -311,6 +314,9 @@ func (b *Builder) Add(lhs, rhs backends.Op) (backends.Op, error) {
 // Sub implements backends.Builder.Sub, with float32 fast paths for
 // broadcasting and for large operands.
 func (b *Builder) Sub(lhs, rhs backends.Op) (backends.Op, error) {
+	if out, ok, err := b.fusedBinary(opSub, lhs, rhs); ok || err != nil {
+		return out, err
+	}
 	if out, ok, err := b.broadcastBinary(opSub, lhs, rhs); ok || err != nil {
 		return out, err
 	}
@@ -323,6 +329,9 @@ func (b *Builder) Sub(lhs, rhs backends.Op) (backends.Op, error) {
 // Mul implements backends.Builder.Mul, with float32 fast paths for
 // broadcasting and for large operands.
 func (b *Builder) Mul(lhs, rhs backends.Op) (backends.Op, error) {
+	if out, ok, err := b.fusedBinary(opMul, lhs, rhs); ok || err != nil {
+		return out, err
+	}
 	if out, ok, err := b.broadcastBinary(opMul, lhs, rhs); ok || err != nil {
 		return out, err
 	}
@@ -335,6 +344,9 @@ func (b *Builder) Mul(lhs, rhs backends.Op) (backends.Op, error) {
 // Div implements backends.Builder.Div, with float32 fast paths for
 // broadcasting and for large operands.
 func (b *Builder) Div(lhs, rhs backends.Op) (backends.Op, error) {
+	if out, ok, err := b.fusedBinary(opDiv, lhs, rhs); ok || err != nil {
+		return out, err
+	}
 	if out, ok, err := b.broadcastBinary(opDiv, lhs, rhs); ok || err != nil {
 		return out, err
 	}
@@ -347,6 +359,18 @@ func (b *Builder) Div(lhs, rhs backends.Op) (backends.Op, error) {
 // BroadcastInDim implements backends.Builder.BroadcastInDim, with a float32
 // fast path.
 func (b *Builder) BroadcastInDim(x backends.Op, outputShape shapes.Shape, broadcastAxes []int) (backends.Op, error) {
+	out, err := b.broadcastInDim(x, outputShape, broadcastAxes)
+	if err == nil {
+		if f := b.fuserOrNil(); f != nil {
+			if xs, err := b.OpShape(x); err == nil {
+				f.noteBroadcast(out, x, xs, outputShape, broadcastAxes)
+			}
+		}
+	}
+	return out, err
+}
+
+func (b *Builder) broadcastInDim(x backends.Op, outputShape shapes.Shape, broadcastAxes []int) (backends.Op, error) {
 	if hookErr == nil && !b.noFast {
 		xs, err := b.OpShape(x)
 		if err == nil && xs.DType == dtypes.Float32 && outputShape.DType == dtypes.Float32 &&

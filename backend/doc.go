@@ -15,14 +15,33 @@
 //     passes them, are normalised; convolutions without groups become data
 //     movement plus one matrix product (im2col for forward and input-gradient
 //     convolutions, one window per output position for kernel gradients);
-//   - float32 convolutions, Sign, ReduceSum, BroadcastInDim and broadcasting
-//     Add, Sub, Mul and Div run as custom ops: a blocked im2col feeding an
-//     AVX2/FMA matrix kernel (gonum's where the CPU lacks AVX2), and loops
-//     over contiguous runs instead of the per-element index iterators of the
-//     pure-Go backend; large same-shape Add, Sub, Mul, Div and Max run on
-//     all cores.
+//   - float32 convolutions run as a custom op: a blocked im2col feeding an
+//     AVX-512 or AVX2/FMA matrix kernel (gonum's where the CPU lacks AVX2);
+//   - float32 element-wise ops (Add, Sub, Mul, Div, Max, Sign, Neg) on
+//     tensors of at least 1024 elements, with the other operand of the same
+//     shape, a vector along the last axis or a scalar, are fused into chains:
+//     one custom op computes a base tensor followed by a list of steps, block
+//     by block in the cache, with AVX2 loops; BroadcastInDim of a vector or
+//     scalar is read without the copy, and ReduceSum over every axis but the
+//     last of a chain sums it without writing it out. When the graph is
+//     compiled, only the chains the outputs need, or that several computed
+//     nodes share, are written out (see fuse.go and fusebuild.go). This
+//     covers batch norm, the ReLU and their gradients as GoMLX builds them;
+//   - the remaining float32 Sign, ReduceSum, BroadcastInDim and broadcasting
+//     Add, Sub, Mul and Div run as loops over contiguous runs instead of the
+//     per-element index iterators of the pure-Go backend, and large
+//     same-shape Add, Sub, Mul, Div and Max run on all cores.
+//
+// The configuration options "stockconv", "nofast" and "nofuse" turn these
+// off for comparisons (see NewDecorated).
 //
 // The custom ops are registered in the pure-Go backend's executor table,
-// which GoMLX v0.26 does not export (see hook.go); if that fails, as it would
-// with another GoMLX version, the decorator uses standard ops only.
+// which GoMLX v0.26 does not export: hook_linkname.go links to it and to the
+// node constructor by name, so with a GoMLX version lacking those symbols
+// every binary importing this package fails to link. Building with
+// -tags nolinkname leaves the link out: "repgeo-go" then fills the gaps and
+// lowers convolutions with standard ops only (same results, slower), and
+// FastPathErr and Backend.Description say why. If the link succeeds but the
+// pure-Go backend's node or buffer layout is not GoMLX v0.26's, the decorator
+// likewise uses standard ops only.
 package backend

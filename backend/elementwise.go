@@ -131,6 +131,9 @@ func (b *Builder) parallelBinary(op elemOp, lhs, rhs backends.Op) (backends.Op, 
 
 // Max implements backends.Builder.Max, with a parallel float32 path.
 func (b *Builder) Max(lhs, rhs backends.Op) (backends.Op, error) {
+	if out, ok, err := b.fusedBinary(opMax, lhs, rhs); ok || err != nil {
+		return out, err
+	}
 	if out, ok, err := b.parallelBinary(opMax, lhs, rhs); ok || err != nil {
 		return out, err
 	}

@@ -12,25 +12,23 @@ import (
 )
 
 // The pure-Go backend of GoMLX v0.26 has no public way to add an op. The
-// float32 fast path adds its own (convolution, broadcasting arithmetic,
+// float32 fast path adds its own (convolution, fused element-wise chains,
 // ReduceSum, Sign) by reaching into it: its table of op executors and its
-// node constructor are linked by name (go.mod pins GoMLX v0.26.0; another
-// version without these symbols fails to link), and the unexported fields it
-// needs (Node.data, Buffer.flat) are located by reflection once, at start-up.
-// If they are not what this code expects, hookErr is set and the decorator
-// uses only standard ops.
+// node constructor are linked by name in hook_linkname.go, and the unexported
+// fields it needs (Node.data, Node.inputs, Buffer.flat) are located by reflection once, at
+// start-up. If the fields are not what this code expects, hookErr is set and
+// the decorator uses only standard ops.
+//
+// The link by name is fenced by the build tag "nolinkname": a GoMLX version
+// without these symbols fails to link any binary importing this package, and
+// building with -tags nolinkname then gives a working backend on standard
+// ops only (hook_nolinkname.go), with hookErr saying why.
 
 type sgExecutor func(backend *simplego.Backend, node *simplego.Node, inputs []*simplego.Buffer, inputsOwned []bool) (*simplego.Buffer, error)
 
-//go:linkname sgNodeExecutors github.com/gomlx/gomlx/backends/simplego.nodeExecutors
-var sgNodeExecutors [backends.OpTypeLast]sgExecutor
-
-//go:linkname sgNewNode github.com/gomlx/gomlx/backends/simplego.(*Builder).newNode
-func sgNewNode(b *simplego.Builder, opType backends.OpType, shape shapes.Shape, inputs ...*simplego.Node) *simplego.Node
-
 var (
-	nodeDataOffset, bufferFlatOffset uintptr
-	hookErr                          error
+	nodeDataOffset, bufferFlatOffset, nodeInputsOffset uintptr
+	hookErr                                            error
 )
 
 // customOpType is the op type under which the decorator's own ops are
@@ -51,26 +49,40 @@ func fieldOffset(t reflect.Type, name string, want reflect.Type) (uintptr, bool)
 }
 
 func initHook() error {
+	if err := fencedOff(); err != nil {
+		return err
+	}
 	anyType := reflect.TypeOf((*any)(nil)).Elem()
-	var ok1, ok2 bool
+	var ok1, ok2, ok3 bool
 	nodeDataOffset, ok1 = fieldOffset(reflect.TypeOf(simplego.Node{}), "data", anyType)
 	bufferFlatOffset, ok2 = fieldOffset(reflect.TypeOf(simplego.Buffer{}), "flat", anyType)
-	if !ok1 || !ok2 {
+	nodeInputsOffset, ok3 = fieldOffset(reflect.TypeOf(simplego.Node{}), "inputs", reflect.TypeOf([]*simplego.Node(nil)))
+	if !ok1 || !ok2 || !ok3 {
 		return errHook("simplego.Node or simplego.Buffer layout differs from GoMLX v0.26")
 	}
-	if sgNodeExecutors[customOpType] != nil {
+	table, err := linkedExecutors()
+	if err != nil {
+		return err
+	}
+	if table[customOpType] != nil {
 		return errHook("op type " + customOpType.String() + " already has an executor")
 	}
-	if sgNodeExecutors[backends.OpTypeDotGeneral] == nil {
+	if table[backends.OpTypeDotGeneral] == nil {
 		return errHook("executor table not found")
 	}
-	sgNodeExecutors[customOpType] = execCustom
+	table[customOpType] = execCustom
 	return nil
 }
 
 type errHook string
 
 func (e errHook) Error() string { return "backend: fast path disabled: " + string(e) }
+
+// FastPathErr returns nil if repgeo-go runs its custom float32 ops, or the
+// reason it uses the pure-Go backend's standard ops only (slower, same
+// results): a build with -tags nolinkname, or a GoMLX version whose pure-Go
+// backend differs from v0.26.
+func FastPathErr() error { return hookErr }
 
 // customOp is the data of a node of customOpType.
 type customOp interface {
@@ -108,7 +120,7 @@ func (b *Builder) addCustom(op customOp, shape shapes.Shape, inputs ...backends.
 		}
 		nodes[i] = n
 	}
-	node := sgNewNode(b.Builder, customOpType, shape, nodes...)
+	node := newSGNode(b.Builder, customOpType, shape, nodes...)
 	*nodeData(node) = &customNode{op: op, shape: shape}
 	return node, nil
 }

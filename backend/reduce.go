@@ -106,6 +106,9 @@ func (r *reducePlan) walk(out, x []float32, level, o, s int) {
 
 // ReduceSum implements backends.Builder.ReduceSum, with a float32 fast path.
 func (b *Builder) ReduceSum(x backends.Op, axes ...int) (backends.Op, error) {
+	if out, ok, err := b.fusedReduceSum(x, axes); ok || err != nil {
+		return out, err
+	}
 	if hookErr == nil && !b.noFast && len(axes) > 0 {
 		xs, err := b.OpShape(x)
 		if err == nil && xs.DType == dtypes.Float32 && xs.Size() > 1 {
@@ -155,6 +158,9 @@ func (signOp) exec(out []float32, inputs [][]float32) {
 
 // Sign implements backends.Builder.Sign, with a float32 fast path.
 func (b *Builder) Sign(x backends.Op) (backends.Op, error) {
+	if out, ok, err := b.fusedUnary(opSign, x); ok || err != nil {
+		return out, err
+	}
 	if hookErr == nil && !b.noFast {
 		if xs, err := b.OpShape(x); err == nil && xs.DType == dtypes.Float32 && xs.Size() >= 1<<12 {
 			return b.addCustom(signOp{}, xs.Clone(), x)

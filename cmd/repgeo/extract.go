@@ -122,6 +122,7 @@ func extractCheckpoint(dir string, oc onnxExtract, stdout io.Writer) error {
 		return err
 	}
 	defer b.Finalize()
+	warnFastPath(b)
 	net, err := models.Load(b, dir)
 	if err != nil {
 		return badInput("%v", err)

@@ -166,6 +166,7 @@ func runExtractONNX(cfg onnxExtract, stdout io.Writer) error {
 		return err
 	}
 	defer b.Finalize()
+	warnFastPath(b)
 	act, err := model.Extract(b, images, taps, opts)
 	if err != nil {
 		return err

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gomlx/gomlx/backends"
 	"github.com/schollz/progressbar/v3"
 
 	"github.com/repgeo/repgeo/backend"
@@ -140,6 +141,7 @@ func runTrain(args []string, stdout io.Writer) error {
 		return err
 	}
 	defer b.Finalize()
+	warnFastPath(b)
 	net, err := models.New(b, cfg, *seed)
 	if err != nil {
 		return badInput("%v", err)
@@ -215,4 +217,13 @@ func parseInts(s string) ([]int, error) {
 func isTerminal(f *os.File) bool {
 	fi, err := f.Stat()
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// warnFastPath tells on stderr when repgeo-go runs without its custom ops
+// (built with -tags nolinkname, or another GoMLX version): training and
+// extraction give the same numbers, much more slowly.
+func warnFastPath(b backends.Backend) {
+	if err := backend.FastPathErr(); err != nil && b.Name() == backend.Name {
+		fmt.Fprintf(os.Stderr, "repgeo: warning: %v\n", err)
+	}
 }

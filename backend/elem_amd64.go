@@ -1,0 +1,26 @@
+//go:build !noasm
+
+package backend
+
+import "golang.org/x/sys/cpu"
+
+// AVX2 loops of the fused element-wise chains (elem_amd64.s). Counts are
+// multiples of 8; op codes are those of asmOp.
+
+//go:noescape
+func vecOpAVX2(op int, dst, x, y *float32, n int)
+
+//go:noescape
+func chanOpAVX2(op int, dst, x, y *float32, rows, c int)
+
+//go:noescape
+func scalarOpAVX2(op int, dst, x *float32, s float32, n int)
+
+//go:noescape
+func unaryOpAVX2(op int, dst, x *float32, n int)
+
+//go:noescape
+func colSumAVX2(sum, x *float32, rows, c int)
+
+// haveElemAVX2 reports whether the AVX2 loops can run on this CPU.
+var haveElemAVX2 = cpu.X86.HasAVX2

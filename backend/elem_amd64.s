@@ -1,0 +1,396 @@
+//go:build !noasm
+
+#include "textflag.h"
+
+// AVX2 loops of the fused element-wise chains (see elem_amd64.go). Counts
+// are multiples of 8 elements; op codes: 0 add, 1 sub, 2 mul, 3 div,
+// 4 reversed sub (y - x), 5 reversed div (y / x), 6 max (scalarOpAVX2 only,
+// with Go's max semantics for a non-NaN scalar: NaN if x is NaN, +0 for
+// max(-0, +0)).
+
+// func vecOpAVX2(op int, dst, x, y *float32, n int)
+TEXT ·vecOpAVX2(SB), NOSPLIT, $0-40
+	MOVQ dst+8(FP), DI
+	MOVQ x+16(FP), SI
+	MOVQ y+24(FP), DX
+	MOVQ n+32(FP), CX
+	SHRQ $3, CX
+	JZ vdone
+	MOVQ op+0(FP), AX
+	CMPQ AX, $0
+	JEQ vadd
+	CMPQ AX, $1
+	JEQ vsub
+	CMPQ AX, $2
+	JEQ vmul
+	CMPQ AX, $3
+	JEQ vdiv
+	RET
+vadd:
+	VMOVUPS (SI), Y0
+	VMOVUPS (DX), Y1
+	VADDPS Y1, Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DX
+	ADDQ $32, DI
+	DECQ CX
+	JNZ vadd
+	JMP vdone
+vsub:
+	VMOVUPS (SI), Y0
+	VMOVUPS (DX), Y1
+	VSUBPS Y1, Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DX
+	ADDQ $32, DI
+	DECQ CX
+	JNZ vsub
+	JMP vdone
+vmul:
+	VMOVUPS (SI), Y0
+	VMOVUPS (DX), Y1
+	VMULPS Y1, Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DX
+	ADDQ $32, DI
+	DECQ CX
+	JNZ vmul
+	JMP vdone
+vdiv:
+	VMOVUPS (SI), Y0
+	VMOVUPS (DX), Y1
+	VDIVPS Y1, Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DX
+	ADDQ $32, DI
+	DECQ CX
+	JNZ vdiv
+	JMP vdone
+vdone:
+	VZEROUPPER
+	RET
+
+// func chanOpAVX2(op int, dst, x, y *float32, rows, c int)
+TEXT ·chanOpAVX2(SB), NOSPLIT, $0-48
+	MOVQ dst+8(FP), DI
+	MOVQ x+16(FP), SI
+	MOVQ y+24(FP), DX
+	MOVQ rows+32(FP), R8
+	MOVQ c+40(FP), R9
+	SHRQ $3, R9
+	TESTQ R8, R8
+	JZ cdone
+	TESTQ R9, R9
+	JZ cdone
+	MOVQ op+0(FP), AX
+	CMPQ AX, $0
+	JEQ cadd
+	CMPQ AX, $1
+	JEQ csub
+	CMPQ AX, $2
+	JEQ cmul
+	CMPQ AX, $3
+	JEQ cdiv
+	CMPQ AX, $4
+	JEQ crsub
+	CMPQ AX, $5
+	JEQ crdiv
+	RET
+cadd:
+	MOVQ DX, BX
+	MOVQ R9, CX
+caddcol:
+	VMOVUPS (SI), Y0
+	VMOVUPS (BX), Y1
+	VADDPS Y1, Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, BX
+	ADDQ $32, DI
+	DECQ CX
+	JNZ caddcol
+	DECQ R8
+	JNZ cadd
+	JMP cdone
+csub:
+	MOVQ DX, BX
+	MOVQ R9, CX
+csubcol:
+	VMOVUPS (SI), Y0
+	VMOVUPS (BX), Y1
+	VSUBPS Y1, Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, BX
+	ADDQ $32, DI
+	DECQ CX
+	JNZ csubcol
+	DECQ R8
+	JNZ csub
+	JMP cdone
+cmul:
+	MOVQ DX, BX
+	MOVQ R9, CX
+cmulcol:
+	VMOVUPS (SI), Y0
+	VMOVUPS (BX), Y1
+	VMULPS Y1, Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, BX
+	ADDQ $32, DI
+	DECQ CX
+	JNZ cmulcol
+	DECQ R8
+	JNZ cmul
+	JMP cdone
+cdiv:
+	MOVQ DX, BX
+	MOVQ R9, CX
+cdivcol:
+	VMOVUPS (SI), Y0
+	VMOVUPS (BX), Y1
+	VDIVPS Y1, Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, BX
+	ADDQ $32, DI
+	DECQ CX
+	JNZ cdivcol
+	DECQ R8
+	JNZ cdiv
+	JMP cdone
+crsub:
+	MOVQ DX, BX
+	MOVQ R9, CX
+crsubcol:
+	VMOVUPS (SI), Y0
+	VMOVUPS (BX), Y1
+	VSUBPS Y0, Y1, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, BX
+	ADDQ $32, DI
+	DECQ CX
+	JNZ crsubcol
+	DECQ R8
+	JNZ crsub
+	JMP cdone
+crdiv:
+	MOVQ DX, BX
+	MOVQ R9, CX
+crdivcol:
+	VMOVUPS (SI), Y0
+	VMOVUPS (BX), Y1
+	VDIVPS Y0, Y1, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, BX
+	ADDQ $32, DI
+	DECQ CX
+	JNZ crdivcol
+	DECQ R8
+	JNZ crdiv
+	JMP cdone
+cdone:
+	VZEROUPPER
+	RET
+
+// func scalarOpAVX2(op int, dst, x *float32, s float32, n int)
+TEXT ·scalarOpAVX2(SB), NOSPLIT, $0-40
+	MOVQ dst+8(FP), DI
+	MOVQ x+16(FP), SI
+	VBROADCASTSS s+24(FP), Y1
+	MOVQ n+32(FP), CX
+	SHRQ $3, CX
+	JZ sdone
+	MOVQ op+0(FP), AX
+	CMPQ AX, $0
+	JEQ sadd
+	CMPQ AX, $1
+	JEQ ssub
+	CMPQ AX, $2
+	JEQ smul
+	CMPQ AX, $3
+	JEQ sdiv
+	CMPQ AX, $4
+	JEQ srsub
+	CMPQ AX, $5
+	JEQ srdiv
+	CMPQ AX, $6
+	JEQ smax
+	RET
+sadd:
+	VMOVUPS (SI), Y0
+	VADDPS Y1, Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNZ sadd
+	JMP sdone
+ssub:
+	VMOVUPS (SI), Y0
+	VSUBPS Y1, Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNZ ssub
+	JMP sdone
+smul:
+	VMOVUPS (SI), Y0
+	VMULPS Y1, Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNZ smul
+	JMP sdone
+sdiv:
+	VMOVUPS (SI), Y0
+	VDIVPS Y1, Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNZ sdiv
+	JMP sdone
+srsub:
+	VMOVUPS (SI), Y0
+	VSUBPS Y0, Y1, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNZ srsub
+	JMP sdone
+srdiv:
+	VMOVUPS (SI), Y0
+	VDIVPS Y0, Y1, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNZ srdiv
+	JMP sdone
+smax:
+	VMOVUPS (SI), Y0
+	VMAXPS Y0, Y1, Y2           // max(s, x), x where x is NaN or both are zeros
+	VCMPPS $0, Y1, Y0, Y3       // x == s
+	VANDPS Y1, Y0, Y4           // x AND s: +0 for max(-0, +0), x for other equal values
+	VBLENDVPS Y3, Y4, Y2, Y2
+	VMOVUPS Y2, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNZ smax
+sdone:
+	VZEROUPPER
+	RET
+
+// func unaryOpAVX2(op int, dst, x *float32, n int)
+//
+// op 0: Sign (±1, 0 for ±0 and NaN); 1: -x; 2: x*x; 3: Sign(Sign(x)+1)
+// (0 for x < 0, 1 otherwise).
+TEXT ·unaryOpAVX2(SB), NOSPLIT, $0-32
+	MOVQ dst+8(FP), DI
+	MOVQ x+16(FP), SI
+	MOVQ n+24(FP), CX
+	SHRQ $3, CX
+	JZ udone
+	VXORPS Y7, Y7, Y7           // 0
+	MOVL $0x3f800000, AX
+	MOVL AX, X6
+	VBROADCASTSS X6, Y6         // 1
+	MOVL $0x80000000, AX
+	MOVL AX, X5
+	VBROADCASTSS X5, Y5         // sign bit
+	MOVQ op+0(FP), AX
+	CMPQ AX, $0
+	JEQ usign
+	CMPQ AX, $1
+	JEQ uneg
+	CMPQ AX, $2
+	JEQ usq
+	CMPQ AX, $3
+	JEQ unonneg
+	JMP udone
+usign:
+	VMOVUPS (SI), Y0
+	VCMPPS $1, Y0, Y7, Y1       // 0 < x
+	VCMPPS $1, Y7, Y0, Y2       // x < 0
+	VANDPS Y6, Y1, Y1           // 1 where x > 0
+	VORPS Y5, Y6, Y3            // -1
+	VANDPS Y3, Y2, Y2           // -1 where x < 0
+	VORPS Y2, Y1, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNZ usign
+	JMP udone
+uneg:
+	VMOVUPS (SI), Y0
+	VXORPS Y5, Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNZ uneg
+	JMP udone
+usq:
+	VMOVUPS (SI), Y0
+	VMULPS Y0, Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNZ usq
+	JMP udone
+unonneg:
+	VMOVUPS (SI), Y0
+	VCMPPS $1, Y7, Y0, Y2       // x < 0 (false for NaN)
+	VANDNPS Y6, Y2, Y0          // 1 where not x < 0
+	VMOVUPS Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNZ unonneg
+udone:
+	VZEROUPPER
+	RET
+
+// func colSumAVX2(sum, x *float32, rows, c int)
+//
+// sum[j] += x[r*c+j] for every row r, in row order.
+TEXT ·colSumAVX2(SB), NOSPLIT, $0-32
+	MOVQ sum+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ rows+16(FP), R8
+	MOVQ c+24(FP), R9
+	SHRQ $3, R9
+	TESTQ R8, R8
+	JZ sumdone
+	TESTQ R9, R9
+	JZ sumdone
+sumrow:
+	MOVQ DI, BX
+	MOVQ R9, CX
+sumcol:
+	VMOVUPS (BX), Y0
+	VADDPS (SI), Y0, Y0
+	VMOVUPS Y0, (BX)
+	ADDQ $32, SI
+	ADDQ $32, BX
+	DECQ CX
+	JNZ sumcol
+	DECQ R8
+	JNZ sumrow
+sumdone:
+	VZEROUPPER
+	RET

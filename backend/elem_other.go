@@ -1,0 +1,13 @@
+//go:build !amd64 || noasm
+
+package backend
+
+// Without the assembly loops, the fused chains run in Go.
+
+const haveElemAVX2 = false
+
+func vecOpAVX2(int, *float32, *float32, *float32, int)       { panic("unreachable") }
+func chanOpAVX2(int, *float32, *float32, *float32, int, int) { panic("unreachable") }
+func scalarOpAVX2(int, *float32, *float32, float32, int)     { panic("unreachable") }
+func unaryOpAVX2(int, *float32, *float32, int)               { panic("unreachable") }
+func colSumAVX2(*float32, *float32, int, int)                { panic("unreachable") }

@@ -234,6 +234,11 @@ func parallelFor(n, minChunk int, fn func(i0, i1 int)) {
 	wg.Wait()
 }
 
+// useDirectConv selects the convolution ops that read the input in place
+// (directConvOp) over the ones that build im2col blocks (convOp); tests
+// switch it off to compare them.
+var useDirectConv = true
+
 // fastConv lowers a float32 convolution with one or two spatial axes to a
 // convOp, plus reshapes and transposes. It returns ok=false when the fast path
 // does not apply.
@@ -299,7 +304,11 @@ func (b *Builder) fastConv(input, kernel backends.Op, xShape, kShape, outShape s
 		if k, err = b.Reshape(k, taps*cin, cout); err != nil {
 			return nil, false, err
 		}
-		y, err := b.addCustom(&convOp{im: op, n: cout}, shapes.Make(dtypes.Float32, op.rows(), cout), input, k)
+		var cop customOp = &convOp{im: op, n: cout}
+		if useDirectConv {
+			cop = &directConvOp{im: op, n: cout}
+		}
+		y, err := b.addCustom(cop, shapes.Make(dtypes.Float32, op.rows(), cout), input, k)
 		if err != nil {
 			return nil, false, err
 		}
@@ -335,7 +344,11 @@ func (b *Builder) fastConv(input, kernel backends.Op, xShape, kShape, outShape s
 	if k, err = b.Reshape(k, cin*taps, cout); err != nil {
 		return nil, false, err
 	}
-	y, err := b.addCustom(&convOp{im: op, n: cout, kgrad: true}, shapes.Make(dtypes.Float32, op.cols(), cout), input, k)
+	var cop customOp = &convOp{im: op, n: cout, kgrad: true}
+	if d := (&directConvOp{im: op, n: cout, kgrad: true}); useDirectConv && d.directKGradOK() {
+		cop = d
+	}
+	y, err := b.addCustom(cop, shapes.Make(dtypes.Float32, op.cols(), cout), input, k)
 	if err != nil {
 		return nil, false, err
 	}

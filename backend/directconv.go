@@ -1,0 +1,291 @@
+package backend
+
+import "sync/atomic"
+
+// directConvOp is a float32 convolution (forward form) or kernel gradient
+// (kgrad) computed from a padded, channels-last copy of the input, read in
+// place by the micro-kernels: no im2col blocks are built.
+//
+// With the geometry of im (see im2colOp), the padded copy xp has dimensions
+// [R, U0, U1, C], R the size of the row axis, C of the column axis and
+// U_j = (outer_j-1)*outerStep_j + (inner_j-1)*innerStep_j + 1, and holds at
+// (r, u0, u1, c) the input element at spatial positions (u_j - padLo_j) /
+// dilation_j, or zero for padding and between dilated samples. Row
+// (r, o0, o1) and column (i0, i1, c) of the patch matrix P are then
+// xp[r, o0*outerStep_0 + i0*innerStep_0, o1*outerStep_1 + i1*innerStep_1, c]:
+//
+//   - forward: out[rows, n] = P · W[cols, n]; four consecutive rows of P in
+//     one row of output positions are a strided view of xp, with the kernel
+//     taps of one kernel row (i1, c) contiguous when innerStep_1 = 1;
+//   - kernel gradient: out[cols, n] = Pᵀ · W[rows, n]; four consecutive
+//     columns of P within a run of (i1, c) are consecutive in xp, and the
+//     contraction walks the output positions row by row.
+//
+// The results do not depend on the number of workers: every output element
+// is summed in a fixed order.
+type directConvOp struct {
+	im    *im2colOp
+	n     int
+	kgrad bool
+}
+
+// padDims returns U0 and U1 of the padded copy.
+func (op *directConvOp) padDims() (u0, u1 int) {
+	im := op.im
+	u := func(j int) int { return (im.outer[j]-1)*im.outerStep[j] + (im.inner[j]-1)*im.innerStep[j] + 1 }
+	return u(0), u(1)
+}
+
+// directKGradOK reports whether the kernel-gradient form applies: the runs
+// of contiguous columns of P must split into groups of four.
+func (op *directConvOp) directKGradOK() bool {
+	return op.runLen()%4 == 0
+}
+
+// runLen is the number of consecutive columns of P that are consecutive in
+// xp: a kernel row of taps times the channels when the taps are adjacent,
+// the channels alone otherwise.
+func (op *directConvOp) runLen() int {
+	c := op.im.inDims[op.im.colAxis]
+	if op.im.innerStep[1] == 1 {
+		return op.im.inner[1] * c
+	}
+	return c
+}
+
+// padPlan holds what filling rows of the padded copy needs.
+type padPlan struct {
+	t0, t1           []int // input offsets of the padded indices, -1 for zeros
+	lo, hi           int   // first and last+1 valid index of axis 1
+	contiguous       bool  // valid positions of axis 1 are one run of x
+	identity         bool  // x already is the padded copy
+	u0, u1           int
+	nc, rStride, cSt int
+}
+
+func (op *directConvOp) plan() *padPlan {
+	im := op.im
+	p := &padPlan{nc: im.inDims[im.colAxis], rStride: im.inStrides[im.rowAxis], cSt: im.inStrides[im.colAxis]}
+	p.u0, p.u1 = op.padDims()
+	offsets := func(j, u int) []int {
+		dim, stride := 1, 0
+		if im.spatialAxes[j] >= 0 {
+			dim, stride = im.inDims[im.spatialAxes[j]], im.inStrides[im.spatialAxes[j]]
+		}
+		t := make([]int, u)
+		for i := range t {
+			q := i - im.padLo[j]
+			t[i] = -1
+			if q >= 0 && q%im.dilation[j] == 0 && q/im.dilation[j] < dim {
+				t[i] = q / im.dilation[j] * stride
+			}
+		}
+		return t
+	}
+	p.t0, p.t1 = offsets(0, p.u0), offsets(1, p.u1)
+	p.lo, p.hi = p.u1, p.u1
+	for i, q := range p.t1 {
+		if q >= 0 {
+			p.lo, p.hi = min(p.lo, i), i+1
+		}
+	}
+	p.contiguous = p.cSt == 1 && im.dilation[1] == 1 &&
+		(im.spatialAxes[1] < 0 || im.inStrides[im.spatialAxes[1]] == p.nc)
+	// x is its own padded copy when it is channels-last in the order (row
+	// axis, spatial axes, column axis) and every padded index is the input
+	// position of the same index.
+	rank := len(im.inDims)
+	p.identity = im.rowAxis == 0 && im.colAxis == rank-1 && im.spatialAxes[0] == 1 &&
+		(rank == 3 || im.spatialAxes[1] == 2) && p.contiguous
+	for j, t := range [][]int{p.t0, p.t1} {
+		dim := 1
+		if im.spatialAxes[j] >= 0 {
+			dim = im.inDims[im.spatialAxes[j]]
+		}
+		p.identity = p.identity && len(t) == dim && im.padLo[j] == 0 && im.dilation[j] == 1
+	}
+	return p
+}
+
+// fill writes padded rows [k0, k1) of image (row-axis index) r into dst.
+func (p *padPlan) fill(dst, x []float32, r, k0, k1 int) {
+	nc := p.nc
+	rowLen := p.u1 * nc
+	for k := k0; k < k1; k++ {
+		d := dst[(k-k0)*rowLen : (k-k0+1)*rowLen]
+		if p.t0[k] < 0 || p.hi <= p.lo {
+			clear(d)
+			continue
+		}
+		base := r*p.rStride + p.t0[k]
+		if p.contiguous {
+			clear(d[:p.lo*nc])
+			src := base + p.t1[p.lo]
+			copy(d[p.lo*nc:p.hi*nc], x[src:src+(p.hi-p.lo)*nc])
+			clear(d[p.hi*nc:])
+			continue
+		}
+		for i1, q1 := range p.t1 {
+			e := d[i1*nc : (i1+1)*nc]
+			if q1 < 0 {
+				clear(e)
+				continue
+			}
+			src := base + q1
+			if p.cSt == 1 {
+				copy(e, x[src:src+nc])
+				continue
+			}
+			for c := range e {
+				e[c] = x[src+c*p.cSt]
+			}
+		}
+	}
+}
+
+// rowsOf returns padded rows [k0, k1) of image r: a view of x when it is
+// its own padded copy, else filled into buf.
+func (p *padPlan) rowsOf(buf *[]float32, x []float32, r, k0, k1 int) []float32 {
+	n := (k1 - k0) * p.u1 * p.nc
+	if p.identity {
+		o := (r*p.u0 + k0) * p.u1 * p.nc
+		return x[o : o+n]
+	}
+	if cap(*buf) < n {
+		*buf = make([]float32, n)
+	}
+	d := (*buf)[:n]
+	p.fill(d, x, r, k0, k1)
+	return d
+}
+
+// directExecs counts executions of directConvOp (for tests).
+var directExecs atomic.Int64
+
+func (op *directConvOp) exec(out []float32, inputs [][]float32) {
+	directExecs.Add(1)
+	if op.kgrad {
+		op.kernelGradient(out, inputs[0], inputs[1])
+		return
+	}
+	op.forward(out, inputs[0], inputs[1])
+}
+
+// forward computes out[rows, n] = P · W. Work items are blocks of output rows
+// of one image; each fills the padded input rows it reads into a per-worker
+// buffer that stays in cache.
+func (op *directConvOp) forward(out, x, w []float32) {
+	im := op.im
+	pp := op.plan()
+	u1 := pp.u1
+	nr, nc, n := im.inDims[im.rowAxis], pp.nc, op.n
+	cols := im.cols()
+	o0n, o1n := im.outer[0], im.outer[1]
+	oS0, oS1 := im.outerStep[0], im.outerStep[1]
+	iS0, iS1 := im.innerStep[0], im.innerStep[1]
+	in0, in1 := im.inner[0], im.inner[1]
+	// About 64 positions per item, in whole groups of four when possible.
+	ob := min(o0n, max(1, (64+o1n-1)/o1n))
+	for ob < o0n && ob*o1n%4 != 0 {
+		ob++
+	}
+	perImage := (o0n + ob - 1) / ob
+	parallelFor(nr*perImage, 1, func(b0, b1 int) {
+		var padBuf, packBuf []float32
+		for item := b0; item < b1; item++ {
+			r, oa := item/perImage, item%perImage*ob
+			oe := min(oa+ob, o0n)
+			ka := oa * oS0
+			xp := pp.rowsOf(&padBuf, x, r, ka, (oe-1)*oS0+(in0-1)*iS0+1)
+			// rowBase is the offset in xp of P's row for position (o0, o1).
+			rowBase := func(o0, o1 int) int { return ((o0*oS0-ka)*u1 + o1*oS1) * nc }
+			p0, p1 := (r*o0n+oa)*o1n, (r*o0n+oe)*o1n // rows of P (and out)
+			clear(out[p0*n : p1*n])
+			for t := p0; t < p1; t += 4 {
+				m := min(4, p1-t)
+				o0, o1 := t/o1n%o0n, t%o1n
+				if m == 4 && o1+4 <= o1n {
+					// Four positions of one output row: read xp in place.
+					base := rowBase(o0, o1)
+					if iS1 == 1 {
+						a := jView{data: xp, off: base, row: oS1 * nc, step: 1,
+							k2: in1 * nc, k1: in0, jump: iS0*u1*nc - in1*nc}
+						gemmJ(4, n, &a, w, 0, n, out, t*n, n)
+						continue
+					}
+					for i0 := range in0 {
+						a := jView{data: xp, off: base + i0*iS0*u1*nc, row: oS1 * nc, step: 1,
+							k2: nc, k1: in1, jump: iS1*nc - nc}
+						gemmJ(4, n, &a, w, i0*in1*nc*n, n, out, t*n, n)
+					}
+					continue
+				}
+				// Positions across output rows, or a last partial group: pack them.
+				if len(packBuf) < 4*cols {
+					packBuf = make([]float32, 4*cols)
+				}
+				for i := range m {
+					base := rowBase((t+i)/o1n%o0n, (t+i)%o1n)
+					d := packBuf[i*cols : (i+1)*cols]
+					for i0 := range in0 {
+						for i1 := range in1 {
+							src := base + (i0*iS0*u1+i1*iS1)*nc
+							copy(d[(i0*in1+i1)*nc:(i0*in1+i1+1)*nc], xp[src:src+nc])
+						}
+					}
+				}
+				a := jView{data: packBuf, row: cols, step: 1, k2: cols, k1: 1}
+				gemmJ(m, n, &a, w, 0, n, out, t*n, n)
+			}
+		}
+	})
+}
+
+// kernelGradient computes out[cols, n] = Pᵀ · W. Workers split the output
+// (groups of four columns of P times column blocks of W); each walks all of
+// the contraction, image by image, filling the image's padded copy into a
+// buffer of its own.
+func (op *directConvOp) kernelGradient(out, x, w []float32) {
+	im := op.im
+	pp := op.plan()
+	u0, u1 := pp.u0, pp.u1
+	nr, nc, n := im.inDims[im.rowAxis], pp.nc, op.n
+	o0n, o1n := im.outer[0], im.outer[1]
+	oS0, oS1 := im.outerStep[0], im.outerStep[1]
+	iS0, iS1 := im.innerStep[0], im.innerStep[1]
+	in0, in1 := im.inner[0], im.inner[1]
+	runLen := op.runLen()
+	// Runs of columns of P contiguous in xp: (first column, offset in xp).
+	type run struct{ col, off int }
+	var runs []run
+	if iS1 == 1 {
+		for i0 := range in0 {
+			runs = append(runs, run{i0 * runLen, i0 * iS0 * u1 * nc})
+		}
+	} else {
+		for i0 := range in0 {
+			for i1 := range in1 {
+				runs = append(runs, run{(i0*in1 + i1) * nc, (i0*iS0*u1 + i1*iS1) * nc})
+			}
+		}
+	}
+	// Work units: a group of four columns of P and a block of W's columns.
+	const nb = 32
+	nBlocks := (n + nb - 1) / nb
+	groups := len(runs) * (runLen / 4)
+	clear(out)
+	parallelFor(groups*nBlocks, 1, func(g0, g1 int) {
+		var padBuf []float32
+		for r := range nr {
+			xp := pp.rowsOf(&padBuf, x, r, 0, u0)
+			for g := g0; g < g1; g++ {
+				grp, jb := g/nBlocks, g%nBlocks
+				ru, within := runs[grp/(runLen/4)], grp%(runLen/4)*4
+				j0, j1 := jb*nb, min((jb+1)*nb, n)
+				a := jView{data: xp, off: ru.off + within, row: 1, step: oS1 * nc,
+					k2: o1n, k1: o0n, jump: oS0*u1*nc - o1n*oS1*nc}
+				gemmJ(4, j1-j0, &a, w, r*o0n*o1n*n+j0, n, out, (ru.col+within)*n+j0, n)
+			}
+		}
+	})
+}

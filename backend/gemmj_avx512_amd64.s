@@ -1,0 +1,94 @@
+//go:build !noasm
+
+#include "textflag.h"
+
+// func kernel4x32j(k2, k1 int, a *float32, aRow, aStep, aJump int, b *float32, ldb int, c *float32, ldc int)
+//
+// kernel4x32 with a two-level walk of A: the contraction runs k1 times over
+// k2 indices; A's four row pointers advance by aStep per index and by aJump
+// more after each run of k2, while B advances uniformly by ldb. This reads
+// convolution inputs in place (a run is a row of kernel taps, or a row of
+// output positions). Strides are in elements. Requires AVX-512F, k1, k2 >= 1.
+TEXT ·kernel4x32j(SB), NOSPLIT, $0-80
+	MOVQ k2+0(FP), BX
+	MOVQ k1+8(FP), AX
+	MOVQ a+16(FP), SI
+	MOVQ aRow+24(FP), R8
+	MOVQ aStep+32(FP), R14
+	MOVQ b+48(FP), DI
+	MOVQ ldb+56(FP), R9
+	MOVQ c+64(FP), DX
+	MOVQ ldc+72(FP), R10
+	SHLQ $2, R8
+	SHLQ $2, R14
+	SHLQ $2, R9
+	SHLQ $2, R10
+
+	LEAQ (SI)(R8*1), R11
+	LEAQ (R11)(R8*1), R12
+	LEAQ (R12)(R8*1), R13
+	MOVQ aJump+40(FP), R8
+	SHLQ $2, R8
+
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+
+outer:
+	MOVQ BX, CX
+
+loop:
+	VMOVUPS (DI), Z8
+	VMOVUPS 64(DI), Z9
+	VBROADCASTSS (SI), Z10
+	VBROADCASTSS (R11), Z11
+	VBROADCASTSS (R12), Z12
+	VBROADCASTSS (R13), Z13
+	VFMADD231PS Z8, Z10, Z0
+	VFMADD231PS Z9, Z10, Z1
+	VFMADD231PS Z8, Z11, Z2
+	VFMADD231PS Z9, Z11, Z3
+	VFMADD231PS Z8, Z12, Z4
+	VFMADD231PS Z9, Z12, Z5
+	VFMADD231PS Z8, Z13, Z6
+	VFMADD231PS Z9, Z13, Z7
+	ADDQ R14, SI
+	ADDQ R14, R11
+	ADDQ R14, R12
+	ADDQ R14, R13
+	ADDQ R9, DI
+	DECQ CX
+	JNZ  loop
+	ADDQ R8, SI
+	ADDQ R8, R11
+	ADDQ R8, R12
+	ADDQ R8, R13
+	DECQ AX
+	JNZ  outer
+
+	VADDPS (DX), Z0, Z0
+	VADDPS 64(DX), Z1, Z1
+	VMOVUPS Z0, (DX)
+	VMOVUPS Z1, 64(DX)
+	ADDQ R10, DX
+	VADDPS (DX), Z2, Z2
+	VADDPS 64(DX), Z3, Z3
+	VMOVUPS Z2, (DX)
+	VMOVUPS Z3, 64(DX)
+	ADDQ R10, DX
+	VADDPS (DX), Z4, Z4
+	VADDPS 64(DX), Z5, Z5
+	VMOVUPS Z4, (DX)
+	VMOVUPS Z5, 64(DX)
+	ADDQ R10, DX
+	VADDPS (DX), Z6, Z6
+	VADDPS 64(DX), Z7, Z7
+	VMOVUPS Z6, (DX)
+	VMOVUPS Z7, 64(DX)
+	VZEROUPPER
+	RET

@@ -1,0 +1,11 @@
+//go:build !amd64 || noasm
+
+package backend
+
+func kernel4x16j(k2, k1 int, a *float32, aRow, aStep, aJump int, b *float32, ldb int, c *float32, ldc int) {
+	panic("backend: kernel4x16j not available on this platform")
+}
+
+func kernel4x32j(k2, k1 int, a *float32, aRow, aStep, aJump int, b *float32, ldb int, c *float32, ldc int) {
+	panic("backend: kernel4x32j not available on this platform")
+}

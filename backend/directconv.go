@@ -205,19 +205,23 @@ func (op *directConvOp) forward(out, x, w []float32) {
 				m := min(4, p1-t)
 				o0, o1 := t/o1n%o0n, t%o1n
 				if m == 4 && o1+4 <= o1n {
-					// Four positions of one output row: read xp in place.
+					// Four or eight positions of one output row: read xp in place.
+					if t+8 <= p1 && o1+8 <= o1n {
+						m = 8
+					}
 					base := rowBase(o0, o1)
 					if iS1 == 1 {
 						a := jView{data: xp, off: base, row: oS1 * nc, step: 1,
 							k2: in1 * nc, k1: in0, jump: iS0*u1*nc - in1*nc}
-						gemmJ(4, n, &a, w, 0, n, out, t*n, n)
-						continue
+						gemmJ(m, n, &a, w, 0, n, out, t*n, n)
+					} else {
+						for i0 := range in0 {
+							a := jView{data: xp, off: base + i0*iS0*u1*nc, row: oS1 * nc, step: 1,
+								k2: nc, k1: in1, jump: iS1*nc - nc}
+							gemmJ(m, n, &a, w, i0*in1*nc*n, n, out, t*n, n)
+						}
 					}
-					for i0 := range in0 {
-						a := jView{data: xp, off: base + i0*iS0*u1*nc, row: oS1 * nc, step: 1,
-							k2: nc, k1: in1, jump: iS1*nc - nc}
-						gemmJ(4, n, &a, w, i0*in1*nc*n, n, out, t*n, n)
-					}
+					t += m - 4
 					continue
 				}
 				// Positions across output rows, or a last partial group: pack them.
@@ -269,10 +273,15 @@ func (op *directConvOp) kernelGradient(out, x, w []float32) {
 			}
 		}
 	}
-	// Work units: a group of four columns of P and a block of W's columns.
+	// Work units: a group of eight (or four) columns of P and a block of W's
+	// columns.
 	const nb = 32
 	nBlocks := (n + nb - 1) / nb
-	groups := len(runs) * (runLen / 4)
+	gs := 4
+	if runLen%8 == 0 {
+		gs = 8
+	}
+	groups := len(runs) * (runLen / gs)
 	clear(out)
 	parallelFor(groups*nBlocks, 1, func(g0, g1 int) {
 		var padBuf []float32
@@ -280,11 +289,11 @@ func (op *directConvOp) kernelGradient(out, x, w []float32) {
 			xp := pp.rowsOf(&padBuf, x, r, 0, u0)
 			for g := g0; g < g1; g++ {
 				grp, jb := g/nBlocks, g%nBlocks
-				ru, within := runs[grp/(runLen/4)], grp%(runLen/4)*4
+				ru, within := runs[grp/(runLen/gs)], grp%(runLen/gs)*gs
 				j0, j1 := jb*nb, min((jb+1)*nb, n)
 				a := jView{data: xp, off: ru.off + within, row: 1, step: oS1 * nc,
 					k2: o1n, k1: o0n, jump: oS0*u1*nc - o1n*oS1*nc}
-				gemmJ(4, j1-j0, &a, w, r*o0n*o1n*n+j0, n, out, (ru.col+within)*n+j0, n)
+				gemmJ(gs, j1-j0, &a, w, r*o0n*o1n*n+j0, n, out, (ru.col+within)*n+j0, n)
 			}
 		}
 	})

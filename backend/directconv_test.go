@@ -41,6 +41,8 @@ func TestGemmJ(t *testing.T) {
 		{3, 17, 9, 2, 1, 7, 0},
 		{9, 64, 5, 5, 70, 1, 0},
 		{4, 33, 1, 9, 4, 3, 11},
+		{16, 16, 48, 3, 16, 1, 1040},
+		{12, 16, 8, 8, 1, 48, 96},
 	}
 	for _, ks := range kernelSets() {
 		useKernel4x16, useKernel4x32 = ks[0], ks[1]

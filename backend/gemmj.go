@@ -20,9 +20,10 @@ func (a *jView) at(i, p1, p2 int) int {
 
 // gemmJ computes C[0:m, 0:n] += A·B for A an m×(k1*k2) jView, B row-major
 // with leading dimension ldb from offset bOff, and C row-major with leading
-// dimension ldc from offset cOff. Groups of 4 rows and 32 or 16 columns run
-// in the assembly micro-kernels (when available); the rest in plain Go. The
-// order of the sums is fixed for a given kernel set.
+// dimension ldc from offset cOff. Groups of 4 rows and 32 columns, and of 8
+// (AVX-512) or 4 (AVX2) rows and 16 columns, run in the assembly
+// micro-kernels (when available); the rest in plain Go. The order of the sums
+// is fixed for a given kernel set.
 func gemmJ(m, n int, a *jView, b []float32, bOff, ldb int, c []float32, cOff, ldc int) {
 	if m <= 0 || n <= 0 || a.k1 <= 0 || a.k2 <= 0 {
 		return
@@ -40,22 +41,33 @@ func gemmJ(m, n int, a *jView, b []float32, bOff, ldb int, c []float32, cOff, ld
 		n32 = n &^ 31
 		n16 = n32
 	}
-	if useKernel4x16 {
+	if useKernel4x16 || useKernel4x32 {
 		n16 = n &^ 15
 	}
-	m4 := m &^ 3
-	if n16 > 0 {
-		for i := 0; i < m4; i += 4 {
-			ap := &a.data[a.off+i*a.row]
-			for j := 0; j < n32; j += 32 {
-				kernel4x32j(a.k2, a.k1, ap, a.row, a.step, a.jump, &b[bOff+j], ldb, &c[cOff+i*ldc+j], ldc)
-			}
-			for j := n32; j < n16; j += 16 {
-				kernel4x16j(a.k2, a.k1, ap, a.row, a.step, a.jump, &b[bOff+j], ldb, &c[cOff+i*ldc+j], ldc)
+	m4, m8 := m&^3, 0
+	if useKernel4x32 {
+		m8 = m &^ 7
+	}
+	for i := 0; i < m4; i += 4 {
+		ap := &a.data[a.off+i*a.row]
+		for j := 0; j < n32; j += 32 {
+			kernel4x32j(a.k2, a.k1, ap, a.row, a.step, a.jump, &b[bOff+j], ldb, &c[cOff+i*ldc+j], ldc)
+		}
+	}
+	// 16-column slabs: 8 rows at a time with AVX-512, then 4 with AVX2.
+	for j := n32; j < n16; j += 16 {
+		i := 0
+		for ; i < m8; i += 8 {
+			kernel8x16j(a.k2, a.k1, &a.data[a.off+i*a.row], a.row, a.step, a.jump, &b[bOff+j], ldb, &c[cOff+i*ldc+j], ldc)
+		}
+		if useKernel4x16 {
+			for ; i < m4; i += 4 {
+				kernel4x16j(a.k2, a.k1, &a.data[a.off+i*a.row], a.row, a.step, a.jump, &b[bOff+j], ldb, &c[cOff+i*ldc+j], ldc)
 			}
 		}
-		gemmJGo(a, b, bOff, ldb, c, cOff, ldc, m4, m, 0, n16)
+		gemmJGo(a, b, bOff, ldb, c, cOff, ldc, i, m, j, j+16)
 	}
+	gemmJGo(a, b, bOff, ldb, c, cOff, ldc, m4, m, 0, n32)
 	gemmJGo(a, b, bOff, ldb, c, cOff, ldc, 0, m, n16, n)
 }
 

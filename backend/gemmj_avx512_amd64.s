@@ -92,3 +92,93 @@ loop:
 	VMOVUPS Z7, 64(DX)
 	VZEROUPPER
 	RET
+
+// func kernel8x16j(k2, k1 int, a *float32, aRow, aStep, aJump int, b *float32, ldb int, c *float32, ldc int)
+//
+// kernel4x32j's computation on 8 rows and 16 columns: C[r][0:16] +=
+// sum_p A(r, p) * B[p][0:16] for r = 0..7, A walked on two levels. For
+// matrices 16 columns wide, where the 4-row AVX2 kernel would issue twice
+// the instructions. Accumulators Z0..Z7 (row r in Zr), B in Z8, A broadcast
+// from memory; rows at SI, R11 = SI+3*aRow and R12 = SI+6*aRow plus 0, 1 or
+// 2 times aRow. Requires AVX-512F, k1, k2 >= 1.
+TEXT ·kernel8x16j(SB), NOSPLIT, $0-80
+	MOVQ k2+0(FP), BX
+	MOVQ k1+8(FP), AX
+	MOVQ a+16(FP), SI
+	MOVQ aRow+24(FP), R8
+	MOVQ aStep+32(FP), R14
+	MOVQ aJump+40(FP), R13
+	MOVQ b+48(FP), DI
+	MOVQ ldb+56(FP), R9
+	MOVQ c+64(FP), DX
+	MOVQ ldc+72(FP), R10
+	SHLQ $2, R8
+	SHLQ $2, R14
+	SHLQ $2, R13
+	SHLQ $2, R9
+	SHLQ $2, R10
+
+	LEAQ (SI)(R8*2), R11
+	ADDQ R8, R11
+	LEAQ (R11)(R8*2), R12
+	ADDQ R8, R12
+
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+
+outer8:
+	MOVQ BX, CX
+
+loop8:
+	VMOVUPS (DI), Z8
+	VFMADD231PS.BCST (SI), Z8, Z0
+	VFMADD231PS.BCST (SI)(R8*1), Z8, Z1
+	VFMADD231PS.BCST (SI)(R8*2), Z8, Z2
+	VFMADD231PS.BCST (R11), Z8, Z3
+	VFMADD231PS.BCST (R11)(R8*1), Z8, Z4
+	VFMADD231PS.BCST (R11)(R8*2), Z8, Z5
+	VFMADD231PS.BCST (R12), Z8, Z6
+	VFMADD231PS.BCST (R12)(R8*1), Z8, Z7
+	ADDQ R14, SI
+	ADDQ R14, R11
+	ADDQ R14, R12
+	ADDQ R9, DI
+	DECQ CX
+	JNZ  loop8
+	ADDQ R13, SI
+	ADDQ R13, R11
+	ADDQ R13, R12
+	DECQ AX
+	JNZ  outer8
+
+	VADDPS (DX), Z0, Z0
+	VMOVUPS Z0, (DX)
+	ADDQ R10, DX
+	VADDPS (DX), Z1, Z1
+	VMOVUPS Z1, (DX)
+	ADDQ R10, DX
+	VADDPS (DX), Z2, Z2
+	VMOVUPS Z2, (DX)
+	ADDQ R10, DX
+	VADDPS (DX), Z3, Z3
+	VMOVUPS Z3, (DX)
+	ADDQ R10, DX
+	VADDPS (DX), Z4, Z4
+	VMOVUPS Z4, (DX)
+	ADDQ R10, DX
+	VADDPS (DX), Z5, Z5
+	VMOVUPS Z5, (DX)
+	ADDQ R10, DX
+	VADDPS (DX), Z6, Z6
+	VMOVUPS Z6, (DX)
+	ADDQ R10, DX
+	VADDPS (DX), Z7, Z7
+	VMOVUPS Z7, (DX)
+	VZEROUPPER
+	RET

@@ -9,3 +9,7 @@ func kernel4x16j(k2, k1 int, a *float32, aRow, aStep, aJump int, b *float32, ldb
 func kernel4x32j(k2, k1 int, a *float32, aRow, aStep, aJump int, b *float32, ldb int, c *float32, ldc int) {
 	panic("backend: kernel4x32j not available on this platform")
 }
+
+func kernel8x16j(k2, k1 int, a *float32, aRow, aStep, aJump int, b *float32, ldb int, c *float32, ldc int) {
+	panic("backend: kernel8x16j not available on this platform")
+}

@@ -184,8 +184,9 @@ func (op *directConvOp) forward(out, x, w []float32) {
 	oS0, oS1 := im.outerStep[0], im.outerStep[1]
 	iS0, iS1 := im.innerStep[0], im.innerStep[1]
 	in0, in1 := im.inner[0], im.inner[1]
-	// About 64 positions per item, in whole groups of four when possible.
-	ob := min(o0n, max(1, (64+o1n-1)/o1n))
+	// About 256 positions per item (the padded rows read, halo included,
+	// stay in L1 or L2), in whole groups of four when possible.
+	ob := min(o0n, max(1, (256+o1n-1)/o1n))
 	for ob < o0n && ob*o1n%4 != 0 {
 		ob++
 	}

@@ -1,6 +1,9 @@
 package backend
 
-import "sync/atomic"
+import (
+	"sync"
+	"sync/atomic"
+)
 
 // directConvOp is a float32 convolution (forward form) or kernel gradient
 // (kgrad) computed from a padded, channels-last copy of the input, read in
@@ -143,6 +146,10 @@ func (p *padPlan) fill(dst, x []float32, r, k0, k1 int) {
 	}
 }
 
+// bufPool recycles the per-worker buffers of the padded rows and packed
+// positions, so that steady-state training allocates none.
+var bufPool = sync.Pool{New: func() any { return new([]float32) }}
+
 // rowsOf returns padded rows [k0, k1) of image r: a view of x when it is
 // its own padded copy, else filled into buf.
 func (p *padPlan) rowsOf(buf *[]float32, x []float32, r, k0, k1 int) []float32 {
@@ -192,16 +199,21 @@ func (op *directConvOp) forward(out, x, w []float32) {
 	}
 	perImage := (o0n + ob - 1) / ob
 	parallelFor(nr*perImage, 1, func(b0, b1 int) {
-		var padBuf, packBuf []float32
+		padBuf, packPtr := bufPool.Get().(*[]float32), bufPool.Get().(*[]float32)
+		defer bufPool.Put(padBuf)
+		defer bufPool.Put(packPtr)
+		if cap(*packPtr) < 4*cols {
+			*packPtr = make([]float32, 4*cols)
+		}
+		packBuf := (*packPtr)[:4*cols]
 		for item := b0; item < b1; item++ {
 			r, oa := item/perImage, item%perImage*ob
 			oe := min(oa+ob, o0n)
 			ka := oa * oS0
-			xp := pp.rowsOf(&padBuf, x, r, ka, (oe-1)*oS0+(in0-1)*iS0+1)
+			xp := pp.rowsOf(padBuf, x, r, ka, (oe-1)*oS0+(in0-1)*iS0+1)
 			// rowBase is the offset in xp of P's row for position (o0, o1).
 			rowBase := func(o0, o1 int) int { return ((o0*oS0-ka)*u1 + o1*oS1) * nc }
 			p0, p1 := (r*o0n+oa)*o1n, (r*o0n+oe)*o1n // rows of P (and out)
-			clear(out[p0*n : p1*n])
 			for t := p0; t < p1; t += 4 {
 				m := min(4, p1-t)
 				o0, o1 := t/o1n%o0n, t%o1n
@@ -214,21 +226,18 @@ func (op *directConvOp) forward(out, x, w []float32) {
 					if iS1 == 1 {
 						a := jView{data: xp, off: base, row: oS1 * nc, step: 1,
 							k2: in1 * nc, k1: in0, jump: iS0*u1*nc - in1*nc}
-						gemmJ(m, n, &a, w, 0, n, out, t*n, n)
+						gemmJ(m, n, &a, w, 0, n, out, t*n, n, false)
 					} else {
 						for i0 := range in0 {
 							a := jView{data: xp, off: base + i0*iS0*u1*nc, row: oS1 * nc, step: 1,
 								k2: nc, k1: in1, jump: iS1*nc - nc}
-							gemmJ(m, n, &a, w, i0*in1*nc*n, n, out, t*n, n)
+							gemmJ(m, n, &a, w, i0*in1*nc*n, n, out, t*n, n, i0 > 0)
 						}
 					}
 					t += m - 4
 					continue
 				}
 				// Positions across output rows, or a last partial group: pack them.
-				if len(packBuf) < 4*cols {
-					packBuf = make([]float32, 4*cols)
-				}
 				for i := range m {
 					base := rowBase((t+i)/o1n%o0n, (t+i)%o1n)
 					d := packBuf[i*cols : (i+1)*cols]
@@ -240,7 +249,7 @@ func (op *directConvOp) forward(out, x, w []float32) {
 					}
 				}
 				a := jView{data: packBuf, row: cols, step: 1, k2: cols, k1: 1}
-				gemmJ(m, n, &a, w, 0, n, out, t*n, n)
+				gemmJ(m, n, &a, w, 0, n, out, t*n, n, false)
 			}
 		}
 	})
@@ -283,18 +292,18 @@ func (op *directConvOp) kernelGradient(out, x, w []float32) {
 		gs = 8
 	}
 	groups := len(runs) * (runLen / gs)
-	clear(out)
 	parallelFor(groups*nBlocks, 1, func(g0, g1 int) {
-		var padBuf []float32
+		padBuf := bufPool.Get().(*[]float32)
+		defer bufPool.Put(padBuf)
 		for r := range nr {
-			xp := pp.rowsOf(&padBuf, x, r, 0, u0)
+			xp := pp.rowsOf(padBuf, x, r, 0, u0)
 			for g := g0; g < g1; g++ {
 				grp, jb := g/nBlocks, g%nBlocks
 				ru, within := runs[grp/(runLen/gs)], grp%(runLen/gs)*gs
 				j0, j1 := jb*nb, min((jb+1)*nb, n)
 				a := jView{data: xp, off: ru.off + within, row: 1, step: oS1 * nc,
 					k2: o1n, k1: o0n, jump: oS0*u1*nc - o1n*oS1*nc}
-				gemmJ(gs, j1-j0, &a, w, r*o0n*o1n*n+j0, n, out, (ru.col+within)*n+j0, n)
+				gemmJ(gs, j1-j0, &a, w, r*o0n*o1n*n+j0, n, out, (ru.col+within)*n+j0, n, r > 0)
 			}
 		}
 	})

@@ -28,7 +28,8 @@ func kernelSets() [][2]bool {
 
 // TestGemmJ checks the two-level product against float64 sums for row
 // counts around the kernels' four, column counts around 16 and 32, and
-// contraction walks with positive, zero and negative extra jumps.
+// contraction walks with positive, zero and negative extra jumps, adding to C
+// and overwriting it.
 func TestGemmJ(t *testing.T) {
 	defer func(v16, v32 bool) { useKernel4x16, useKernel4x32 = v16, v32 }(useKernel4x16, useKernel4x32)
 	r := rand.New(rand.NewPCG(5, 6))
@@ -46,46 +47,52 @@ func TestGemmJ(t *testing.T) {
 	}
 	for _, ks := range kernelSets() {
 		useKernel4x16, useKernel4x32 = ks[0], ks[1]
-		for _, c := range cases {
-			t.Run(fmt.Sprintf("avx2=%v_avx512=%v_%+v", ks[0], ks[1], c), func(t *testing.T) {
-				off := 3 + max(0, -c.jump)*c.k1
-				a := jView{off: off, row: c.row, step: c.step, jump: c.jump, k2: c.k2, k1: c.k1}
-				a.data = make([]float32, a.at(c.m-1, c.k1-1, c.k2-1)+5)
-				for i := range a.data {
-					a.data[i] = float32(r.NormFloat64())
-				}
-				const bOff, cOff = 2, 1
-				ldb, ldc := c.n+3, c.n+1
-				k := c.k1 * c.k2
-				b := make([]float32, bOff+k*ldb)
-				cm := make([]float32, cOff+c.m*ldc)
-				for i := range b {
-					b[i] = float32(r.NormFloat64())
-				}
-				for i := range cm {
-					cm[i] = float32(r.NormFloat64())
-				}
-				want := make([]float64, len(cm))
-				for i := range cm {
-					want[i] = float64(cm[i])
-				}
-				for i := range c.m {
-					for j := range c.n {
-						for p1 := range c.k1 {
-							for p2 := range c.k2 {
-								want[cOff+i*ldc+j] += float64(a.data[a.at(i, p1, p2)]) * float64(b[bOff+(p1*c.k2+p2)*ldb+j])
+		for _, tc := range cases {
+			for _, acc := range []bool{true, false} {
+				c := tc
+				t.Run(fmt.Sprintf("avx2=%v_avx512=%v_acc=%v_%+v", ks[0], ks[1], acc, c), func(t *testing.T) {
+					off := 3 + max(0, -c.jump)*c.k1
+					a := jView{off: off, row: c.row, step: c.step, jump: c.jump, k2: c.k2, k1: c.k1}
+					a.data = make([]float32, a.at(c.m-1, c.k1-1, c.k2-1)+5)
+					for i := range a.data {
+						a.data[i] = float32(r.NormFloat64())
+					}
+					const bOff, cOff = 2, 1
+					ldb, ldc := c.n+3, c.n+1
+					k := c.k1 * c.k2
+					b := make([]float32, bOff+k*ldb)
+					cm := make([]float32, cOff+c.m*ldc)
+					for i := range b {
+						b[i] = float32(r.NormFloat64())
+					}
+					for i := range cm {
+						cm[i] = float32(r.NormFloat64())
+					}
+					want := make([]float64, len(cm))
+					for i := range cm {
+						want[i] = float64(cm[i])
+						if !acc && i >= cOff && (i-cOff)%ldc < c.n && (i-cOff)/ldc < c.m {
+							want[i] = 0 // overwritten
+						}
+					}
+					for i := range c.m {
+						for j := range c.n {
+							for p1 := range c.k1 {
+								for p2 := range c.k2 {
+									want[cOff+i*ldc+j] += float64(a.data[a.at(i, p1, p2)]) * float64(b[bOff+(p1*c.k2+p2)*ldb+j])
+								}
 							}
 						}
 					}
-				}
-				gemmJ(c.m, c.n, &a, b, bOff, ldb, cm, cOff, ldc)
-				tol := 1e-5 * math.Sqrt(float64(k)) * 4
-				for i := range cm {
-					if d := math.Abs(float64(cm[i]) - want[i]); !(d <= tol) {
-						t.Fatalf("C[%d] = %v, want %v (|diff| %.3g > %.3g)", i, cm[i], want[i], d, tol)
+					gemmJ(c.m, c.n, &a, b, bOff, ldb, cm, cOff, ldc, acc)
+					tol := 1e-5 * math.Sqrt(float64(k)) * 4
+					for i := range cm {
+						if d := math.Abs(float64(cm[i]) - want[i]); !(d <= tol) {
+							t.Fatalf("C[%d] = %v, want %v (|diff| %.3g > %.3g)", i, cm[i], want[i], d, tol)
+						}
 					}
-				}
-			})
+				})
+			}
 		}
 	}
 }

@@ -23,8 +23,9 @@ func (a *jView) at(i, p1, p2 int) int {
 // dimension ldc from offset cOff. Groups of 4 rows and 32 columns, and of 8
 // (AVX-512) or 4 (AVX2) rows and 16 columns, run in the assembly
 // micro-kernels (when available); the rest in plain Go. The order of the sums
-// is fixed for a given kernel set.
-func gemmJ(m, n int, a *jView, b []float32, bOff, ldb int, c []float32, cOff, ldc int) {
+// is fixed for a given kernel set. With acc false, C is overwritten:
+// C = A·B.
+func gemmJ(m, n int, a *jView, b []float32, bOff, ldb int, c []float32, cOff, ldc int, acc bool) {
 	if m <= 0 || n <= 0 || a.k1 <= 0 || a.k2 <= 0 {
 		return
 	}
@@ -51,33 +52,37 @@ func gemmJ(m, n int, a *jView, b []float32, bOff, ldb int, c []float32, cOff, ld
 	for i := 0; i < m4; i += 4 {
 		ap := &a.data[a.off+i*a.row]
 		for j := 0; j < n32; j += 32 {
-			kernel4x32j(a.k2, a.k1, ap, a.row, a.step, a.jump, &b[bOff+j], ldb, &c[cOff+i*ldc+j], ldc)
+			kernel4x32j(a.k2, a.k1, ap, a.row, a.step, a.jump, &b[bOff+j], ldb, &c[cOff+i*ldc+j], ldc, acc)
 		}
 	}
 	// 16-column slabs: 8 rows at a time with AVX-512, then 4 with AVX2.
 	for j := n32; j < n16; j += 16 {
 		i := 0
 		for ; i < m8; i += 8 {
-			kernel8x16j(a.k2, a.k1, &a.data[a.off+i*a.row], a.row, a.step, a.jump, &b[bOff+j], ldb, &c[cOff+i*ldc+j], ldc)
+			kernel8x16j(a.k2, a.k1, &a.data[a.off+i*a.row], a.row, a.step, a.jump, &b[bOff+j], ldb, &c[cOff+i*ldc+j], ldc, acc)
 		}
 		if useKernel4x16 {
 			for ; i < m4; i += 4 {
-				kernel4x16j(a.k2, a.k1, &a.data[a.off+i*a.row], a.row, a.step, a.jump, &b[bOff+j], ldb, &c[cOff+i*ldc+j], ldc)
+				kernel4x16j(a.k2, a.k1, &a.data[a.off+i*a.row], a.row, a.step, a.jump, &b[bOff+j], ldb, &c[cOff+i*ldc+j], ldc, acc)
 			}
 		}
-		gemmJGo(a, b, bOff, ldb, c, cOff, ldc, i, m, j, j+16)
+		gemmJGo(a, b, bOff, ldb, c, cOff, ldc, i, m, j, j+16, acc)
 	}
-	gemmJGo(a, b, bOff, ldb, c, cOff, ldc, m4, m, 0, n32)
-	gemmJGo(a, b, bOff, ldb, c, cOff, ldc, 0, m, n16, n)
+	gemmJGo(a, b, bOff, ldb, c, cOff, ldc, m4, m, 0, n32, acc)
+	gemmJGo(a, b, bOff, ldb, c, cOff, ldc, 0, m, n16, n, acc)
 }
 
-// gemmJGo computes C[i0:i1, j0:j1] += A·B[:, j0:j1] in plain Go.
-func gemmJGo(a *jView, b []float32, bOff, ldb int, c []float32, cOff, ldc, i0, i1, j0, j1 int) {
+// gemmJGo computes C[i0:i1, j0:j1] += A·B[:, j0:j1] (= with acc false) in
+// plain Go.
+func gemmJGo(a *jView, b []float32, bOff, ldb int, c []float32, cOff, ldc, i0, i1, j0, j1 int, acc bool) {
 	if i1 <= i0 || j1 <= j0 {
 		return
 	}
 	for i := i0; i < i1; i++ {
 		dst := c[cOff+i*ldc+j0 : cOff+i*ldc+j1]
+		if !acc {
+			clear(dst)
+		}
 		for p1 := range a.k1 {
 			for p2 := range a.k2 {
 				av := a.data[a.at(i, p1, p2)]

@@ -2,14 +2,15 @@
 
 #include "textflag.h"
 
-// func kernel4x16j(k2, k1 int, a *float32, aRow, aStep, aJump int, b *float32, ldb int, c *float32, ldc int)
+// func kernel4x16j(k2, k1 int, a *float32, aRow, aStep, aJump int, b *float32, ldb int, c *float32, ldc int, acc bool)
 //
 // kernel4x16 with a two-level walk of A: the contraction runs k1 times over
 // k2 indices; A's four row pointers advance by aStep per index and by aJump
 // more after each run of k2, while B advances uniformly by ldb. This reads
 // convolution inputs in place (a run is a row of kernel taps, or a row of
-// output positions). Strides are in elements. Requires AVX2 and FMA, k1, k2 >= 1.
-TEXT ·kernel4x16j(SB), NOSPLIT, $0-80
+// output positions). With acc false, C is overwritten instead of added to.
+// Strides are in elements. Requires AVX2 and FMA, k1, k2 >= 1.
+TEXT ·kernel4x16j(SB), NOSPLIT, $0-81
 	MOVQ k2+0(FP), BX
 	MOVQ k1+8(FP), AX
 	MOVQ a+16(FP), SI
@@ -71,6 +72,10 @@ loop:
 	DECQ AX
 	JNZ  outer
 
+	MOVBLZX acc+80(FP), AX
+	TESTL AX, AX
+	JZ   set_kernel4x16j
+
 	VADDPS (DX), Y0, Y0
 	VADDPS 32(DX), Y1, Y1
 	VMOVUPS Y0, (DX)
@@ -88,6 +93,21 @@ loop:
 	ADDQ R10, DX
 	VADDPS (DX), Y6, Y6
 	VADDPS 32(DX), Y7, Y7
+	VMOVUPS Y6, (DX)
+	VMOVUPS Y7, 32(DX)
+	VZEROUPPER
+	RET
+
+set_kernel4x16j:
+	VMOVUPS Y0, (DX)
+	VMOVUPS Y1, 32(DX)
+	ADDQ R10, DX
+	VMOVUPS Y2, (DX)
+	VMOVUPS Y3, 32(DX)
+	ADDQ R10, DX
+	VMOVUPS Y4, (DX)
+	VMOVUPS Y5, 32(DX)
+	ADDQ R10, DX
 	VMOVUPS Y6, (DX)
 	VMOVUPS Y7, 32(DX)
 	VZEROUPPER

@@ -2,14 +2,15 @@
 
 #include "textflag.h"
 
-// func kernel4x32j(k2, k1 int, a *float32, aRow, aStep, aJump int, b *float32, ldb int, c *float32, ldc int)
+// func kernel4x32j(k2, k1 int, a *float32, aRow, aStep, aJump int, b *float32, ldb int, c *float32, ldc int, acc bool)
 //
 // kernel4x32 with a two-level walk of A: the contraction runs k1 times over
 // k2 indices; A's four row pointers advance by aStep per index and by aJump
 // more after each run of k2, while B advances uniformly by ldb. This reads
 // convolution inputs in place (a run is a row of kernel taps, or a row of
-// output positions). Strides are in elements. Requires AVX-512F, k1, k2 >= 1.
-TEXT ·kernel4x32j(SB), NOSPLIT, $0-80
+// output positions). With acc false, C is overwritten instead of added to.
+// Strides are in elements. Requires AVX-512F, k1, k2 >= 1.
+TEXT ·kernel4x32j(SB), NOSPLIT, $0-81
 	MOVQ k2+0(FP), BX
 	MOVQ k1+8(FP), AX
 	MOVQ a+16(FP), SI
@@ -71,6 +72,10 @@ loop:
 	DECQ AX
 	JNZ  outer
 
+	MOVBLZX acc+80(FP), AX
+	TESTL AX, AX
+	JZ   set_kernel4x32j
+
 	VADDPS (DX), Z0, Z0
 	VADDPS 64(DX), Z1, Z1
 	VMOVUPS Z0, (DX)
@@ -93,15 +98,31 @@ loop:
 	VZEROUPPER
 	RET
 
-// func kernel8x16j(k2, k1 int, a *float32, aRow, aStep, aJump int, b *float32, ldb int, c *float32, ldc int)
+set_kernel4x32j:
+	VMOVUPS Z0, (DX)
+	VMOVUPS Z1, 64(DX)
+	ADDQ R10, DX
+	VMOVUPS Z2, (DX)
+	VMOVUPS Z3, 64(DX)
+	ADDQ R10, DX
+	VMOVUPS Z4, (DX)
+	VMOVUPS Z5, 64(DX)
+	ADDQ R10, DX
+	VMOVUPS Z6, (DX)
+	VMOVUPS Z7, 64(DX)
+	VZEROUPPER
+	RET
+
+// func kernel8x16j(k2, k1 int, a *float32, aRow, aStep, aJump int, b *float32, ldb int, c *float32, ldc int, acc bool)
 //
 // kernel4x32j's computation on 8 rows and 16 columns: C[r][0:16] +=
 // sum_p A(r, p) * B[p][0:16] for r = 0..7, A walked on two levels. For
 // matrices 16 columns wide, where the 4-row AVX2 kernel would issue twice
 // the instructions. Accumulators Z0..Z7 (row r in Zr), B in Z8, A broadcast
 // from memory; rows at SI, R11 = SI+3*aRow and R12 = SI+6*aRow plus 0, 1 or
-// 2 times aRow. Requires AVX-512F, k1, k2 >= 1.
-TEXT ·kernel8x16j(SB), NOSPLIT, $0-80
+// 2 times aRow. With acc false, C is overwritten. Requires AVX-512F,
+// k1, k2 >= 1.
+TEXT ·kernel8x16j(SB), NOSPLIT, $0-81
 	MOVQ k2+0(FP), BX
 	MOVQ k1+8(FP), AX
 	MOVQ a+16(FP), SI
@@ -157,6 +178,10 @@ loop8:
 	DECQ AX
 	JNZ  outer8
 
+	MOVBLZX acc+80(FP), AX
+	TESTL AX, AX
+	JZ   set_kernel8x16j
+
 	VADDPS (DX), Z0, Z0
 	VMOVUPS Z0, (DX)
 	ADDQ R10, DX
@@ -179,6 +204,25 @@ loop8:
 	VMOVUPS Z6, (DX)
 	ADDQ R10, DX
 	VADDPS (DX), Z7, Z7
+	VMOVUPS Z7, (DX)
+	VZEROUPPER
+	RET
+
+set_kernel8x16j:
+	VMOVUPS Z0, (DX)
+	ADDQ R10, DX
+	VMOVUPS Z1, (DX)
+	ADDQ R10, DX
+	VMOVUPS Z2, (DX)
+	ADDQ R10, DX
+	VMOVUPS Z3, (DX)
+	ADDQ R10, DX
+	VMOVUPS Z4, (DX)
+	ADDQ R10, DX
+	VMOVUPS Z5, (DX)
+	ADDQ R10, DX
+	VMOVUPS Z6, (DX)
+	ADDQ R10, DX
 	VMOVUPS Z7, (DX)
 	VZEROUPPER
 	RET

@@ -39,11 +39,19 @@ func (op *directConvOp) padDims() (u0, u1 int) {
 	return u(0), u(1)
 }
 
-// directKGradOK reports whether the kernel-gradient form applies: the runs
-// of contiguous columns of P must split into groups of four.
-func (op *directConvOp) directKGradOK() bool {
-	return op.runLen()%4 == 0
+// directOK reports whether reading the input in place pays off. Forward:
+// output rows must hold a group of four positions. Kernel gradient: the runs
+// of contiguous columns of P must split into groups of four, and each image
+// must have enough output positions for a long contraction per call.
+// Tests set directAlways to take the in-place ops wherever they are correct.
+func (op *directConvOp) directOK() bool {
+	if !op.kgrad {
+		return directAlways || op.im.outer[1] >= 4
+	}
+	return op.runLen()%4 == 0 && (directAlways || op.im.outer[0]*op.im.outer[1] >= 32)
 }
+
+var directAlways = false
 
 // runLen is the number of consecutive columns of P that are consecutive in
 // xp: a kernel row of taps times the channels when the taps are adjacent,
@@ -206,6 +214,7 @@ func (op *directConvOp) forward(out, x, w []float32) {
 			*packPtr = make([]float32, 4*cols)
 		}
 		packBuf := (*packPtr)[:4*cols]
+		var tmpC []float32 // output of a last group of fewer than four positions
 		for item := b0; item < b1; item++ {
 			r, oa := item/perImage, item%perImage*ob
 			oe := min(oa+ob, o0n)
@@ -249,7 +258,18 @@ func (op *directConvOp) forward(out, x, w []float32) {
 					}
 				}
 				a := jView{data: packBuf, row: cols, step: 1, k2: cols, k1: 1}
-				gemmJ(m, n, &a, w, 0, n, out, t*n, n, false)
+				if m == 4 {
+					gemmJ(m, n, &a, w, 0, n, out, t*n, n, false)
+					continue
+				}
+				// Fewer than four: zero rows complete the group for the
+				// micro-kernels, and the rows wanted are copied out.
+				clear(packBuf[m*cols:])
+				if tmpC == nil {
+					tmpC = make([]float32, 4*n)
+				}
+				gemmJ(4, n, &a, w, 0, n, tmpC, 0, n, false)
+				copy(out[t*n:(t+m)*n], tmpC[:m*n])
 			}
 		}
 	})

@@ -305,8 +305,8 @@ func (b *Builder) fastConv(input, kernel backends.Op, xShape, kShape, outShape s
 			return nil, false, err
 		}
 		var cop customOp = &convOp{im: op, n: cout}
-		if useDirectConv {
-			cop = &directConvOp{im: op, n: cout}
+		if d := (&directConvOp{im: op, n: cout}); useDirectConv && d.directOK() {
+			cop = d
 		}
 		y, err := b.addCustom(cop, shapes.Make(dtypes.Float32, op.rows(), cout), input, k)
 		if err != nil {
@@ -345,7 +345,7 @@ func (b *Builder) fastConv(input, kernel backends.Op, xShape, kShape, outShape s
 		return nil, false, err
 	}
 	var cop customOp = &convOp{im: op, n: cout, kgrad: true}
-	if d := (&directConvOp{im: op, n: cout, kgrad: true}); useDirectConv && d.directKGradOK() {
+	if d := (&directConvOp{im: op, n: cout, kgrad: true}); useDirectConv && d.directOK() {
 		cop = d
 	}
 	y, err := b.addCustom(cop, shapes.Make(dtypes.Float32, op.cols(), cout), input, k)

@@ -153,3 +153,34 @@ func BenchmarkConvLayers(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkGemmJ measures the in-place convolution micro-kernels on one core,
+// in GFLOP per CPU second (less sensitive to other processes than wall
+// time): C[m×n] = A·B with the contraction of a 3x3 convolution of 64
+// channels (k = 576) read as three runs, as the forward convolution does.
+func BenchmarkGemmJ(b *testing.B) {
+	for _, sz := range [][2]int{{8, 16}, {4, 32}, {4, 64}} {
+		m, n := sz[0], sz[1]
+		b.Run(fmt.Sprintf("m%d_n%d", m, n), func(b *testing.B) {
+			const c, w = 64, 34 // channels, padded row length
+			a := jView{data: make([]float32, 3*w*c+m*c), row: c, step: 1, k2: 3 * c, k1: 3, jump: w*c - 3*c}
+			bm := make([]float32, 9*c*n)
+			cm := make([]float32, m*n)
+			for i := range a.data {
+				a.data[i] = float32(i%7) * 0.1
+			}
+			for i := range bm {
+				bm[i] = float32(i%5) * 0.1
+			}
+			const tiles = 256
+			b.ResetTimer()
+			cpu := cpuSeconds()
+			for range b.N {
+				for range tiles {
+					gemmJ(m, n, &a, bm, 0, n, cm, 0, n, false)
+				}
+			}
+			b.ReportMetric(float64(2*m*n*9*c*tiles*b.N)/(cpuSeconds()-cpu)/1e9, "GFLOP/cpu-s")
+		})
+	}
+}

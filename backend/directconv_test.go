@@ -154,29 +154,36 @@ func TestDirectConvMatchesStockOp(t *testing.T) {
 	}
 }
 
-// TestDirectConvDeterministic checks that the in-place convolution gives
-// bit-identical results whatever the number of workers (GOMAXPROCS).
-func TestDirectConvDeterministic(t *testing.T) {
-	c := convCase{n: 4, h: 10, w: 12, cin: 8, cout: 32, k: 3, stride: 1, same: true}
-	x := randTensor(7, c.n, c.h, c.w, c.cin)
-	k := randTensor(8, c.k, c.k, c.cin, c.cout)
-	var first []*tensors.Tensor
+// TestConvDeterministic checks that the convolutions give bit-identical
+// results whatever the number of workers (GOMAXPROCS): the in-place ops, and
+// the im2col op that kernel gradients on 3 channels take.
+func TestConvDeterministic(t *testing.T) {
 	be := newTestBackend(t)
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
-	for _, procs := range []int{1, 3} {
-		runtime.GOMAXPROCS(procs)
-		got := convOutputs(t, be, c, fresh(x), fresh(k))
-		if first == nil {
-			first = got
-			continue
-		}
-		for i := range got {
-			a, b := tensors.MustCopyFlatData[float32](got[i]), tensors.MustCopyFlatData[float32](first[i])
-			for j := range a {
-				if a[j] != b[j] {
-					t.Fatalf("output %d element %d: %v with GOMAXPROCS %d, %v with 1", i, j, a[j], procs, b[j])
+	for _, c := range []convCase{
+		{n: 4, h: 10, w: 12, cin: 8, cout: 32, k: 3, stride: 1, same: true},
+		{n: 8, h: 16, w: 16, cin: 3, cout: 16, k: 3, stride: 1, same: true},
+	} {
+		t.Run(c.String(), func(t *testing.T) {
+			x := randTensor(7, c.n, c.h, c.w, c.cin)
+			k := randTensor(8, c.k, c.k, c.cin, c.cout)
+			var first []*tensors.Tensor
+			for _, procs := range []int{1, 3} {
+				runtime.GOMAXPROCS(procs)
+				got := convOutputs(t, be, c, fresh(x), fresh(k))
+				if first == nil {
+					first = got
+					continue
+				}
+				for i := range got {
+					a, b := tensors.MustCopyFlatData[float32](got[i]), tensors.MustCopyFlatData[float32](first[i])
+					for j := range a {
+						if a[j] != b[j] {
+							t.Fatalf("output %d element %d: %v with GOMAXPROCS %d, %v with 1", i, j, a[j], procs, b[j])
+						}
+					}
 				}
 			}
-		}
+		})
 	}
 }

@@ -153,7 +153,8 @@ if cli and bare:
     for i, (b, c) in enumerate(zip(bare, cli)):
         print(f"| {i + 1} | {b:.1f} | {c:.1f} | {c / b:.3f} |")
     mb, mc = statistics.median(bare), statistics.median(cli)
-    print(f"| median | {mb:.1f} | {mc:.1f} | {mc / mb:.3f} |")
+    mr = statistics.median(c / b for b, c in zip(bare, cli))
+    print(f"| median | {mb:.1f} | {mc:.1f} | {mr:.3f} (of the runs' ratios) |")
     ref = torch.get(("resnet20", "train", 64))
     if ref:
         print(f"\nrepgeo train / PyTorch (ResNet-20, batch 64): {mc / ref:.3f}")

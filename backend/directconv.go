@@ -183,6 +183,10 @@ func (op *directConvOp) exec(out []float32, inputs [][]float32) {
 		op.kernelGradient(out, inputs[0], inputs[1])
 		return
 	}
+	if op.polyphaseOK() {
+		op.polyphase(out, inputs[0], inputs[1])
+		return
+	}
 	op.forward(out, inputs[0], inputs[1])
 }
 

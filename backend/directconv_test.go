@@ -101,8 +101,8 @@ func TestGemmJ(t *testing.T) {
 // in place, and their gradients, with the pure-Go convolution, for every
 // kernel selection, also where they are not chosen for speed: odd sizes
 // (groups of four positions across output rows, images of fewer than four),
-// strides 1 and 2, same and valid padding, kernel dilation, 1x1 and 5x5
-// kernels, both layouts and 1D.
+// strides 1 and 2 (the input gradient of stride 2 split by phases), same and
+// valid padding, kernel dilation, 1x1 and 5x5 kernels, both layouts and 1D.
 func TestDirectConvMatchesStockOp(t *testing.T) {
 	stock, err := NewDecorated("stockconv")
 	if err != nil {
@@ -138,10 +138,13 @@ func TestDirectConvMatchesStockOp(t *testing.T) {
 		for _, ks := range kernelSets() {
 			t.Run(fmt.Sprintf("%s_avx2=%v_avx512=%v", c, ks[0], ks[1]), func(t *testing.T) {
 				useKernel4x16, useKernel4x32 = ks[0], ks[1]
-				before := directExecs.Load()
+				before, beforePoly := directExecs.Load(), polyExecs.Load()
 				got := convOutputs(t, fast, c, fresh(x), fresh(k))
 				if directExecs.Load() == before {
 					t.Errorf("the in-place convolution ops did not run")
+				}
+				if ran := polyExecs.Load() > beforePoly; ran != (c.stride > 1) {
+					t.Errorf("phase split of the input gradient ran: %v, want %v", ran, c.stride > 1)
 				}
 				for i, name := range []string{"output", "input gradient", "kernel gradient"} {
 					e := maxRelErr(tensors.MustCopyFlatData[float32](got[i]), tensors.MustCopyFlatData[float32](want[i]))

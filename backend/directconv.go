@@ -279,10 +279,11 @@ func (op *directConvOp) forward(out, x, w []float32) {
 	})
 }
 
-// kernelGradient computes out[cols, n] = Pᵀ · W. Workers split the output
-// (groups of four columns of P times column blocks of W); each walks all of
-// the contraction, image by image, filling the image's padded copy into a
-// buffer of its own.
+// kernelGradient computes out[cols, n] = Pᵀ · W. The images (the
+// contraction) are split into a fixed number of chunks, whatever the number
+// of cores, each padded once into a per-worker buffer and multiplied by
+// groups of four or eight columns of P times blocks of W's columns; the
+// chunks' partial products are summed in order.
 func (op *directConvOp) kernelGradient(out, x, w []float32) {
 	im := op.im
 	pp := op.plan()
@@ -316,19 +317,41 @@ func (op *directConvOp) kernelGradient(out, x, w []float32) {
 		gs = 8
 	}
 	groups := len(runs) * (runLen / gs)
-	parallelFor(groups*nBlocks, 1, func(g0, g1 int) {
+	const maxChunks = 4
+	chunks := min(maxChunks, nr)
+	per := (nr + chunks - 1) / chunks
+	chunks = (nr + per - 1) / per
+	var partials [maxChunks]*[]float32
+	parallelFor(chunks, 1, func(c0, c1 int) {
 		padBuf := bufPool.Get().(*[]float32)
 		defer bufPool.Put(padBuf)
-		for r := range nr {
-			xp := pp.rowsOf(padBuf, x, r, 0, u0)
-			for g := g0; g < g1; g++ {
-				grp, jb := g/nBlocks, g%nBlocks
-				ru, within := runs[grp/(runLen/gs)], grp%(runLen/gs)*gs
-				j0, j1 := jb*nb, min((jb+1)*nb, n)
-				a := jView{data: xp, off: ru.off + within, row: 1, step: oS1 * nc,
-					k2: o1n, k1: o0n, jump: oS0*u1*nc - o1n*oS1*nc}
-				gemmJ(gs, j1-j0, &a, w, r*o0n*o1n*n+j0, n, out, (ru.col+within)*n+j0, n, r > 0)
+		for ck := c0; ck < c1; ck++ {
+			dst := out
+			if ck > 0 {
+				partials[ck] = bufPool.Get().(*[]float32)
+				if cap(*partials[ck]) < len(out) {
+					*partials[ck] = make([]float32, len(out))
+				}
+				dst = (*partials[ck])[:len(out)]
+			}
+			r0, r1 := ck*per, min((ck+1)*per, nr)
+			for r := r0; r < r1; r++ {
+				xp := pp.rowsOf(padBuf, x, r, 0, u0)
+				for g := range groups * nBlocks {
+					grp, jb := g/nBlocks, g%nBlocks
+					ru, within := runs[grp/(runLen/gs)], grp%(runLen/gs)*gs
+					j0, j1 := jb*nb, min((jb+1)*nb, n)
+					a := jView{data: xp, off: ru.off + within, row: 1, step: oS1 * nc,
+						k2: o1n, k1: o0n, jump: oS0*u1*nc - o1n*oS1*nc}
+					gemmJ(gs, j1-j0, &a, w, r*o0n*o1n*n+j0, n, dst, (ru.col+within)*n+j0, n, r > r0)
+				}
 			}
 		}
 	})
+	for _, p := range partials[1:chunks] {
+		for i, v := range (*p)[:len(out)] {
+			out[i] += v
+		}
+		bufPool.Put(p)
+	}
 }

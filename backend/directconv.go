@@ -24,8 +24,10 @@ import (
 //     columns of P within a run of (i1, c) are consecutive in xp, and the
 //     contraction walks the output positions row by row.
 //
-// The results do not depend on the number of workers: every output element
-// is summed in a fixed order.
+// Forward convolutions with input dilation (the input gradients of strided
+// convolutions) are computed by phases instead, see polyphase.go. The
+// results do not depend on the number of workers: every output element is
+// summed in a fixed order.
 type directConvOp struct {
 	im    *im2colOp
 	n     int

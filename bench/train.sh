@@ -77,7 +77,7 @@ if [ -f cmd/repgeo/train.go ] && "$GO" build -o "$tmp/repgeo" ./cmd/repgeo 2>"$t
 	run=1
 	while [ "$run" -le "$RUNS" ]; do
 		echo "== run $run/$RUNS: bare step, then repgeo train --model=resnet20 --dataset=synthetic --batch=64 --steps=$((STEPS + 1)) (load $(cut -d' ' -f1 /proc/loadavg))"
-		"$tmp/trainstep" -backends=repgeo-go -models=resnet20 -batch=64 -steps="$STEPS" -infer-steps=0 -json |
+		"$tmp/trainstep" -backends=repgeo-go -models=resnet20 -batch=64 -steps="$STEPS" -infer-steps=0 -e2e -json |
 			tee -a "$tmp/bare.jsonl"
 		rm -rf "$tmp/run"
 		if "$tmp/repgeo" train --model=resnet20 --dataset=synthetic --batch=64 --steps=$((STEPS + 1)) \
@@ -145,16 +145,26 @@ for m in sorted({k[0] for k in go}):
         print(f"| {m} | {kind} ({batch}) | {fmt(before)} | {fmt(mid)} | {fmt(after)}{c} | {up} | {fmt(ref)} | {ratio} |")
 
 cli = [r.get("images_per_second") for r in jsonl(cli_path)]
-bare = [r["result"]["images_per_second"] for r in jsonl(bare_path)]
+runs = jsonl(bare_path)
+bare = [r["result"] for r in runs if r["kind"] == "train"]
+e2e = [r["result"] for r in runs if r["kind"] == "train-e2e"]
 if cli and bare:
     print()
-    print("| run | bare step (bench/trainstep) | repgeo train end to end | ratio |")
-    print("|---|---|---|---|")
+    print("| run | bare step (bench/trainstep) | repgeo train end to end | ratio | CPU time per image: models.Train / bare step |")
+    print("|---|---|---|---|---|")
+    cpu_ratios = []
     for i, (b, c) in enumerate(zip(bare, cli)):
-        print(f"| {i + 1} | {b:.1f} | {c:.1f} | {c / b:.3f} |")
-    mb, mc = statistics.median(bare), statistics.median(cli)
-    mr = statistics.median(c / b for b, c in zip(bare, cli))
-    print(f"| median | {mb:.1f} | {mc:.1f} | {mr:.3f} (of the runs' ratios) |")
+        cr = ""
+        if i < len(e2e) and e2e[i]["images_per_second"] and b["cpu_cores"]:
+            r = (e2e[i]["cpu_cores"] / e2e[i]["images_per_second"]) / (b["cpu_cores"] / b["images_per_second"])
+            cpu_ratios.append(r)
+            cr = f"{r:.3f}"
+        print(f"| {i + 1} | {b['images_per_second']:.1f} | {c:.1f} | {c / b['images_per_second']:.3f} | {cr} |")
+    ips = [b["images_per_second"] for b in bare]
+    mb, mc = statistics.median(ips), statistics.median(cli)
+    mr = statistics.median(c / b for b, c in zip(ips, cli))
+    mcr = f"{statistics.median(cpu_ratios):.3f}" if cpu_ratios else "n/a"
+    print(f"| median | {mb:.1f} | {mc:.1f} | {mr:.3f} (of the runs' ratios) | {mcr} |")
     ref = torch.get(("resnet20", "train", 64))
     if ref:
         print(f"\nrepgeo train / PyTorch (ResNet-20, batch 64): {mc / ref:.3f}")

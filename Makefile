@@ -81,8 +81,10 @@ train-fashion:
 
 ## bench-train: ResNet-20 (and VGG-11/4) training and inference images/s on
 ## the stock pure-Go backend, on repgeo-go and in PyTorch on the same cores
-## (bench/torch_train.py; installs python3-torch); prints the ratios.
-## STOCK=0 skips the slow stock backend.
+## (bench/torch_train.py; installs python3-torch); ResNet-20
+## training also at batch 128, and RUNS (default 3) alternating pairs of the
+## bare step and `repgeo train`; prints the ratios. STOCK=0 skips the slow
+## stock backend; GODEBUG=cpu.avx512f=off measures the AVX2 kernels.
 bench-train:
 	./bench/train.sh
 

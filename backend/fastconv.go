@@ -169,34 +169,41 @@ func (op *convOp) exec(out []float32, inputs [][]float32) {
 		})
 		return
 	}
-	// Workers split the contraction (rows of P) and sum their partial
-	// transposed products.
+	// The contraction (rows of P) is split into a fixed number of chunks,
+	// whatever the number of cores, whose partial transposed products are
+	// summed in order. P's columns are padded with zeros to a multiple of 16
+	// so that the micro-kernels cover them all (the 27 columns of a 3x3
+	// kernel on 3 channels would otherwise leave 11 to gonum).
 	const pb = 128 // rows of P per block
-	workers := min(runtime.GOMAXPROCS(0), max(1, rows/pb))
-	partial := make([][]float32, workers)
-	chunk := (rows + workers - 1) / workers
-	var wg sync.WaitGroup
-	for wk := range workers {
-		p0, p1 := wk*chunk, min((wk+1)*chunk, rows)
-		partial[wk] = make([]float32, n*cols)
-		if p0 >= p1 {
-			continue
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			ct := partial[wk]
-			scratch := make([]float32, pb*cols)
+	colsP := cols
+	if (useKernel4x16 || useKernel4x32) && cols%16 != 0 && cols > 16 {
+		colsP = (cols + 15) &^ 15
+	}
+	chunks := min(4, max(1, rows/pb))
+	partial := make([][]float32, chunks)
+	chunk := (rows + chunks - 1) / chunks
+	parallelFor(chunks, 1, func(c0, c1 int) {
+		scratch := make([]float32, pb*colsP)
+		for ck := c0; ck < c1; ck++ {
+			ct := make([]float32, n*colsP)
+			partial[ck] = ct
+			p0, p1 := ck*chunk, min((ck+1)*chunk, rows)
 			for q0 := p0; q0 < p1; q0 += pb {
 				q1 := min(q0+pb, p1)
 				st.fill(scratch, q0, q1, x)
-				// ctᵀ[n, cols] += Wᵀ[n, q0:q1] · P[q0:q1, cols]
-				sgemmAcc(matrix{data: w[q0*n:], row: 1, col: n}, matrix{data: scratch, row: cols, col: 1},
-					ct, cols, cols, 0, n, 0, q1-q0)
+				if colsP != cols {
+					// Spread the rows to colsP columns, last first, zero-padded.
+					for r := q1 - q0 - 1; r >= 0; r-- {
+						copy(scratch[r*colsP:r*colsP+cols], scratch[r*cols:(r+1)*cols])
+						clear(scratch[r*colsP+cols : (r+1)*colsP])
+					}
+				}
+				// ctᵀ[n, colsP] += Wᵀ[n, q0:q1] · P[q0:q1, colsP]
+				sgemmAcc(matrix{data: w[q0*n:], row: 1, col: n}, matrix{data: scratch, row: colsP, col: 1},
+					ct, colsP, colsP, 0, n, 0, q1-q0)
 			}
-		}()
-	}
-	wg.Wait()
+		}
+	})
 	ct := partial[0]
 	for _, p := range partial[1:] {
 		for i, v := range p {
@@ -205,7 +212,7 @@ func (op *convOp) exec(out []float32, inputs [][]float32) {
 	}
 	for i := range n {
 		for j := range cols {
-			out[j*n+i] = ct[i*cols+j]
+			out[j*n+i] = ct[i*colsP+j]
 		}
 	}
 }
@@ -233,6 +240,11 @@ func parallelFor(n, minChunk int, fn func(i0, i1 int)) {
 	}
 	wg.Wait()
 }
+
+// useDirectConv selects the convolution ops that read the input in place
+// (directConvOp) over the ones that build im2col blocks (convOp); tests
+// switch it off to compare them.
+var useDirectConv = true
 
 // fastConv lowers a float32 convolution with one or two spatial axes to a
 // convOp, plus reshapes and transposes. It returns ok=false when the fast path
@@ -299,7 +311,11 @@ func (b *Builder) fastConv(input, kernel backends.Op, xShape, kShape, outShape s
 		if k, err = b.Reshape(k, taps*cin, cout); err != nil {
 			return nil, false, err
 		}
-		y, err := b.addCustom(&convOp{im: op, n: cout}, shapes.Make(dtypes.Float32, op.rows(), cout), input, k)
+		var cop customOp = &convOp{im: op, n: cout}
+		if d := (&directConvOp{im: op, n: cout}); useDirectConv && d.directOK() {
+			cop = d
+		}
+		y, err := b.addCustom(cop, shapes.Make(dtypes.Float32, op.rows(), cout), input, k)
 		if err != nil {
 			return nil, false, err
 		}
@@ -335,7 +351,11 @@ func (b *Builder) fastConv(input, kernel backends.Op, xShape, kShape, outShape s
 	if k, err = b.Reshape(k, cin*taps, cout); err != nil {
 		return nil, false, err
 	}
-	y, err := b.addCustom(&convOp{im: op, n: cout, kgrad: true}, shapes.Make(dtypes.Float32, op.cols(), cout), input, k)
+	var cop customOp = &convOp{im: op, n: cout, kgrad: true}
+	if d := (&directConvOp{im: op, n: cout, kgrad: true}); useDirectConv && d.directOK() {
+		cop = d
+	}
+	y, err := b.addCustom(cop, shapes.Make(dtypes.Float32, op.cols(), cout), input, k)
 	if err != nil {
 		return nil, false, err
 	}

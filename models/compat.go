@@ -52,8 +52,10 @@ func batchNorm(ctx *context.Context, x *Node) *Node {
 	}
 	var mean, variance *Node
 	if ctx.IsTraining(g) {
+		// One pass over x for both statistics: the biased variance as
+		// E[x²] − E[x]² (clamped at zero), computed in the input's dtype.
 		mean = ReduceMean(x, axes...)
-		variance = ReduceMean(Square(Sub(x, ReduceAndKeep(x, ReduceMean, axes...))), axes...)
+		variance = Max(Sub(ReduceMean(Square(x), axes...), Square(mean)), ZerosLike(mean))
 		// Running averages (as in GoMLX: debiased during the first steps).
 		w := OnePlus(weight.ValueGraph(g))
 		weight.SetValueGraph(w)
@@ -63,15 +65,16 @@ func batchNorm(ctx *context.Context, x *Node) *Node {
 	} else {
 		mean, variance = runMean.ValueGraph(g), runVar.ValueGraph(g)
 	}
-	// Broadcast the per-channel vectors over the leading axes.
+	// y = (x − mean)·scale/√(variance+ε) + offset as x·a + b with per-channel
+	// a and b: two passes over x (and few in the gradient) instead of four.
+	a := Div(scale.ValueGraph(g), Sqrt(AddScalar(variance, epsilon)))
+	b := Sub(offset.ValueGraph(g), Mul(mean, a))
 	bdims := make([]int, rank)
 	for i := range bdims {
 		bdims[i] = 1
 	}
 	bdims[rank-1] = c
-	expand := func(v *Node) *Node { return Reshape(v, bdims...) }
-	normalized := Div(Sub(x, expand(mean)), Sqrt(AddScalar(expand(variance), epsilon)))
-	return Add(Mul(normalized, expand(scale.ValueGraph(g))), expand(offset.ValueGraph(g)))
+	return Add(Mul(x, Reshape(a, bdims...)), Reshape(b, bdims...))
 }
 
 // maxPool2x2 is a 2×2 max-pool of stride 2 on NHWC x, written as ReduceMax

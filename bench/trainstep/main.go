@@ -8,6 +8,13 @@
 //
 // Backend configurations are separated by ";" (options after the colon are
 // comma-separated).
+//
+// With -e2e it also runs models.Train, what "repgeo train
+// --dataset=synthetic" runs (data pipeline, SGD with momentum and weight
+// decay, cosine schedule, checkpoints: the timed steps include writing the
+// last one), for the same steps, and reports it as kind "train-e2e" with its
+// CPU cores, so that its CPU time per step can be compared with the bare
+// step's on a shared machine.
 package main
 
 import (
@@ -16,10 +23,14 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"syscall"
+	"time"
 
 	"github.com/gomlx/gomlx/backends"
 	"github.com/repgeo/repgeo/backend"
 	"github.com/repgeo/repgeo/backend/benchnet"
+	"github.com/repgeo/repgeo/data"
+	"github.com/repgeo/repgeo/models"
 )
 
 // stockConfig is the pure-Go backend with its gaps filled but its own
@@ -35,6 +46,7 @@ func main() {
 		inferBatch  = flag.Int("infer-batch", 256, "inference batch size")
 		inferSteps  = flag.Int("infer-steps", 2, "timed inference passes (after one warm-up pass); 0 skips inference")
 		jsonOut     = flag.Bool("json", false, "print one JSON object per measurement instead of text")
+		e2e         = flag.Bool("e2e", false, "also measure models.Train (repgeo train) on synthetic data, after the bare step")
 	)
 	flag.Parse()
 	if *batch < 1 || *steps < 1 || *inferBatch < 1 || *inferSteps < 0 {
@@ -68,6 +80,10 @@ func main() {
 			}
 			r, err := benchnet.MeasureTraining(be, model, *batch, *steps)
 			report("train", r, err)
+			if *e2e {
+				r, err = measureTrain(be, model, *batch, *steps)
+				report("train-e2e", r, err)
+			}
 			if *inferSteps > 0 {
 				r, err = benchnet.MeasureInference(be, model, *inferBatch, *inferSteps)
 				report("inference", r, err)
@@ -75,4 +91,63 @@ func main() {
 			be.Finalize()
 		}
 	}
+}
+
+// e2eConfigs maps benchmark model names to the models package's.
+var e2eConfigs = map[string]models.Config{
+	"resnet20": {Model: "resnet20", Width: 1},
+	"vgg11n":   {Model: "vgg11", Width: 0.25},
+}
+
+// cpuSeconds returns the CPU time (user and system) used by this process.
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
+}
+
+// measureTrain times steps steps of models.Train on synthetic data after one
+// untimed step, with checkpoints in a temporary directory.
+func measureTrain(be backends.Backend, model string, batch, steps int) (benchnet.Result, error) {
+	cfg, ok := e2eConfigs[model]
+	if !ok {
+		return benchnet.Result{}, fmt.Errorf("no models.Train configuration for %q", model)
+	}
+	set, err := data.NewSynthetic(data.SyntheticOptions{})
+	if err != nil {
+		return benchnet.Result{}, err
+	}
+	cfg.Dataset, cfg.Classes = set.Name, set.Classes
+	cfg.InputShape = [3]int{set.Height, set.Width, set.Channels}
+	net, err := models.New(be, cfg, 0)
+	if err != nil {
+		return benchnet.Result{}, err
+	}
+	dir, err := os.MkdirTemp("", "trainstep-e2e")
+	if err != nil {
+		return benchnet.Result{}, err
+	}
+	defer os.RemoveAll(dir)
+	res := benchnet.Result{Model: model + " (repgeo train)", Batch: batch, Steps: steps}
+	begin := time.Now()
+	var start time.Time
+	var cpu float64
+	progress := func(p models.Progress) {
+		switch p.Step {
+		case 1:
+			res.FirstStepSeconds = time.Since(begin).Seconds()
+			start, cpu = time.Now(), cpuSeconds()
+		case steps + 1:
+			res.Seconds = time.Since(start).Seconds()
+			res.ImagesPerSec = float64(batch*steps) / res.Seconds
+			res.CPUCores = (cpuSeconds() - cpu) / res.Seconds
+		}
+	}
+	if _, err := models.Train(net, set, models.TrainOptions{BatchSize: batch, Steps: steps + 1, TestLimit: -1,
+		Dir: dir, Progress: progress}); err != nil {
+		return benchnet.Result{}, err
+	}
+	return res, nil
 }

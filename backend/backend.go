@@ -75,12 +75,15 @@ func newWithConfig(config string) (b backends.Backend, err error) {
 // comma-separated config accepts "stockconv", which keeps the pure-Go
 // backend's own convolution (with the gaps filled), and "nofast", which
 // lowers convolutions with standard ops only, without the float32 im2col and
-// matrix-product ops.
+// matrix-product ops; "stockdot" keeps the pure-Go backend's DotGeneral.
 func NewDecorated(config string) (backends.Backend, error) {
 	var innerOpts []string
-	stockConv, noFast := false, false
+	stockConv, noFast, stockDot := false, false, false
 	for _, opt := range strings.Split(config, ",") {
 		switch opt {
+		case "stockdot":
+			stockDot = true
+			continue
 		case "stockconv":
 			stockConv = true
 			continue
@@ -101,7 +104,7 @@ func NewDecorated(config string) (backends.Backend, error) {
 	caps := sg.Capabilities().Clone()
 	caps.Operations[backends.OpTypePad] = true
 	caps.Operations[backends.OpTypeReverse] = true
-	return &Backend{Backend: sg, caps: caps, stockConv: stockConv, noFast: noFast}, nil
+	return &Backend{Backend: sg, caps: caps, stockConv: stockConv, noFast: noFast, stockDot: stockDot}, nil
 }
 
 // Backend is the "repgeo-go" backend: it embeds the pure-Go backend and
@@ -110,6 +113,7 @@ type Backend struct {
 	*simplego.Backend
 	caps              backends.Capabilities
 	stockConv, noFast bool
+	stockDot          bool
 }
 
 var _ backends.Backend = (*Backend)(nil)
@@ -130,7 +134,7 @@ func (b *Backend) Capabilities() backends.Capabilities { return b.caps }
 
 // Builder returns a builder that decorates the pure-Go backend's builder.
 func (b *Backend) Builder(name string) backends.Builder {
-	return &Builder{Builder: b.Backend.Builder(name).(*simplego.Builder), stockConv: b.stockConv, noFast: b.noFast}
+	return &Builder{Builder: b.Backend.Builder(name).(*simplego.Builder), stockConv: b.stockConv, noFast: b.noFast, stockDot: b.stockDot}
 }
 
 // Builder decorates the pure-Go backend's builder. It adds Pad and Reverse,
@@ -147,6 +151,9 @@ type Builder struct {
 	// noFast disables the float32 fast path (configuration option "nofast"):
 	// convolutions are then lowered with standard ops only.
 	noFast bool
+
+	// stockDot keeps the pure-Go DotGeneral (configuration option "stockdot").
+	stockDot bool
 }
 
 var _ backends.Builder = (*Builder)(nil)

@@ -21,6 +21,8 @@
 //     over contiguous runs instead of the per-element index iterators of the
 //     pure-Go backend; large same-shape Add, Sub, Mul, Div and Max run on
 //     all cores.
+//   - large float32 DotGeneral (any batch, contracting and cross axes) runs
+//     as a custom op on the same matrix kernels, on all cores (dot.go).
 //
 // The custom ops are registered in the pure-Go backend's executor table,
 // which GoMLX v0.26 does not export (see hook.go); if that fails, as it would

@@ -36,7 +36,8 @@ type dotOp struct {
 	bBatch, bK, bCol     []int
 	swap                 bool
 	outRow, outCol       int
-	width                int // kernel columns: 32 (AVX-512) or 16 (AVX2)
+	width                int  // kernel columns: 32 (AVX-512) or 16 (AVX2)
+	narrowEdge           bool // with width 32, the 16-column kernel for narrow last panels
 }
 
 // Block sizes: dotMC rows of A (a multiple of 4) and dotKC contraction
@@ -65,11 +66,15 @@ func getScratch(n int) []float32 {
 
 func putScratch(s []float32) { scratchPool.Put(&s) }
 
-func (op *dotOp) kernel(k int, a *float32, b *float32, c *float32, ldc int) {
-	if op.width == 32 {
+// kernel adds the product of a packed panel of A (4 rows) and one of B to
+// the 4 × width block at c, or to its first 16 columns only if narrow (for
+// the last panel of 32-wide panels when it has 16 columns or fewer; the sums
+// are the same, each column is accumulated in the same order).
+func (op *dotOp) kernel(narrow bool, k int, a *float32, b *float32, c *float32, ldc int) {
+	if op.width == 32 && !narrow {
 		kernel4x32(k, a, 1, 4, b, 32, c, ldc)
 	} else {
-		kernel4x16(k, a, 1, 4, b, 16, c, ldc)
+		kernel4x16(k, a, 1, 4, b, op.width, c, ldc)
 	}
 }
 
@@ -123,16 +128,17 @@ func (op *dotOp) exec(out []float32, inputs [][]float32) {
 					bPtr := &bp[(t*nPan+jp)*panelSize+pc*w]
 					c0 := jp * w
 					cw := min(w, op.cols-c0)
+					narrow := op.narrowEdge && cw <= 16
 					for i := r0; i < r1; i += 4 {
 						aPtr := &ap[(i-r0)*kb]
 						rh := min(4, r1-i)
-						if rh == 4 && cw == w && op.outCol == 1 {
-							op.kernel(kb, aPtr, bPtr, &ob[i*op.outRow+c0], op.outRow)
+						if rh == 4 && op.outCol == 1 && (cw == w || narrow && cw == 16) {
+							op.kernel(narrow, kb, aPtr, bPtr, &ob[i*op.outRow+c0], op.outRow)
 							continue
 						}
 						// Edge or transposed output: through a tile.
 						clear(tile)
-						op.kernel(kb, aPtr, bPtr, &tile[0], w)
+						op.kernel(narrow, kb, aPtr, bPtr, &tile[0], w)
 						for r := range rh {
 							for c := range cw {
 								ob[(i+r)*op.outRow+(c0+c)*op.outCol] += tile[r*w+c]
@@ -348,7 +354,7 @@ func (b *Builder) fastDot(lhs backends.Op, lhsContracting, lhsBatch []int, rhs b
 		bK:     axisOffsets(rs.Dimensions, rStrides, rc),
 		bCol:   axisOffsets(rs.Dimensions, rStrides, rx),
 		outRow: n, outCol: 1,
-		width: width,
+		width: width, narrowEdge: width == 32 && useKernel4x16,
 	}
 	// Swap the roles when that wastes fewer padded columns and rows.
 	padded := func(rows, cols int) int { return (rows + 3) / 4 * 4 * ((cols + width - 1) / width * width) }

@@ -29,6 +29,7 @@ var dotCases = []dotCase{
 	// Sizes across block edges (dotMC, dotKC, kernel widths).
 	{name: "big", lhs: []int{130, 300}, rhs: []int{300, 97}, lc: []int{1}, rc: []int{0}, fast: true},
 	{name: "bigT", lhs: []int{300, 131}, rhs: []int{65, 300}, lc: []int{0}, rc: []int{1}, fast: true},
+	{name: "n48", lhs: []int{64, 100}, rhs: []int{100, 48}, lc: []int{1}, rc: []int{0}, fast: true},
 	{name: "k513", lhs: []int{9, 513}, rhs: []int{513, 33}, lc: []int{1}, rc: []int{0}, fast: true},
 	// Narrow rhs (operands swapped inside the op) and narrow lhs.
 	{name: "n3", lhs: []int{200, 96}, rhs: []int{96, 3}, lc: []int{1}, rc: []int{0}, fast: true},
@@ -79,23 +80,26 @@ func dotOutputs(t *testing.T, be backends.Backend, c dotCase, x, y *tensors.Tens
 	return out
 }
 
-// kernelWidths returns the dotOp kernel widths this CPU can run.
-func kernelWidths() []int {
-	var w []int
-	if haveKernel4x32 {
-		w = append(w, 32)
+// kernelSet selects the assembly micro-kernels (as useKernel4x16 and
+// useKernel4x32).
+type kernelSet struct{ k16, k32 bool }
+
+func (k kernelSet) String() string { return fmt.Sprintf("avx2=%v_avx512=%v", k.k16, k.k32) }
+
+// kernelSets returns the combinations of micro-kernels this CPU can run
+// with at least one of them: 32 columns, 32 with 16 at the edges, 16.
+func kernelSets() []kernelSet {
+	var sets []kernelSet
+	for _, s := range []kernelSet{{k32: true}, {k16: true, k32: true}, {k16: true}} {
+		if (!s.k16 || haveKernel4x16) && (!s.k32 || haveKernel4x32) {
+			sets = append(sets, s)
+		}
 	}
-	if haveKernel4x16 {
-		w = append(w, 16)
-	}
-	return w
+	return sets
 }
 
-// setKernelWidth makes dotKernelWidth return w (0: no assembly kernel).
-func setKernelWidth(w int) {
-	useKernel4x32 = w == 32 && haveKernel4x32
-	useKernel4x16 = w == 16 && haveKernel4x16
-}
+// setKernels selects the micro-kernels of s.
+func setKernels(s kernelSet) { useKernel4x16, useKernel4x32 = s.k16, s.k32 }
 
 // TestDotGeneralMatchesStockOp compares DotGeneral and both its gradients
 // (which GoMLX builds from DotGenerals with other axis layouts) with the
@@ -105,7 +109,7 @@ func TestDotGeneralMatchesStockOp(t *testing.T) {
 	if hookErr != nil {
 		t.Skipf("custom ops unavailable: %v", hookErr)
 	}
-	if len(kernelWidths()) == 0 {
+	if len(kernelSets()) == 0 {
 		t.Skip("no assembly micro-kernel on this CPU: DotGeneral is the pure-Go op")
 	}
 	defer func(v16, v32 bool) { useKernel4x16, useKernel4x32 = v16, v32 }(useKernel4x16, useKernel4x32)
@@ -114,10 +118,10 @@ func TestDotGeneralMatchesStockOp(t *testing.T) {
 		t.Fatal(err)
 	}
 	fast := newTestBackend(t)
-	for _, w := range kernelWidths() {
-		setKernelWidth(w)
+	for _, ks := range kernelSets() {
+		setKernels(ks)
 		for i, c := range dotCases {
-			t.Run(fmt.Sprintf("w%d/%s", w, c.name), func(t *testing.T) {
+			t.Run(ks.String()+"/"+c.name, func(t *testing.T) {
 				x, y := randTensor(uint64(2*i+1), c.lhs...), randTensor(uint64(2*i+2), c.rhs...)
 				want := dotOutputs(t, stock, c, fresh(x), fresh(y))
 				before := dotExecs.Load()
@@ -181,16 +185,16 @@ func TestDotFallback(t *testing.T) {
 		name   string
 		config string
 		dtype  dtypes.DType
-		width  int
+		asm    bool
 	}{
-		{"float64", "", dtypes.Float64, dotKernelWidth()},
-		{"noKernel", "", dtypes.Float32, 0},
-		{"stockdot", "stockdot", dtypes.Float32, dotKernelWidth()},
-		{"nofast", "nofast", dtypes.Float32, dotKernelWidth()},
+		{"float64", "", dtypes.Float64, true},
+		{"noKernel", "", dtypes.Float32, false},
+		{"stockdot", "stockdot", dtypes.Float32, true},
+		{"nofast", "nofast", dtypes.Float32, true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			setKernelWidth(tc.width)
+			setKernels(kernelSet{k16: tc.asm && haveKernel4x16, k32: tc.asm && haveKernel4x32})
 			be, err := NewDecorated(tc.config)
 			if err != nil {
 				t.Fatal(err)
@@ -307,5 +311,57 @@ func TestAxisOffsets(t *testing.T) {
 				t.Errorf("axes %v, index %v: offset %d, want %d", c.axes, idx, off[flat], want)
 			}
 		}
+	}
+}
+
+// BenchmarkDotGeneralViT measures the matrix products of a vit_b_16 forward
+// pass on a batch of 16 images (197 tokens of width 768, 12 heads of 64,
+// MLP width 3072) on the pure-Go op ("stockdot") and the custom op, in
+// GFLOP/s. Run with -bench DotGeneralViT -benchtime=3x.
+func BenchmarkDotGeneralViT(b *testing.B) {
+	cases := []dotCase{
+		{name: "qkv", lhs: []int{16, 197, 768}, rhs: []int{768, 2304}, lc: []int{2}, rc: []int{0}},
+		{name: "q.k", lhs: []int{16, 12, 197, 64}, rhs: []int{16, 12, 197, 64}, lc: []int{3}, lb: []int{0, 1}, rc: []int{3}, rb: []int{0, 1}},
+		{name: "a.v", lhs: []int{16, 12, 197, 197}, rhs: []int{16, 12, 197, 64}, lc: []int{3}, lb: []int{0, 1}, rc: []int{2}, rb: []int{0, 1}},
+		{name: "proj", lhs: []int{16, 197, 768}, rhs: []int{768, 768}, lc: []int{2}, rc: []int{0}},
+		{name: "mlp1", lhs: []int{16, 197, 768}, rhs: []int{768, 3072}, lc: []int{2}, rc: []int{0}},
+		{name: "mlp2", lhs: []int{16, 197, 3072}, rhs: []int{3072, 768}, lc: []int{2}, rc: []int{0}},
+	}
+	for _, config := range []string{"stockdot", ""} {
+		be, err := NewDecorated(config)
+		if err != nil {
+			b.Fatal(err)
+		}
+		name := config
+		if name == "" {
+			name = "custom"
+		}
+		for _, c := range cases {
+			b.Run(c.name+"/"+name, func(b *testing.B) {
+				x, y := randTensor(1, c.lhs...), randTensor(2, c.rhs...)
+				exec, err := graph.NewExec(be, c.build)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := exec.Exec(x, y); err != nil { // compile
+					b.Fatal(err)
+				}
+				b.ResetTimer()
+				for range b.N {
+					if _, err := exec.Exec(x, y); err != nil {
+						b.Fatal(err)
+					}
+				}
+				flops := 2 * float64(x.Shape().Size()) * float64(y.Shape().Size())
+				for _, ax := range c.rc {
+					flops /= float64(c.rhs[ax])
+				}
+				for _, ax := range c.rb {
+					flops /= float64(c.rhs[ax])
+				}
+				b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
+		be.Finalize()
 	}
 }

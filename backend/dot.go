@@ -49,9 +49,17 @@ const (
 )
 
 // minDotMACs is the number of multiply-adds (batch·rows·cols·k) from which
-// float32 DotGeneral runs as a dotOp; smaller products go to the pure-Go
-// backend's own op, which has less overhead.
-const minDotMACs = 1 << 15
+// float32 DotGeneral runs as a dotOp. Even products of a few thousand
+// multiply-adds run faster as a dotOp than on the pure-Go op (whose per-call
+// cost is about 10 µs; see BenchmarkDotGeneralSmall), so only near-trivial
+// ones are left to it.
+const minDotMACs = 1 << 10
+
+// maxDotPadding is the largest ratio of the multiply-adds a dotOp computes
+// (rows padded to 4, columns to the kernel width) to the useful ones; beyond
+// it (batched dot products of vectors, for example: 1 × 1 outputs) the
+// pure-Go op is used.
+const maxDotPadding = 16
 
 // scratchPool recycles the packing buffers of dotOp.
 var scratchPool sync.Pool
@@ -358,6 +366,9 @@ func (b *Builder) fastDot(lhs backends.Op, lhsContracting, lhsBatch []int, rhs b
 	}
 	// Swap the roles when that wastes fewer padded columns and rows.
 	padded := func(rows, cols int) int { return (rows + 3) / 4 * 4 * ((cols + width - 1) / width * width) }
+	if min(padded(m, n), padded(n, m)) > maxDotPadding*m*n {
+		return nil, false, nil
+	}
 	if padded(n, m) < padded(m, n) {
 		op.swap = true
 		op.rows, op.cols = n, m

@@ -47,7 +47,10 @@ var dotCases = []dotCase{
 	// Dense layer over tokens, and its weight gradient's layout.
 	{name: "tokens", lhs: []int{4, 19, 48}, rhs: []int{48, 40}, lc: []int{2}, rc: []int{0}, fast: true},
 	{name: "tokensW", lhs: []int{4, 19, 48}, rhs: []int{4, 19, 40}, lc: []int{0, 1}, rc: []int{0, 1}, fast: true},
-	// Below the size threshold: the pure-Go op.
+	// Below the size threshold, or mostly padding: the pure-Go op.
+	{name: "rowDots", lhs: []int{300, 50}, rhs: []int{300, 50}, lc: []int{1}, lb: []int{0}, rc: []int{1}, rb: []int{0}, fast: false},
+	{name: "tiny", lhs: []int{8, 8}, rhs: []int{8, 8}, lc: []int{1}, rc: []int{0}, fast: false},
+	{name: "abovethreshold", lhs: []int{16, 16}, rhs: []int{16, 16}, lc: []int{1}, rc: []int{0}, fast: true},
 	{name: "small", lhs: []int{3, 5}, rhs: []int{5, 4}, lc: []int{1}, rc: []int{0}, fast: false},
 	{name: "smallBatch", lhs: []int{2, 4, 3}, rhs: []int{2, 3, 6}, lc: []int{2}, lb: []int{0}, rc: []int{1}, rb: []int{0}, fast: false},
 }
@@ -327,6 +330,25 @@ func BenchmarkDotGeneralViT(b *testing.B) {
 		{name: "mlp1", lhs: []int{16, 197, 768}, rhs: []int{768, 3072}, lc: []int{2}, rc: []int{0}},
 		{name: "mlp2", lhs: []int{16, 197, 3072}, rhs: []int{3072, 768}, lc: []int{2}, rc: []int{0}},
 	}
+	benchmarkDots(b, cases)
+}
+
+// BenchmarkDotGeneralSmall measures small products (the dense head of a
+// CIFAR ResNet and its weight gradient, a tiny ViT's projections and
+// attention), which decided minDotMACs.
+func BenchmarkDotGeneralSmall(b *testing.B) {
+	benchmarkDots(b, []dotCase{
+		{name: "64x64x10", lhs: []int{64, 64}, rhs: []int{64, 10}, lc: []int{1}, rc: []int{0}},
+		{name: "64x64x10W", lhs: []int{64, 64}, rhs: []int{64, 10}, lc: []int{0}, rc: []int{0}},
+		{name: "32x32x32", lhs: []int{32, 32}, rhs: []int{32, 32}, lc: []int{1}, rc: []int{0}},
+		{name: "272x16x48", lhs: []int{16, 17, 16}, rhs: []int{16, 48}, lc: []int{2}, rc: []int{0}},
+		{name: "b32_17x17x8", lhs: []int{32, 17, 8}, rhs: []int{32, 17, 8}, lc: []int{2}, lb: []int{0}, rc: []int{2}, rb: []int{0}},
+		{name: "256x512x10", lhs: []int{256, 512}, rhs: []int{512, 10}, lc: []int{1}, rc: []int{0}},
+	})
+}
+
+// benchmarkDots measures each case on the pure-Go op and the custom op.
+func benchmarkDots(b *testing.B, cases []dotCase) {
 	for _, config := range []string{"stockdot", ""} {
 		be, err := NewDecorated(config)
 		if err != nil {

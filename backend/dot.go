@@ -108,8 +108,6 @@ func (op *dotOp) exec(out []float32, inputs [][]float32) {
 		}
 	})
 
-	parallelFor(len(out), minParallelSize, func(i0, i1 int) { clear(out[i0:i1]) })
-
 	// Tasks: (batch, block of dotMC rows, range of column panels). Rows are
 	// split further into column ranges when there are few of them, to
 	// occupy all cores.
@@ -129,6 +127,18 @@ func (op *dotOp) exec(out []float32, inputs [][]float32) {
 			r0, r1 := ib*dotMC, min((ib+1)*dotMC, op.rows)
 			jp0, jp1 := jb*nPan/nBlocks, (jb+1)*nPan/nBlocks
 			ob := out[t*outBatch : (t+1)*outBatch]
+			// Zero the task's block of the output (the buffer's contents
+			// are unspecified) while it is in cache.
+			c0, c1 := jp0*w, min(jp1*w, op.cols)
+			for i := r0; i < r1; i++ {
+				if op.outCol == 1 {
+					clear(ob[i*op.outRow+c0 : i*op.outRow+c1])
+					continue
+				}
+				for c := c0; c < c1; c++ {
+					ob[i*op.outRow+c*op.outCol] = 0
+				}
+			}
 			for pc := 0; pc < k; pc += dotKC {
 				kb := min(dotKC, k-pc)
 				op.packA(ap, a, t, r0, r1, pc, kb)

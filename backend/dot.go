@@ -20,16 +20,17 @@ import (
 //	B_t(p, j) = b[bBatch[t] + bK[p] + bCol[j]]   (k × cols)
 //
 // and the product is added to out[t*rows*cols + i*outRow + j*outCol].
-// Normally a is the lhs and b the rhs (outRow = cols, outCol = 1); when the
-// rhs has few cross elements the roles are swapped (swap true: a is the rhs,
-// outRow = 1, outCol = rows of the DotGeneral output), so that the wider side
-// fills the kernel's columns.
+// Normally a is the lhs and b the rhs (outRow = cols, outCol = 1); when
+// that pads less (a narrow rhs), the roles are swapped (swap true: a is the
+// rhs, outRow = 1, outCol = rows of the DotGeneral output), so that the
+// wider side fills the kernel's columns.
 //
 // The product is computed as in GotoBLAS: B is packed into panels of width
 // columns (zero-padded), blocks of A into panels of 4 rows; contraction
 // blocks of dotKC run in increasing order and each output element is summed
-// by one worker in that order, so results do not depend on the number of
-// cores (they do depend on the micro-kernel: AVX-512 or AVX2).
+// by one worker in that order, with fused multiply-adds in contraction order
+// within a block, so results depend neither on the number of cores nor on
+// the micro-kernel (AVX-512 or AVX2).
 type dotOp struct {
 	batch, rows, cols, k int
 	aBatch, aRow, aK     []int

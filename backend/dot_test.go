@@ -147,7 +147,7 @@ func TestDotGeneralMatchesStockOp(t *testing.T) {
 }
 
 // TestDotGeneralDeterministic checks that the product is bit-identical on
-// one core and on all cores, and over repeated runs.
+// one core and on several, over repeated runs and with each micro-kernel.
 func TestDotGeneralDeterministic(t *testing.T) {
 	if hookErr != nil || dotKernelWidth() == 0 {
 		t.Skip("custom DotGeneral unavailable")
@@ -171,6 +171,16 @@ func TestDotGeneralDeterministic(t *testing.T) {
 	for _, procs := range []int{1, 2, 3, 8} {
 		if got := run(procs); !slices.Equal(got, ref) {
 			t.Errorf("GOMAXPROCS=%d: result differs from GOMAXPROCS=1", procs)
+		}
+	}
+	// The micro-kernels sum each element in the same order (fused
+	// multiply-adds in contraction order, per block of dotKC), so they agree
+	// bit for bit too.
+	defer func(v16, v32 bool) { useKernel4x16, useKernel4x32 = v16, v32 }(useKernel4x16, useKernel4x32)
+	for _, ks := range kernelSets() {
+		setKernels(ks)
+		if got := run(2); !slices.Equal(got, ref) {
+			t.Errorf("kernels %s: result differs", ks)
 		}
 	}
 }

@@ -74,16 +74,20 @@ func newWithConfig(config string) (b backends.Backend, err error) {
 // Besides the pure-Go backend's options (for example "parallelism=2"), the
 // comma-separated config accepts "stockconv", which keeps the pure-Go
 // backend's own convolution (with the gaps filled), "nofast", which lowers
-// convolutions with standard ops only, without any custom float32 op, and
+// convolutions with standard ops only, without any custom float32 op,
 // "nofuse", which keeps the custom ops but runs element-wise ops one by one
-// instead of as fused chains.
+// instead of as fused chains, and "stockdot", which keeps the pure-Go
+// backend's DotGeneral.
 func NewDecorated(config string) (backends.Backend, error) {
 	var innerOpts []string
-	stockConv, noFast, noFuse := false, false, false
+	stockConv, noFast, noFuse, stockDot := false, false, false, false
 	for _, opt := range strings.Split(config, ",") {
 		switch opt {
 		case "nofuse":
 			noFuse = true
+			continue
+		case "stockdot":
+			stockDot = true
 			continue
 		case "stockconv":
 			stockConv = true
@@ -105,7 +109,7 @@ func NewDecorated(config string) (backends.Backend, error) {
 	caps := sg.Capabilities().Clone()
 	caps.Operations[backends.OpTypePad] = true
 	caps.Operations[backends.OpTypeReverse] = true
-	return &Backend{Backend: sg, caps: caps, stockConv: stockConv, noFast: noFast, noFuse: noFuse}, nil
+	return &Backend{Backend: sg, caps: caps, stockConv: stockConv, noFast: noFast, noFuse: noFuse, stockDot: stockDot}, nil
 }
 
 // Backend is the "repgeo-go" backend: it embeds the pure-Go backend and
@@ -114,6 +118,7 @@ type Backend struct {
 	*simplego.Backend
 	caps                      backends.Capabilities
 	stockConv, noFast, noFuse bool
+	stockDot                  bool
 }
 
 var _ backends.Backend = (*Backend)(nil)
@@ -140,7 +145,7 @@ func (b *Backend) Capabilities() backends.Capabilities { return b.caps }
 // Builder returns a builder that decorates the pure-Go backend's builder.
 func (b *Backend) Builder(name string) backends.Builder {
 	return &Builder{Builder: b.Backend.Builder(name).(*simplego.Builder), stockConv: b.stockConv, noFast: b.noFast,
-		noFuse: b.noFuse}
+		noFuse: b.noFuse, stockDot: b.stockDot}
 }
 
 // Builder decorates the pure-Go backend's builder. It adds Pad and Reverse,
@@ -166,6 +171,9 @@ type Builder struct {
 
 	// fz holds the fused element-wise chains built so far (fusebuild.go).
 	fz *fuser
+
+	// stockDot keeps the pure-Go DotGeneral (configuration option "stockdot").
+	stockDot bool
 }
 
 var _ backends.Builder = (*Builder)(nil)

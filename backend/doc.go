@@ -31,8 +31,10 @@
 //     Add, Sub, Mul and Div run as loops over contiguous runs instead of the
 //     per-element index iterators of the pure-Go backend, and large
 //     same-shape Add, Sub, Mul, Div and Max run on all cores.
+//   - large float32 DotGeneral (any batch, contracting and cross axes) runs
+//     as a custom op on the same matrix kernels, on all cores (dot.go).
 //
-// The configuration options "stockconv", "nofast" and "nofuse" turn these
+// The configuration options "stockconv", "nofast", "nofuse" and "stockdot" turn these
 // off for comparisons (see NewDecorated).
 //
 // The custom ops are registered in the pure-Go backend's executor table,

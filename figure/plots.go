@@ -312,12 +312,7 @@ func Lines(title, xlabel, ylabel string, xlabels []string, series ...Series) (*p
 	if len(series) == 0 {
 		return nil, errors.New("figure: Lines needs at least one series")
 	}
-	p := plot.New()
-	p.Title.Text = title
-	p.X.Label.Text = xlabel
-	p.Y.Label.Text = ylabel
-	p.Legend.Top = true
-	p.Add(plotter.NewGrid())
+	p := newLinePlot(title, xlabel, ylabel)
 	colors := Colors(len(series))
 	ymin, ymax, named := math.Inf(1), math.Inf(-1), 0
 	for k, s := range series {
@@ -342,19 +337,10 @@ func Lines(title, xlabel, ylabel string, xlabels []string, series ...Series) (*p
 		if len(xys) == 0 {
 			return nil, fmt.Errorf("figure: series %q has no finite value", s.Name)
 		}
-		line, points, err := plotter.NewLinePoints(xys)
-		if err != nil {
-			return nil, fmt.Errorf("figure: series %q: %w", s.Name, err)
+		if err := addLinePoints(p, s.Name, xys, colors[k], vg.Points(2.5), s.Dashed); err != nil {
+			return nil, err
 		}
-		line.Color, points.Color = colors[k], colors[k]
-		line.Width = vg.Points(1.5)
-		points.Shape, points.Radius = draw.CircleGlyph{}, vg.Points(2.5)
-		if s.Dashed {
-			line.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
-		}
-		p.Add(line, points)
 		if s.Name != "" {
-			p.Legend.Add(s.Name, line, points)
 			named++
 		}
 	}
@@ -371,6 +357,38 @@ func Lines(title, xlabel, ylabel string, xlabels []string, series ...Series) (*p
 		p.X.Min, p.X.Max = -0.5, float64(len(xlabels))-0.5
 	}
 	return p, nil
+}
+
+// newLinePlot returns an empty plot with a title, axis labels, a grid and
+// the legend at the top, the frame of Lines and Spread.
+func newLinePlot(title, xlabel, ylabel string) *plot.Plot {
+	p := plot.New()
+	p.Title.Text = title
+	p.X.Label.Text = xlabel
+	p.Y.Label.Text = ylabel
+	p.Legend.Top = true
+	p.Add(plotter.NewGrid())
+	return p
+}
+
+// addLinePoints adds xys to p as a line of color c through points of the
+// given radius, dashed if asked, with a legend entry when name is not "".
+func addLinePoints(p *plot.Plot, name string, xys plotter.XYs, c color.Color, radius vg.Length, dashed bool) error {
+	line, points, err := plotter.NewLinePoints(xys)
+	if err != nil {
+		return fmt.Errorf("figure: series %q: %w", name, err)
+	}
+	line.Color, points.Color = c, c
+	line.Width = vg.Points(1.5)
+	points.Shape, points.Radius = draw.CircleGlyph{}, radius
+	if dashed {
+		line.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
+	}
+	p.Add(line, points)
+	if name != "" {
+		p.Legend.Add(name, line, points)
+	}
+	return nil
 }
 
 // Azimuthal maps unit vectors (one per row, in k ≥ 2 dimensions) to k-1

@@ -6,7 +6,8 @@
 // It is the only package of the module that imports GoNB's user interface;
 // outside a notebook the display calls do nothing and the figures are still
 // saved. The plotting names of package figure are repeated here (Heat,
-// PathMap, Lines, Azimuthal, ...) so that notebooks need one import. It also
-// locates the repository's directories and reads the notebook size from
-// REPGEO_SIZE, so that notebooks stay a few lines per cell.
+// PathMap, Lines, Spread, Clump, Azimuthal, ...) so that notebooks need one
+// import. It also locates the repository's directories and reads the
+// notebook size from REPGEO_SIZE, so that notebooks stay a few lines per
+// cell.
 package ui

@@ -5,7 +5,6 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/palette"
 	"gonum.org/v1/plot/vg"
 
 	"github.com/repgeo/repgeo/figure"
@@ -90,18 +89,25 @@ func EmbeddingMap(title string, labels []string, x mat.Matrix, spherical bool) (
 	return figure.EmbeddingMap(title, labels, x, spherical)
 }
 
-// colorMap returns the heat maps' color map set to [min, max], for plots
-// drawn in this package.
-func colorMap(min, max float64) palette.ColorMap { return figure.ColorMap(min, max) }
+// ClumpPath is one path of a clump diagram (figure.ClumpPath).
+type ClumpPath = figure.ClumpPath
 
-// labelTicks places category labels at 0..len(labels)-1 or at at(i), thinned
-// to MaxTickLabels, for plots drawn in this package.
-type labelTicks struct {
-	labels []string
-	at     func(i int) float64
+// Clump draws a clump diagram: each path as a bar with a tick at every
+// point's cumulative distance from the start (figure.Clump).
+func Clump(title, xlabel string, paths ...ClumpPath) (*plot.Plot, error) {
+	return figure.Clump(title, xlabel, paths...)
 }
 
-// Ticks implements plot.Ticker.
-func (t labelTicks) Ticks(min, max float64) []plot.Tick {
-	return figure.LabelTicks{Labels: t.labels, At: t.at}.Ticks(min, max)
+// SpreadSeries is one named line of means with a spread around them
+// (figure.SpreadSeries).
+type SpreadSeries = figure.SpreadSeries
+
+// Spread draws series of means with a band of ± their spread, on a
+// logarithmic x axis when logX is set (figure.Spread).
+func Spread(title, xlabel, ylabel string, logX bool, series ...SpreadSeries) (*plot.Plot, error) {
+	return figure.Spread(title, xlabel, ylabel, logX, series...)
 }
+
+// Gradient returns n colors from dark to light along the heat maps' color
+// map, for a series in time order (figure.Gradient).
+func Gradient(n int) []color.Color { return figure.Gradient(n) }

@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"gonum.org/v1/plot/vg"
+
+	"github.com/repgeo/repgeo/figure"
 )
 
 func TestSize(t *testing.T) {
@@ -85,6 +87,32 @@ func TestShowSavesPNG(t *testing.T) {
 	for _, bad := range []string{"", "../x", "a/b", ".hidden"} {
 		if _, err := SavePNG(bad, data); err == nil {
 			t.Errorf("SavePNG(%q) accepted a bad name", bad)
+		}
+	}
+}
+
+// TestPlotWrappers checks that the plotting names of this package are those
+// of package figure: the same validation and the same colors.
+func TestPlotWrappers(t *testing.T) {
+	if _, err := Clump("t", "x", ClumpPath{Name: "offset", Cumulative: []float64{1, 2}}); err == nil {
+		t.Error("Clump accepted a path that does not start at 0")
+	}
+	if _, err := Clump("t", "x", ClumpPath{Name: "a", Cumulative: []float64{0, 1}}); err != nil {
+		t.Errorf("Clump: %v", err)
+	}
+	if _, err := Spread("t", "m", "y", true, SpreadSeries{Name: "log of 0", X: []float64{0, 1}, Mean: []float64{1, 2}}); err == nil {
+		t.Error("Spread accepted x = 0 on a logarithmic axis")
+	}
+	if _, err := Spread("t", "m", "y", false, SpreadSeries{X: []float64{0, 1}, Mean: []float64{1, 2}}); err != nil {
+		t.Errorf("Spread: %v", err)
+	}
+	got, want := Gradient(4), figure.Gradient(4)
+	if len(got) != len(want) {
+		t.Fatalf("Gradient(4) has %d colors, want %d", len(got), len(want))
+	}
+	for i := range got {
+		if got[i] != want[i] {
+			t.Errorf("Gradient(4)[%d] = %v, want %v", i, got[i], want[i])
 		}
 	}
 }

@@ -1,4 +1,4 @@
-package ui
+package figure
 
 import (
 	"errors"
@@ -9,14 +9,13 @@ import (
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
-	"gonum.org/v1/plot/vg/draw"
 )
 
 // Gradient returns n colors along the sequential color map of the heat maps,
 // from dark (first) to light (last): for drawing a series in time order,
 // such as a network's path at successive training steps.
 func Gradient(n int) []color.Color {
-	cm := colorMap(0, 1)
+	cm := ColorMap(0, 1)
 	out := make([]color.Color, n)
 	for i := range out {
 		t := 0.0
@@ -25,7 +24,7 @@ func Gradient(n int) []color.Color {
 		}
 		c, err := cm.At(t)
 		if err != nil {
-			panic("ui: Gradient: " + err.Error())
+			panic("figure: Gradient: " + err.Error())
 		}
 		out[i] = c
 	}
@@ -48,14 +47,9 @@ type SpreadSeries struct {
 // then be positive). Points with a non-finite mean are left out.
 func Spread(title, xlabel, ylabel string, logX bool, series ...SpreadSeries) (*plot.Plot, error) {
 	if len(series) == 0 {
-		return nil, errors.New("ui: Spread needs at least one series")
+		return nil, errors.New("figure: Spread needs at least one series")
 	}
-	p := plot.New()
-	p.Title.Text = title
-	p.X.Label.Text = xlabel
-	p.Y.Label.Text = ylabel
-	p.Legend.Top = true
-	p.Add(plotter.NewGrid())
+	p := newLinePlot(title, xlabel, ylabel)
 	if logX {
 		p.X.Scale = plot.LogScale{}
 		p.X.Tick.Marker = plot.LogTicks{Prec: -1}
@@ -64,7 +58,7 @@ func Spread(title, xlabel, ylabel string, logX bool, series ...SpreadSeries) (*p
 	ymin, ymax := math.Inf(1), math.Inf(-1)
 	for k, s := range series {
 		if len(s.Mean) == 0 || len(s.X) != len(s.Mean) || (s.Spread != nil && len(s.Spread) != len(s.Mean)) {
-			return nil, fmt.Errorf("ui: spread series %q has %d x, %d means and %d spreads", s.Name, len(s.X), len(s.Mean), len(s.Spread))
+			return nil, fmt.Errorf("figure: spread series %q has %d x, %d means and %d spreads", s.Name, len(s.X), len(s.Mean), len(s.Spread))
 		}
 		var line plotter.XYs
 		var lo, hi plotter.XYs
@@ -74,7 +68,7 @@ func Spread(title, xlabel, ylabel string, logX bool, series ...SpreadSeries) (*p
 				continue
 			}
 			if logX && !(x > 0) {
-				return nil, fmt.Errorf("ui: spread series %q: x = %v on a logarithmic axis", s.Name, x)
+				return nil, fmt.Errorf("figure: spread series %q: x = %v on a logarithmic axis", s.Name, x)
 			}
 			line = append(line, plotter.XY{X: x, Y: m})
 			ymin, ymax = math.Min(ymin, m), math.Max(ymax, m)
@@ -86,7 +80,7 @@ func Spread(title, xlabel, ylabel string, logX bool, series ...SpreadSeries) (*p
 			}
 		}
 		if len(line) == 0 {
-			return nil, fmt.Errorf("ui: spread series %q has no finite value", s.Name)
+			return nil, fmt.Errorf("figure: spread series %q has no finite value", s.Name)
 		}
 		c := colors[k]
 		if len(lo) > 1 {
@@ -96,26 +90,15 @@ func Spread(title, xlabel, ylabel string, logX bool, series ...SpreadSeries) (*p
 			}
 			band, err := plotter.NewPolygon(ring)
 			if err != nil {
-				return nil, fmt.Errorf("ui: spread series %q: %w", s.Name, err)
+				return nil, fmt.Errorf("figure: spread series %q: %w", s.Name, err)
 			}
 			r, g, b, _ := c.RGBA()
 			band.Color = color.NRGBA{uint8(r >> 8), uint8(g >> 8), uint8(b >> 8), 0x40}
 			band.LineStyle.Width = 0
 			p.Add(band)
 		}
-		l, pts, err := plotter.NewLinePoints(line)
-		if err != nil {
-			return nil, fmt.Errorf("ui: spread series %q: %w", s.Name, err)
-		}
-		l.Color, pts.Color = c, c
-		l.Width = vg.Points(1.5)
-		pts.Shape, pts.Radius = draw.CircleGlyph{}, vg.Points(2)
-		if s.Dashed {
-			l.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
-		}
-		p.Add(l, pts)
-		if s.Name != "" {
-			p.Legend.Add(s.Name, l, pts)
+		if err := addLinePoints(p, s.Name, line, c, vg.Points(2), s.Dashed); err != nil {
+			return nil, err
 		}
 	}
 	if ymax >= ymin {

@@ -1,4 +1,4 @@
-package ui
+package figure
 
 import (
 	"errors"
@@ -55,21 +55,21 @@ func (c clumps) DataRange() (xmin, xmax, ymin, ymax float64) {
 // with finite, non-decreasing cumulative distances.
 func Clump(title, xlabel string, paths ...ClumpPath) (*plot.Plot, error) {
 	if len(paths) == 0 {
-		return nil, errors.New("ui: Clump needs at least one path")
+		return nil, errors.New("figure: Clump needs at least one path")
 	}
 	// Bars are drawn bottom to top; reverse so that the first path is on top.
 	rev := make([]ClumpPath, len(paths))
 	names := make([]string, len(paths))
 	for k, p := range paths {
 		if len(p.Cumulative) < 2 {
-			return nil, fmt.Errorf("ui: clump path %q has %d points, need at least 2", p.Name, len(p.Cumulative))
+			return nil, fmt.Errorf("figure: clump path %q has %d points, need at least 2", p.Name, len(p.Cumulative))
 		}
 		if p.Cumulative[0] != 0 {
-			return nil, fmt.Errorf("ui: clump path %q starts at %v, want 0", p.Name, p.Cumulative[0])
+			return nil, fmt.Errorf("figure: clump path %q starts at %v, want 0", p.Name, p.Cumulative[0])
 		}
 		for i, v := range p.Cumulative {
 			if math.IsNaN(v) || math.IsInf(v, 0) || (i > 0 && v < p.Cumulative[i-1]) {
-				return nil, fmt.Errorf("ui: clump path %q: cumulative distance %d is %v after %v (want finite and non-decreasing)", p.Name, i, v, p.Cumulative[max(i-1, 0)])
+				return nil, fmt.Errorf("figure: clump path %q: cumulative distance %d is %v after %v (want finite and non-decreasing)", p.Name, i, v, p.Cumulative[max(i-1, 0)])
 			}
 		}
 		rev[len(paths)-1-k] = p
@@ -87,7 +87,7 @@ func Clump(title, xlabel string, paths ...ClumpPath) (*plot.Plot, error) {
 	p.Add(c)
 	_, xmax, _, _ := c.DataRange()
 	p.X.Max = 1.03 * xmax // room for the last tick
-	p.Y.Tick.Marker = labelTicks{labels: names}
+	p.Y.Tick.Marker = LabelTicks{Labels: names}
 	p.Y.Min, p.Y.Max = -0.5, float64(len(rev))-0.5
 	return p, nil
 }

@@ -251,19 +251,8 @@ func (p *bcastPlan) run(dst, big []float32, o int, small []float32, s int, scala
 // broadcastBinary returns the custom op for lhs op rhs when exactly one
 // operand is broadcast (float32, same rank, not a scalar), or ok=false.
 func (b *Builder) broadcastBinary(op elemOp, lhs, rhs backends.Op) (backends.Op, bool, error) {
-	if hookErr != nil || b.noFast {
-		return nil, false, nil
-	}
-	ls, err := b.OpShape(lhs)
-	if err != nil {
-		return nil, false, nil
-	}
-	rs, err := b.OpShape(rhs)
-	if err != nil {
-		return nil, false, nil
-	}
-	if ls.DType != dtypes.Float32 || rs.DType != dtypes.Float32 || ls.Rank() != rs.Rank() || ls.Rank() == 0 ||
-		ls.Size() == 1 || rs.Size() == 1 || ls.Equal(rs) {
+	ls, rs, ok := b.fastFloat32(lhs, rhs)
+	if !ok || ls.Rank() != rs.Rank() || ls.Rank() == 0 || ls.Size() == 1 || rs.Size() == 1 || ls.Equal(rs) {
 		return nil, false, nil
 	}
 	out := make([]int, ls.Rank())

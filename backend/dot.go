@@ -311,19 +311,11 @@ func dotKernelWidth() int {
 // kernel, or invalid arguments, which the pure-Go backend then reports).
 func (b *Builder) fastDot(lhs backends.Op, lhsContracting, lhsBatch []int, rhs backends.Op, rhsContracting, rhsBatch []int) (backends.Op, bool, error) {
 	width := dotKernelWidth()
-	if hookErr != nil || b.noFast || b.stockDot || width == 0 {
+	if b.stockDot || width == 0 {
 		return nil, false, nil
 	}
-	ls, err := b.OpShape(lhs)
-	if err != nil {
-		return nil, false, nil
-	}
-	rs, err := b.OpShape(rhs)
-	if err != nil {
-		return nil, false, nil
-	}
-	if ls.DType != dtypes.Float32 || rs.DType != dtypes.Float32 ||
-		len(lhsContracting) != len(rhsContracting) || len(lhsBatch) != len(rhsBatch) {
+	ls, rs, ok := b.fastFloat32(lhs, rhs)
+	if !ok || len(lhsContracting) != len(rhsContracting) || len(lhsBatch) != len(rhsBatch) {
 		return nil, false, nil
 	}
 	lc, ok1 := validAxes(ls.Rank(), lhsContracting, nil)

@@ -3,6 +3,7 @@ package backend
 import (
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
+	"github.com/gomlx/gomlx/pkg/core/shapes"
 )
 
 // elementwiseOp is a float32 binary op on operands of the same shape, or
@@ -94,21 +95,29 @@ func binaryScalar(op elemOp, dst, x []float32, s float32, scalarFirst bool) {
 	}
 }
 
-// parallelBinary returns the custom op for a large float32 lhs op rhs with
-// equal shapes or one scalar (size 1) operand, or ok=false.
-func (b *Builder) parallelBinary(op elemOp, lhs, rhs backends.Op) (backends.Op, bool, error) {
+// fastFloat32 returns the shapes of lhs and rhs when the float32 fast path
+// is on and both are float32, or ok=false; invalid operands also give
+// ok=false, for the pure-Go backend's op to report.
+func (b *Builder) fastFloat32(lhs, rhs backends.Op) (ls, rs shapes.Shape, ok bool) {
 	if hookErr != nil || b.noFast {
-		return nil, false, nil
+		return ls, rs, false
 	}
 	ls, err := b.OpShape(lhs)
 	if err != nil {
-		return nil, false, nil
+		return ls, rs, false
 	}
-	rs, err := b.OpShape(rhs)
+	rs, err = b.OpShape(rhs)
 	if err != nil {
-		return nil, false, nil
+		return ls, rs, false
 	}
-	if ls.DType != dtypes.Float32 || rs.DType != dtypes.Float32 {
+	return ls, rs, ls.DType == dtypes.Float32 && rs.DType == dtypes.Float32
+}
+
+// parallelBinary returns the custom op for a large float32 lhs op rhs with
+// equal shapes or one scalar (size 1) operand, or ok=false.
+func (b *Builder) parallelBinary(op elemOp, lhs, rhs backends.Op) (backends.Op, bool, error) {
+	ls, rs, ok := b.fastFloat32(lhs, rhs)
+	if !ok {
 		return nil, false, nil
 	}
 	e := &elementwiseOp{op: op}

@@ -6,6 +6,8 @@ import (
 	"io"
 	"strings"
 
+	"github.com/gomlx/gomlx/backends"
+
 	"github.com/repgeo/repgeo/backend"
 	"github.com/repgeo/repgeo/data"
 	"github.com/repgeo/repgeo/models"
@@ -47,11 +49,7 @@ func runEval(args []string, stdout io.Writer) error {
 	if *limit < 0 {
 		return badInput("--test-limit=%d must not be negative", *limit)
 	}
-	set, err := data.Load(*dataset, *dataDir)
-	if err != nil {
-		return badInput("%v", err)
-	}
-	b, err := backend.New()
+	set, b, err := loadWithBackend(*dataset, *dataDir)
 	if err != nil {
 		return err
 	}
@@ -76,4 +74,18 @@ func runEval(args []string, stdout io.Writer) error {
 	_, err = fmt.Fprintf(stdout, "%s (width %g) on %s: test accuracy %.4f, test loss %.4f on %d images\n",
 		net.Config.Model, net.Config.Width, set.Name, ev.Accuracy, ev.Loss, ev.Images)
 	return err
+}
+
+// loadWithBackend loads a dataset (an error there is bad input) and starts
+// the backend that runs a model on it; the caller finalizes the backend.
+func loadWithBackend(dataset, dir string) (*data.Set, backends.Backend, error) {
+	set, err := data.Load(dataset, dir)
+	if err != nil {
+		return nil, nil, badInput("%v", err)
+	}
+	b, err := backend.New()
+	if err != nil {
+		return nil, nil, err
+	}
+	return set, b, nil
 }

@@ -16,7 +16,6 @@ import (
 	"github.com/gomlx/gomlx/backends"
 	"github.com/schollz/progressbar/v3"
 
-	"github.com/repgeo/repgeo/backend"
 	"github.com/repgeo/repgeo/data"
 	"github.com/repgeo/repgeo/models"
 	"github.com/repgeo/repgeo/models/zoo"
@@ -81,11 +80,7 @@ func runZoo(args []string, stdout io.Writer) error {
 	if *list {
 		return listZoo(stdout, z, man, members)
 	}
-	set, err := data.Load(*dataset, *dataDir)
-	if err != nil {
-		return badInput("%v", err)
-	}
-	b, err := backend.New()
+	set, b, err := loadWithBackend(*dataset, *dataDir)
 	if err != nil {
 		return err
 	}

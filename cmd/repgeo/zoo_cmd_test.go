@@ -48,6 +48,7 @@ func TestEvalCommand(t *testing.T) {
 		{"missing dir", []string{"--checkpoint=" + dir + "/nope", "--dataset=synthetic-gray"}},
 		{"other dataset", []string{"--checkpoint=" + dir, "--dataset=synthetic"}},
 		{"negative limit", []string{"--checkpoint=" + dir, "--dataset=synthetic-gray", "--test-limit=-1"}},
+		{"unknown dataset", []string{"--checkpoint=" + dir, "--dataset=nope"}},
 	} {
 		if code, _, stderr := geoRun(append([]string{"eval"}, tc.args...)...); code != 2 || stderr == "" {
 			t.Errorf("%s: exit %d, stderr %q (want 2 and a message)", tc.name, code, stderr)
@@ -80,6 +81,7 @@ func TestZooCommand(t *testing.T) {
 		{"no zoo for dataset", []string{"--dataset=synthetic", "--list"}},
 		{"list and verify", []string{"--list", "--verify"}},
 		{"argument", []string{"--list", "extra"}},
+		{"missing data", []string{"--verify", "--data=" + dir + "/nope"}},
 	} {
 		if code, _, stderr := geoRun(append([]string{"zoo", "--dir=" + dir}, tc.args...)...); code != 2 || stderr == "" {
 			t.Errorf("%s: exit %d, stderr %q (want 2 and a message)", tc.name, code, stderr)

@@ -1,11 +1,8 @@
 package experiment
 
 import (
-	"bytes"
-	"encoding/gob"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -76,11 +73,10 @@ func Joint(runs string, specs []Spec, metric string, log io.Writer) (*JointData,
 	key := strings.Join(keys, "+") + "|" + cacheKey(met)
 	path := filepath.Join(runs, "joint-"+metric+"-"+keyHash(key)+".gob")
 	out := &JointData{Metric: metric, Specs: specs}
-	if raw, err := os.ReadFile(path); err == nil {
-		var c jointCache
-		if err := gob.NewDecoder(bytes.NewReader(raw)).Decode(&c); err != nil {
-			return nil, fmt.Errorf("experiment: %w: %s: %v", ErrCache, path, err)
-		}
+	var c jointCache
+	if found, err := readGob(path, &c); err != nil {
+		return nil, err
+	} else if found {
 		if c.Key != key {
 			return nil, fmt.Errorf("experiment: %w: %s holds key %q, want %q", ErrCache, path, c.Key, key)
 		}
@@ -123,11 +119,7 @@ func Joint(runs string, specs []Spec, metric string, log io.Writer) (*JointData,
 			flat[i*n+j] = d.At(i, j)
 		}
 	}
-	var buf bytes.Buffer
-	if err := gob.NewEncoder(&buf).Encode(jointCache{Key: key, Labels: out.Labels, Model: out.Model, Distances: flat}); err != nil {
-		return nil, fmt.Errorf("experiment: encoding the joint cache: %w", err)
-	}
-	if err := writeAtomic(path, buf.Bytes()); err != nil {
+	if err := writeGob(path, "joint", jointCache{Key: key, Labels: out.Labels, Model: out.Model, Distances: flat}); err != nil {
 		return nil, err
 	}
 	out.Distances = mat.NewSymDense(n, flat)

@@ -1,9 +1,7 @@
 package experiment
 
 import (
-	"bytes"
 	"crypto/sha256"
-	"encoding/gob"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -317,11 +315,10 @@ func CachedMeasurePaths(runs, key string, met repgeo.Metric, srcs []Source) (*Pa
 		}
 	}
 	path := filepath.Join(runs, "pathsets", key+"-"+hex.EncodeToString(h.Sum(nil))[:12]+".gob")
-	if raw, err := os.ReadFile(path); err == nil {
-		var c pathSetCache
-		if err := gob.NewDecoder(bytes.NewReader(raw)).Decode(&c); err != nil {
-			return nil, fmt.Errorf("experiment: %w: %s: %v", ErrCache, path, err)
-		}
+	var c pathSetCache
+	if found, err := readGob(path, &c); err != nil {
+		return nil, err
+	} else if found {
 		n := 0
 		for _, l := range c.Labels {
 			n += len(l)
@@ -340,7 +337,7 @@ func CachedMeasurePaths(runs, key string, met repgeo.Metric, srcs []Source) (*Pa
 		return nil, err
 	}
 	n, _ := ps.Distances.Dims()
-	c := pathSetCache{Names: ps.Names, Labels: ps.Labels, Start: ps.Start, Distances: make([]float64, n*n)}
+	c = pathSetCache{Names: ps.Names, Labels: ps.Labels, Start: ps.Start, Distances: make([]float64, n*n)}
 	for i := 0; i < n; i++ {
 		for j := 0; j < n; j++ {
 			c.Distances[i*n+j] = ps.Distances.At(i, j)
@@ -349,11 +346,7 @@ func CachedMeasurePaths(runs, key string, met repgeo.Metric, srcs []Source) (*Pa
 	for _, m := range ps.Measures {
 		c.Measures = append(c.Measures, *m)
 	}
-	var buf bytes.Buffer
-	if err := gob.NewEncoder(&buf).Encode(c); err != nil {
-		return nil, fmt.Errorf("experiment: encoding the path-set cache: %w", err)
-	}
-	if err := writeAtomic(path, buf.Bytes()); err != nil {
+	if err := writeGob(path, "path-set", c); err != nil {
 		return nil, err
 	}
 	return ps, nil

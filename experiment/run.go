@@ -310,11 +310,10 @@ func Path(runs string, s Spec, metric string, log io.Writer) (*PathData, error) 
 	}
 	key := cacheKey(met)
 	path := filepath.Join(Dir(runs, s), "path-"+metric+"-"+keyHash(key)+".gob")
-	if raw, err := os.ReadFile(path); err == nil {
-		var c pathCache
-		if err := gob.NewDecoder(bytes.NewReader(raw)).Decode(&c); err != nil {
-			return nil, fmt.Errorf("experiment: %w: %s: %v", ErrCache, path, err)
-		}
+	var c pathCache
+	if found, err := readGob(path, &c); err != nil {
+		return nil, err
+	} else if found {
 		if c.Key != key {
 			return nil, fmt.Errorf("experiment: %w: %s holds key %q, want %q", ErrCache, path, c.Key, key)
 		}
@@ -359,11 +358,7 @@ func Path(runs string, s Spec, metric string, log io.Writer) (*PathData, error) 
 			flat[i*n+j] = d.At(i, j)
 		}
 	}
-	var buf bytes.Buffer
-	if err := gob.NewEncoder(&buf).Encode(pathCache{Key: key, Labels: labels, Distances: flat, Measures: *ms}); err != nil {
-		return nil, fmt.Errorf("experiment: encoding the path cache: %w", err)
-	}
-	if err := writeAtomic(path, buf.Bytes()); err != nil {
+	if err := writeGob(path, "path", pathCache{Key: key, Labels: labels, Distances: flat, Measures: *ms}); err != nil {
 		return nil, err
 	}
 	return &PathData{Spec: s, Metric: metric, Labels: labels, Distances: mat.NewSymDense(n, flat), Measures: ms}, nil
@@ -384,6 +379,30 @@ func mustJSON(v any) []byte {
 		panic(errors.New("experiment: " + err.Error()))
 	}
 	return append(b, '\n')
+}
+
+// readGob decodes the gob file at path into v. It returns found=false when
+// the file cannot be read (no cache yet) and an ErrCache error when it does
+// not decode.
+func readGob(path string, v any) (found bool, err error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return false, nil
+	}
+	if err := gob.NewDecoder(bytes.NewReader(raw)).Decode(v); err != nil {
+		return true, fmt.Errorf("experiment: %w: %s: %v", ErrCache, path, err)
+	}
+	return true, nil
+}
+
+// writeGob encodes v with gob and writes it to path atomically; what names
+// the cache in errors.
+func writeGob(path, what string, v any) error {
+	var buf bytes.Buffer
+	if err := gob.NewEncoder(&buf).Encode(v); err != nil {
+		return fmt.Errorf("experiment: encoding the %s cache: %w", what, err)
+	}
+	return writeAtomic(path, buf.Bytes())
 }
 
 // writeAtomic creates path's directory if needed and writes data to path atomically.

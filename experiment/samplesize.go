@@ -1,14 +1,11 @@
 package experiment
 
 import (
-	"bytes"
 	"crypto/sha256"
-	"encoding/gob"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"sort"
 
@@ -257,25 +254,20 @@ func CachedSampleSweep(runs string, src Source, variants []Variant, opts SweepOp
 	}
 	h := sha256.Sum256([]byte(fmt.Sprintf("%s|%q|%+v", src.Name, names, opts)))
 	path := filepath.Join(runs, "samplesize", src.Name+"-"+hex.EncodeToString(h[:])[:10]+".gob")
-	if raw, err := os.ReadFile(path); err == nil {
-		var sw Sweep
-		if err := gob.NewDecoder(bytes.NewReader(raw)).Decode(&sw); err != nil {
-			return nil, fmt.Errorf("experiment: %w: %s: %v", ErrCache, path, err)
-		}
-		if len(sw.Variants) != len(variants) || len(sw.Mean) != len(variants) {
+	var cached Sweep
+	if found, err := readGob(path, &cached); err != nil {
+		return nil, err
+	} else if found {
+		if len(cached.Variants) != len(variants) || len(cached.Mean) != len(variants) {
 			return nil, fmt.Errorf("experiment: %w: %s: inconsistent sizes", ErrCache, path)
 		}
-		return &sw, nil
+		return &cached, nil
 	}
 	sw, err := SampleSweep(src.Acts, variants, opts)
 	if err != nil {
 		return nil, err
 	}
-	var buf bytes.Buffer
-	if err := gob.NewEncoder(&buf).Encode(sw); err != nil {
-		return nil, fmt.Errorf("experiment: encoding the sample-size cache: %w", err)
-	}
-	if err := writeAtomic(path, buf.Bytes()); err != nil {
+	if err := writeGob(path, "sample-size", sw); err != nil {
 		return nil, err
 	}
 	return sw, nil

@@ -35,6 +35,41 @@ const TargetName = "target"
 // WriteActivations for a file or value that breaks the activations format.
 var ErrActivations = errors.New("bad activations")
 
+// ActivationsError is the error of ReadActivations, WriteActivations and
+// Activations.Check for a file or value that breaks the activations format.
+// It wraps ErrActivations and, when there is one, the error that caused it.
+type ActivationsError struct {
+	// Path names the file, or is "" when the error is not about one file.
+	Path string
+	// Problem says what is wrong.
+	Problem string
+	// Err is the error that caused this one (such as the npy package's error
+	// for a corrupt or missing file), or nil.
+	Err error
+}
+
+// Error returns the error's message with the package prefix "models: ".
+func (e *ActivationsError) Error() string { return "models: " + e.Message() }
+
+// Message returns the error's message without the package prefix, for a
+// caller that names the operation in its own way: "path: bad activations:
+// problem".
+func (e *ActivationsError) Message() string {
+	m := ErrActivations.Error() + ": " + e.Problem
+	if e.Path != "" {
+		m = e.Path + ": " + m
+	}
+	return m
+}
+
+// Unwrap returns ErrActivations and the cause, if any.
+func (e *ActivationsError) Unwrap() []error {
+	if e.Err == nil {
+		return []error{ErrActivations}
+	}
+	return []error{ErrActivations, e.Err}
+}
+
 // Path returns the names and matrices of the points of the model's path: the
 // taps in path order, then TargetName and Target when a has a target.
 func (a *Activations) Path() (names []string, reps []mat.Matrix) {
@@ -57,7 +92,7 @@ func (a *Activations) Path() (names []string, reps []mat.Matrix) {
 // target (if any) with m one-hot rows, and labels (if any) that match it.
 func (a *Activations) Check() error {
 	if err := a.problem(); err != nil {
-		return fmt.Errorf("models: %w: %v", ErrActivations, err)
+		return &ActivationsError{Problem: err.Error()}
 	}
 	return nil
 }
@@ -167,7 +202,7 @@ func oneHot(t *mat.Dense) ([]int, error) {
 // one-hot target named TargetName when a has one. The write is atomic.
 func WriteActivations(path string, a *Activations) error {
 	if err := a.problem(); err != nil {
-		return fmt.Errorf("models: %s: %w: %v", path, ErrActivations, err)
+		return &ActivationsError{Path: path, Problem: err.Error()}
 	}
 	names, reps := a.Path()
 	if err := npy.WriteNPZ(path, names, reps); err != nil {
@@ -180,23 +215,23 @@ func WriteActivations(path string, a *Activations) error {
 // by numpy.savez with the same layout: any numeric dtype numpy writes, arrays
 // of more than two axes flattened per input). The archive's entries are the
 // taps in path order, except a last entry named TargetName, which becomes
-// Target and, read from its one-hot rows, Labels. It returns an error
-// wrapping ErrActivations for a file that is not an .npz archive, is
-// corrupt, or breaks the rules of Activations.Check (a TargetName entry that
-// is not last included).
+// Target and, read from its one-hot rows, Labels. It returns an
+// *ActivationsError (wrapping ErrActivations) for a file that is not an .npz
+// archive, is missing or corrupt, or breaks the rules of Activations.Check (a
+// TargetName entry that is not last included).
 func ReadActivations(path string) (*Activations, error) {
 	if strings.EqualFold(filepath.Ext(path), ".npy") {
-		return nil, fmt.Errorf("models: %s: %w: a .npy file holds one array, not an .npz archive of activations", path, ErrActivations)
+		return nil, &ActivationsError{Path: path, Problem: "a .npy file holds one array, not an .npz archive of activations"}
 	}
 	arrays, err := npy.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("models: %w: %v", ErrActivations, err)
+		return nil, &ActivationsError{Problem: err.Error(), Err: err}
 	}
 	a := &Activations{}
 	for i, x := range arrays {
 		if x.Name == TargetName {
 			if i != len(arrays)-1 {
-				return nil, fmt.Errorf("models: %s: %w: the %q entry is number %d of %d; it must be the last", path, ErrActivations, TargetName, i+1, len(arrays))
+				return nil, &ActivationsError{Path: path, Problem: fmt.Sprintf("the %q entry is number %d of %d; it must be the last", TargetName, i+1, len(arrays))}
 			}
 			a.Target = x.Data
 			continue
@@ -205,7 +240,7 @@ func ReadActivations(path string) (*Activations, error) {
 		a.Layers = append(a.Layers, x.Data)
 	}
 	if err := a.problem(); err != nil {
-		return nil, fmt.Errorf("models: %s: %w: %v", path, ErrActivations, err)
+		return nil, &ActivationsError{Path: path, Problem: err.Error()}
 	}
 	if a.Target != nil {
 		a.Labels, _ = oneHot(a.Target) // problem checked the rows

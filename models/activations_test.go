@@ -231,3 +231,46 @@ func TestWriteActivationsRejects(t *testing.T) {
 		t.Error("a rejected write changed the existing file")
 	}
 }
+
+// TestActivationsError checks the typed form of the activations errors: the
+// path and problem as fields, Message without the package prefix, and the
+// cause kept for errors.Is.
+func TestActivationsError(t *testing.T) {
+	dir := t.TempDir()
+	npyPath := filepath.Join(dir, "one.npy")
+	if err := npy.WriteNPY(npyPath, mat.NewDense(2, 2, []float64{1, 2, 3, 4})); err != nil {
+		t.Fatal(err)
+	}
+	bad := testActivations()
+	bad.Taps[0] = ""
+	for _, tc := range []struct {
+		name    string
+		err     error
+		path    string
+		message string
+		cause   error
+	}{
+		{"npy file", func() error { _, err := ReadActivations(npyPath); return err }(), npyPath,
+			npyPath + ": bad activations: a .npy file holds one array, not an .npz archive of activations", nil},
+		{"missing file", func() error { _, err := ReadActivations(filepath.Join(dir, "missing.npz")); return err }(), "", "", os.ErrNotExist},
+		{"check", bad.Check(), "", "bad activations: tap 0 has an empty name", nil},
+	} {
+		var ae *ActivationsError
+		if !errors.As(tc.err, &ae) || !errors.Is(tc.err, ErrActivations) {
+			t.Errorf("%s: error %v (%T), want an *ActivationsError wrapping ErrActivations", tc.name, tc.err, tc.err)
+			continue
+		}
+		if ae.Path != tc.path {
+			t.Errorf("%s: Path %q, want %q", tc.name, ae.Path, tc.path)
+		}
+		if tc.message != "" && ae.Message() != tc.message {
+			t.Errorf("%s: Message %q, want %q", tc.name, ae.Message(), tc.message)
+		}
+		if ae.Error() != "models: "+ae.Message() {
+			t.Errorf("%s: Error %q is not \"models: \" + Message %q", tc.name, ae.Error(), ae.Message())
+		}
+		if tc.cause != nil && !errors.Is(tc.err, tc.cause) {
+			t.Errorf("%s: error %v does not wrap %v", tc.name, tc.err, tc.cause)
+		}
+	}
+}

@@ -59,6 +59,7 @@ func TestActivationsFileInput(t *testing.T) {
 	if err := npy.WriteNPZ(f("two-hot.npz"), []string{"x", "y", "target"}, []mat.Matrix{acts.Layers[0], acts.Layers[1], twoHot}); err != nil {
 		t.Fatal(err)
 	}
+	// The whole line: the subcommand's prefix replaces the models package's.
 	for _, tc := range []struct {
 		file, want string
 	}{
@@ -66,8 +67,13 @@ func TestActivationsFileInput(t *testing.T) {
 		{"two-hot.npz", f("two-hot.npz") + ": bad activations: target row 5 is not one-hot"},
 	} {
 		code, _, stderr := geoRun("pairwise", f(tc.file))
-		if code == 0 || !strings.Contains(stderr, tc.want) {
-			t.Errorf("%s: exit %d, stderr %q; want an error containing %q", tc.file, code, stderr, tc.want)
+		if want := "repgeo pairwise: " + tc.want + "\n"; code != 2 || stderr != want {
+			t.Errorf("%s: exit %d, stderr %q; want exit 2 and %q", tc.file, code, stderr, want)
 		}
+	}
+	code, _, stderr = geoRun("pairwise", f("missing.npz"))
+	if prefix := "repgeo pairwise: bad activations: "; code != 2 || !strings.HasPrefix(stderr, prefix) ||
+		!strings.Contains(stderr, "missing.npz") || strings.Contains(stderr, "models: ") {
+		t.Errorf("missing file: exit %d, stderr %q; want exit 2 and a line starting %q", code, stderr, prefix)
 	}
 }

@@ -95,7 +95,7 @@ func readArrays(f string) (names []string, mats []mat.Matrix, npz bool, err erro
 	}
 	acts, err := models.ReadActivations(f)
 	if err != nil {
-		return nil, nil, false, badInput("%s", strings.TrimPrefix(err.Error(), "models: "))
+		return nil, nil, false, badInput("%v", err)
 	}
 	names, mats = acts.Path()
 	return names, mats, len(names) > 1 || strings.EqualFold(filepath.Ext(f), ".npz"), nil

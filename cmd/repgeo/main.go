@@ -18,6 +18,7 @@ import (
 	"os"
 	"sort"
 
+	"github.com/repgeo/repgeo/models"
 	"github.com/repgeo/repgeo/repgeo"
 )
 
@@ -45,8 +46,9 @@ func badInput(format string, args ...any) error {
 }
 
 // errorf is fmt.Errorf with the errors among args formatted by
-// repgeo.Message: the messages of the repgeo package's errors without its
-// package prefix, which the subcommand's prefix replaces. %w wraps them.
+// errorMessage: the messages of the repgeo package's errors and of the
+// models package's activation-file errors without their package prefix,
+// which the subcommand's prefix replaces. %w wraps them.
 func errorf(format string, args ...any) error {
 	for i, a := range args {
 		if e, ok := a.(error); ok {
@@ -56,10 +58,20 @@ func errorf(format string, args ...any) error {
 	return fmt.Errorf(format, args...)
 }
 
-// libError is an error formatted by repgeo.Message.
+// libError is an error formatted by errorMessage.
 type libError struct{ err error }
 
-func (e libError) Error() string { return repgeo.Message(e.err) }
+func (e libError) Error() string { return errorMessage(e.err) }
+
+// errorMessage returns the message of err without the package prefix when
+// err is an error of package repgeo or a *models.ActivationsError, and
+// err.Error() otherwise. Like repgeo.Message, it looks at err itself only.
+func errorMessage(err error) string {
+	if ae, ok := err.(*models.ActivationsError); ok {
+		return ae.Message()
+	}
+	return repgeo.Message(err)
+}
 func (e libError) Unwrap() error { return e.err }
 
 func main() {

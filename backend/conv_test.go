@@ -3,7 +3,6 @@ package backend
 import (
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"testing"
 
 	"github.com/gomlx/gomlx/backends"
@@ -35,16 +34,7 @@ func (c convCase) String() string {
 
 // randTensor returns a tensor of normal random values drawn with seed.
 func randTensor(seed uint64, dims ...int) *tensors.Tensor {
-	r := rand.New(rand.NewPCG(seed, 7))
-	n := 1
-	for _, d := range dims {
-		n *= d
-	}
-	v := make([]float32, n)
-	for i := range v {
-		v[i] = float32(r.NormFloat64())
-	}
-	return tensors.FromFlatDataAndDimensions(v, dims...)
+	return randSpecialTensor(seed, dims)
 }
 
 // convOutputs runs the convolution of c on backend be and returns its output

@@ -78,11 +78,7 @@ func TestRewrittenActivations(t *testing.T) {
 	if ops["Sigmoid"]+ops["HardSwish"]+ops["HardSigmoid"] != 0 || ops["Clip"] != 2 || ops["Exp"] != 1 {
 		t.Errorf("operators after rewriting: %v", ops)
 	}
-	in := refArray(t, "act_input")
-	x := &Images{N: 2, C: 3, H: 8, W: 8}
-	for _, v := range in.Data.RawMatrix().Data {
-		x.Data = append(x.Data, float32(v))
-	}
+	x := arrayImages(t, refArray(t, "act_input"))
 	// The module of each rewritten operator ends with the replacement.
 	taps, err := m.Taps("1", "3", "output")
 	if err != nil {
@@ -108,24 +104,12 @@ func TestRewrittenActivations(t *testing.T) {
 // negative values.
 func TestMaxPoolCeilMode(t *testing.T) {
 	m := load(t, "ceilmode.onnx")
-	in := refArray(t, "ceil_input")
-	x := &Images{N: 2, C: 3, H: 12, W: 12}
-	for _, v := range in.Data.RawMatrix().Data {
-		x.Data = append(x.Data, float32(v))
-	}
-	taps, err := m.Taps("output")
-	if err != nil {
-		t.Fatal(err)
-	}
-	act, err := m.Extract(newBackend(t), x, taps, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	out := extractOutput(t, m, arrayImages(t, refArray(t, "ceil_input"))).Layers[0]
 	want := refArray(t, "ceil_output").Data
-	if r, c := act.Layers[0].Dims(); r != 2 || c != 2*5*5 {
+	if r, c := out.Dims(); r != 2 || c != 2*5*5 {
 		t.Fatalf("output %d×%d, want 2×50", r, c)
 	}
-	if diff, scale := maxAbsDiff(act.Layers[0], want); diff > 1e-5*max(scale, 1) {
+	if diff, scale := maxAbsDiff(out, want); diff > 1e-5*max(scale, 1) {
 		t.Errorf("max |diff| %.3g from PyTorch (largest value %.3g)", diff, scale)
 	}
 }
@@ -158,19 +142,7 @@ func TestCeilPads(t *testing.T) {
 // checks its output against PyTorch's.
 func TestInferenceQuirks(t *testing.T) {
 	m := load(t, "quirks.onnx")
-	in := refArray(t, "quirks_input")
-	x := &Images{N: 1, C: 3, H: 8, W: 8}
-	for _, v := range in.Data.RawRowView(0) {
-		x.Data = append(x.Data, float32(v))
-	}
-	taps, err := m.Taps("output")
-	if err != nil {
-		t.Fatal(err)
-	}
-	act, err := m.Extract(newBackend(t), x, taps, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	act := extractOutput(t, m, arrayImages(t, refArray(t, "quirks_input")))
 	want := refArray(t, "quirks_output").Data
 	if diff, scale := maxAbsDiff(act.Layers[0], want); diff > 1e-5*max(scale, 1) {
 		t.Errorf("max |diff| %.3g from PyTorch (largest value %.3g)", diff, scale)
@@ -275,26 +247,12 @@ func TestShapeQuirks(t *testing.T) {
 			t.Errorf("node %q is still a %s", n.Name, n.Op)
 		}
 	}
-	in := refArray(t, "modq_input")
-	x := &Images{N: 2, C: 3, H: 4, W: 10}
-	for i := range 2 {
-		for _, v := range in.Data.RawRowView(i) {
-			x.Data = append(x.Data, float32(v))
-		}
-	}
-	taps, err := m.Taps("output")
-	if err != nil {
-		t.Fatal(err)
-	}
-	act, err := m.Extract(newBackend(t), x, taps, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	out := extractOutput(t, m, arrayImages(t, refArray(t, "modq_input"))).Layers[0]
 	want := refArray(t, "modq_output").Data
-	if gr, gc := act.Layers[0].Dims(); gr != 2 || gc != 3*4*2 {
+	if gr, gc := out.Dims(); gr != 2 || gc != 3*4*2 {
 		t.Fatalf("output %d×%d, PyTorch 2×%d", gr, gc, 3*4*2)
 	}
-	if diff, scale := maxAbsDiff(act.Layers[0], want); diff > 1e-6*max(scale, 1) {
+	if diff, scale := maxAbsDiff(out, want); diff > 1e-6*max(scale, 1) {
 		t.Errorf("max |diff| %.3g from PyTorch (largest value %.3g)", diff, scale)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/repgeo/repgeo/backend"
+	"github.com/repgeo/repgeo/models"
 	"github.com/repgeo/repgeo/npy"
 )
 
@@ -49,6 +50,35 @@ func refArray(t *testing.T, name string) npy.Array {
 		t.Fatalf("reference.npz has no array %q", name)
 	}
 	return a
+}
+
+// arrayImages returns a saved N×C×H×W array as Images.
+func arrayImages(t *testing.T, a npy.Array) *Images {
+	t.Helper()
+	if len(a.Shape) != 4 {
+		t.Fatalf("array %q has shape %v, want N×C×H×W", a.Name, a.Shape)
+	}
+	x := &Images{N: a.Shape[0], C: a.Shape[1], H: a.Shape[2], W: a.Shape[3]}
+	for i := range x.N {
+		for _, v := range a.Data.RawRowView(i) {
+			x.Data = append(x.Data, float32(v))
+		}
+	}
+	return x
+}
+
+// extractOutput returns the activations of m's output (tap "output") on x.
+func extractOutput(t *testing.T, m *Model, x *Images) *models.Activations {
+	t.Helper()
+	taps, err := m.Taps("output")
+	if err != nil {
+		t.Fatal(err)
+	}
+	act, err := m.Extract(newBackend(t), x, taps, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return act
 }
 
 // probePixels returns the first n reference images as Images in [0, 1].

@@ -45,11 +45,7 @@ func TestTorchvision(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			in := arrays[0]
-			x := &Images{N: in.Shape[0], C: in.Shape[1], H: in.Shape[2], W: in.Shape[3]}
-			for _, v := range in.Data.RawMatrix().Data {
-				x.Data = append(x.Data, float32(v))
-			}
+			x := arrayImages(t, arrays[0])
 			// The logits, and the intermediate tap the script saved (the
 			// output of module "features" or "layer4"), if any.
 			specs := []string{"output"}

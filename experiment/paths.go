@@ -304,16 +304,9 @@ func CachedMeasurePaths(runs, key string, met repgeo.Metric, srcs []Source) (*Pa
 	h := sha256.New()
 	fmt.Fprintf(h, "%s|", key)
 	for _, s := range srcs {
-		if s.Acts == nil {
+		fmt.Fprintf(h, "%s|", s.Name)
+		if s.Acts == nil || !fingerprint(h, s.Acts) {
 			return MeasurePaths(met, srcs) // reports the error
-		}
-		fmt.Fprintf(h, "%s|%q|", s.Name, s.Acts.Taps)
-		for _, l := range append(append([]*mat.Dense(nil), s.Acts.Layers...), s.Acts.Target) {
-			if l == nil {
-				return MeasurePaths(met, srcs)
-			}
-			r, c := l.Dims()
-			fmt.Fprintf(h, "%dx%d:%v|", r, c, l.RawRowView(0))
 		}
 	}
 	path := filepath.Join(runs, "pathsets", key+"-"+hex.EncodeToString(h.Sum(nil))[:12]+".gob")
@@ -357,4 +350,22 @@ func CachedMeasurePaths(runs, key string, met repgeo.Metric, srcs []Source) (*Pa
 		return nil, err
 	}
 	return ps, nil
+}
+
+// fingerprint writes acts' taps and the shape and first row of each of its
+// layers and its target to w, which then tells activations apart; false if
+// a layer or the target is missing.
+func fingerprint(w io.Writer, acts *models.Activations) bool {
+	fmt.Fprintf(w, "%q|", acts.Taps)
+	for _, l := range append(append([]*mat.Dense(nil), acts.Layers...), acts.Target) {
+		if l == nil {
+			return false
+		}
+		r, c := l.Dims()
+		if r == 0 {
+			return false
+		}
+		fmt.Fprintf(w, "%dx%d:%v|", r, c, l.RawRowView(0))
+	}
+	return true
 }

@@ -1,7 +1,6 @@
 package experiment
 
 import (
-	"errors"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -237,33 +236,30 @@ func TestLogSizes(t *testing.T) {
 	}
 }
 
-func TestParseMember(t *testing.T) {
+func TestSmokeSpec(t *testing.T) {
 	for _, tc := range []struct {
-		name string
-		want Member
-		err  bool
+		name  string
+		model string
+		width float64
+		seed  uint64
+		err   bool
 	}{
-		{"resnet20-w1-s1", Member{"resnet20", 1, 1}, false},
-		{"vgg11-w0.25-s2", Member{"vgg11", 0.25, 2}, false},
-		{"resnet56-w.5-s10", Member{"resnet56", 0.5, 10}, false},
-		{"resnet20-w1", Member{}, true},
-		{"alexnet8-w1-s1", Member{}, true},
-		{"resnet20-w0-s1", Member{}, true},
+		{"resnet20-w1-s1", "resnet20", SmokeScale, 1, false},
+		{"vgg11-w0.25-s2", "vgg11", 0.25 * SmokeScale, 2, false},
+		{"resnet56-w0.5-s1", "resnet56", 0.5 * SmokeScale, 1, false},
+		{"resnet56-w2-s1", "", 0, 0, true}, // well formed, but not in the zoo
+		{"resnet20-w1", "", 0, 0, true},
 	} {
-		got, err := ParseMember(tc.name)
-		if (err != nil) != tc.err || got != tc.want {
-			t.Errorf("ParseMember(%q) = %+v, %v", tc.name, got, err)
+		s, err := SmokeSpec(tc.name, 6, 30)
+		if tc.err {
+			if err == nil || !strings.Contains(err.Error(), "no member named") {
+				t.Errorf("SmokeSpec(%q): error %v, want one naming the zoo's members", tc.name, err)
+			}
+			continue
 		}
-		if !tc.err && got.String() != strings.Replace(tc.name, "w.5", "w0.5", 1) {
-			t.Errorf("%q: String() = %q", tc.name, got.String())
+		if err != nil || s.Model != tc.model || s.Width != tc.width || s.Seed != tc.seed || s.Steps != 6 || s.Probes != 30 || s.Validate() != nil {
+			t.Errorf("SmokeSpec(%q) = %+v, %v", tc.name, s, err)
 		}
-	}
-	s, err := SmokeSpec("vgg13-w0.5-s3", 6, 30)
-	if err != nil || s.Model != "vgg13" || s.Width != 0.5*SmokeScale || s.Seed != 3 || s.Steps != 6 || s.Probes != 30 || s.Validate() != nil {
-		t.Errorf("SmokeSpec: %+v, %v", s, err)
-	}
-	if _, err := ZooSource("", "resnet20-w1-s1", 10, 1, nil); !errors.Is(err, ErrNotTrained) {
-		t.Errorf("ZooSource: error %v, want ErrNotTrained", err)
 	}
 }
 

@@ -170,6 +170,12 @@ func SampleSweep(acts *models.Activations, variants []Variant, opts SweepOptions
 		for s, size := range sizes {
 			vals := grid(nq, opts.Subsets)
 			for k := 0; k < opts.Subsets; k++ {
+				if size == m { // every subset is all inputs: measured once
+					for j := range full {
+						vals[j][k] = full[j]
+					}
+					continue
+				}
 				idx, err := data.StratifiedSample(labels, classes, size, opts.Seed+uint64(k)*1000003+uint64(size))
 				if err != nil {
 					return nil, fmt.Errorf("experiment: SampleSweep: %w", err)
@@ -248,15 +254,20 @@ func rowsOf(x mat.Matrix, idx []int) *mat.Dense {
 }
 
 // CachedSampleSweep is SampleSweep with its result cached under runs: the
-// source's name, the variants' names and opts decide the cache file, so name
-// each variant after its metric and options.
+// source's name, the variants' names, opts and the shapes and first rows of
+// the source's activations decide the cache file, so name each variant after
+// its metric and options.
 func CachedSampleSweep(runs string, src Source, variants []Variant, opts SweepOptions) (*Sweep, error) {
 	names := make([]string, len(variants))
 	for i, v := range variants {
 		names[i] = v.Name
 	}
-	h := sha256.Sum256([]byte(fmt.Sprintf("%s|%q|%+v", src.Name, names, opts)))
-	path := filepath.Join(runs, "samplesize", src.Name+"-"+hex.EncodeToString(h[:])[:10]+".gob")
+	h := sha256.New()
+	fmt.Fprintf(h, "%s|%q|%+v|", src.Name, names, opts)
+	if src.Acts == nil || !fingerprint(h, src.Acts) {
+		return SampleSweep(src.Acts, variants, opts) // reports the error
+	}
+	path := filepath.Join(runs, "samplesize", src.Name+"-"+hex.EncodeToString(h.Sum(nil))[:10]+".gob")
 	if raw, err := os.ReadFile(path); err == nil {
 		var sw Sweep
 		if err := gob.NewDecoder(bytes.NewReader(raw)).Decode(&sw); err != nil {

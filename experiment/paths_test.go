@@ -192,11 +192,35 @@ func TestSampleSweep(t *testing.T) {
 			t.Errorf("call %d: cached sweep differs from the computed one", k)
 		}
 	}
+	// Other activations under the same name get their own cache entry.
+	other := fakeActs(5, 40, 4, 5)
+	c, err := CachedSampleSweep(runs, Source{Name: "fake", Acts: other}, vs, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.All[0][2] == sw.All[0][2] {
+		t.Error("the cached sweep of other activations under the same name was returned")
+	}
+	// From LargeSize on, only LargeSubsets subsets: the first ones of the full draw.
+	large, err := SampleSweep(acts, vs, SweepOptions{Sizes: []int{40, 12, 20}, Subsets: 3, Seed: 1, LargeSize: 20, LargeSubsets: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	two, err := SampleSweep(acts, vs, SweepOptions{Sizes: []int{40, 12, 20}, Subsets: 2, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for q := range Quantities {
+		if large.Mean[0][q][0] != sw.Mean[0][q][0] || large.Mean[0][q][1] != two.Mean[0][q][1] || large.Std[0][q][1] != two.Std[0][q][1] || large.Std[0][q][2] != 0 {
+			t.Errorf("%s: LargeSubsets: means %v, want %v at 12 and %v at 20", Quantities[q], large.Mean[0][q], sw.Mean[0][q][0], two.Mean[0][q][1])
+		}
+	}
 	for _, tc := range []struct {
 		name string
 		vs   []Variant
 		o    SweepOptions
 	}{
+		{"one large subset", vs, SweepOptions{Sizes: []int{10}, LargeSize: 5, LargeSubsets: 1}},
 		{"size too large", vs, SweepOptions{Sizes: []int{41}}},
 		{"size too small", vs, SweepOptions{Sizes: []int{2}}},
 		{"no sizes", vs, SweepOptions{}},

@@ -44,6 +44,10 @@ type SweepOptions struct {
 	Sizes []int
 	// Subsets is the number of random class-balanced subsets per size (default 10).
 	Subsets int
+	// LargeSize and LargeSubsets bound the cost of the largest sizes: a size
+	// of at least LargeSize (if positive) draws only LargeSubsets subsets
+	// (at least 2). A size of all inputs is always measured once.
+	LargeSize, LargeSubsets int
 	// Seed seeds the choice of the subsets.
 	Seed uint64
 	// Tol is the tolerance of Settle: the mean must stay within Tol times
@@ -124,6 +128,9 @@ func SampleSweep(acts *models.Activations, variants []Variant, opts SweepOptions
 	if opts.Subsets < 1 {
 		return nil, fmt.Errorf("experiment: SampleSweep: %d subsets", opts.Subsets)
 	}
+	if opts.LargeSize > 0 && opts.LargeSubsets < 2 {
+		return nil, fmt.Errorf("experiment: SampleSweep: %d subsets from size %d on: need at least 2 for a spread", opts.LargeSubsets, opts.LargeSize)
+	}
 	if opts.Tol == 0 {
 		opts.Tol = 0.02
 	}
@@ -168,14 +175,18 @@ func SampleSweep(acts *models.Activations, variants []Variant, opts SweepOptions
 		}
 		mean, std, bias := grid(nq, ns), grid(nq, ns), grid(nq, ns)
 		for s, size := range sizes {
-			vals := grid(nq, opts.Subsets)
-			for k := 0; k < opts.Subsets; k++ {
-				if size == m { // every subset is all inputs: measured once
-					for j := range full {
-						vals[j][k] = full[j]
-					}
-					continue
+			if size == m { // every subset is all inputs: measured once
+				for j := 0; j < nq; j++ {
+					mean[j][s], std[j][s], bias[j][s] = full[j], 0, 0
 				}
+				continue
+			}
+			n := opts.Subsets
+			if opts.LargeSize > 0 && size >= opts.LargeSize {
+				n = opts.LargeSubsets
+			}
+			vals := grid(nq, n)
+			for k := 0; k < n; k++ {
 				idx, err := data.StratifiedSample(labels, classes, size, opts.Seed+uint64(k)*1000003+uint64(size))
 				if err != nil {
 					return nil, fmt.Errorf("experiment: SampleSweep: %w", err)

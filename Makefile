@@ -36,6 +36,8 @@ test-notebooks: setup
 ## figures: the main job. Load the zoo members the figures use (training,
 ## resumably, only those zoo/ lacks), execute every notebook in full size;
 ## writes docs/figures/*.png and docs/notebooks/*.md (with NAME_files/).
+## Notebooks 04-07 read 13 more members and never train them: without them
+## (make zoo, hours) they fail naming the missing member (docs/zoo.md).
 FIGURE_MEMBERS = resnet20-w1-s1,vgg11-w0.25-s1
 figures: setup bin/repgeo
 	./bin/repgeo zoo --members=$(FIGURE_MEMBERS)

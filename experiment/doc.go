@@ -13,7 +13,10 @@
 // Source, its activations on shared probe inputs, whatever trained it: a
 // model of a Spec (ActivationsOn), a narrow stand-in for a zoo member in
 // smoke size (SmokeSource), a snapshot during training (TinySnapshots), or a
-// member of the trained model zoo (ZooSource). MeasurePaths maps their paths
+// member of the trained model zoo (ZooSource, and ZooSnapshots for the
+// snapshots it keeps; both read the zoo and never train, reporting a missing
+// member with ErrNotTrained). Members are named as in package models/zoo
+// (zoo.Lookup). MeasurePaths maps their paths
 // into one metric's space (PathSet, with Compare for two of them);
 // TrainingDynamics follows a network's snapshots; SampleSweep measures how the
 // answers depend on the number of probe inputs.

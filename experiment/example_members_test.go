@@ -4,17 +4,19 @@ import (
 	"fmt"
 
 	"github.com/repgeo/repgeo/experiment"
+	"github.com/repgeo/repgeo/models/zoo"
 )
 
-// Zoo members are named by architecture, width and seed; in smoke size each
-// is replaced by a narrow stand-in of the same architecture.
+// Zoo members are named by architecture, width and seed (see zoo.Members);
+// in smoke size each is replaced by a narrow stand-in of the same
+// architecture.
 func ExampleSmokeSpec() {
-	m, err := experiment.ParseMember("vgg11-w0.25-s2")
+	m, err := zoo.Lookup("vgg11-w0.25-s2")
 	if err != nil {
 		panic(err)
 	}
-	fmt.Printf("%s: %s at width %g, seed %d\n", m, m.Model, m.Width, m.Seed)
-	s, err := experiment.SmokeSpec(m.String(), 8, 40)
+	fmt.Printf("%s: %s at width %g, seed %d\n", m.Name, m.Model, m.Width, m.Seed)
+	s, err := experiment.SmokeSpec(m.Name, 8, 40)
 	if err != nil {
 		panic(err)
 	}

@@ -2,6 +2,7 @@ package experiment
 
 import (
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -291,27 +292,20 @@ type pathSetCache struct {
 }
 
 // CachedMeasurePaths is MeasurePaths with its distances and measures cached
-// under runs. The file is named after key, which must identify the metric and
-// its options (such as "angular-cka"), and a hash of the sources' names, their
-// taps and the shapes and first rows of their activations; points are mapped
-// again only when Compare needs them.
+// under runs. The file is named after key (a readable label such as
+// "angular-cka") and a hash of the metric's full configuration, the algorithm
+// and cache versions, and the sources' names, taps and activations; points
+// are mapped again only when Compare needs them.
 func CachedMeasurePaths(runs, key string, met repgeo.Metric, srcs []Source) (*PathSet, error) {
 	if met == nil || len(srcs) == 0 {
 		return MeasurePaths(met, srcs)
 	}
 	h := sha256.New()
-	fmt.Fprintf(h, "%s|", key)
+	fmt.Fprintf(h, "%s|%s|", key, cacheKey(met))
 	for _, s := range srcs {
-		if s.Acts == nil {
+		fmt.Fprintf(h, "%s|", s.Name)
+		if s.Acts == nil || !fingerprint(h, s.Acts) {
 			return MeasurePaths(met, srcs) // reports the error
-		}
-		fmt.Fprintf(h, "%s|%q|", s.Name, s.Acts.Taps)
-		for _, l := range append(append([]*mat.Dense(nil), s.Acts.Layers...), s.Acts.Target) {
-			if l == nil {
-				return MeasurePaths(met, srcs)
-			}
-			r, c := l.Dims()
-			fmt.Fprintf(h, "%dx%d:%v|", r, c, l.RawRowView(0))
 		}
 	}
 	path := filepath.Join(runs, "pathsets", key+"-"+hex.EncodeToString(h.Sum(nil))[:12]+".gob")
@@ -350,4 +344,27 @@ func CachedMeasurePaths(runs, key string, met repgeo.Metric, srcs []Source) (*Pa
 		return nil, err
 	}
 	return ps, nil
+}
+
+// fingerprint writes acts' taps and the shape and every value of each of
+// its layers and its target to w (a hash), which then tells activations
+// apart; false if a layer or the target is missing.
+func fingerprint(w io.Writer, acts *models.Activations) bool {
+	fmt.Fprintf(w, "%q|", acts.Taps)
+	for _, l := range append(append([]*mat.Dense(nil), acts.Layers...), acts.Target) {
+		if l == nil {
+			return false
+		}
+		r, c := l.Dims()
+		if r == 0 {
+			return false
+		}
+		fmt.Fprintf(w, "%dx%d|", r, c)
+		for i := 0; i < r; i++ {
+			if err := binary.Write(w, binary.LittleEndian, l.RawRowView(i)); err != nil {
+				return false
+			}
+		}
+	}
+	return true
 }

@@ -1,7 +1,6 @@
 package experiment
 
 import (
-	"errors"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -193,11 +192,35 @@ func TestSampleSweep(t *testing.T) {
 			t.Errorf("call %d: cached sweep differs from the computed one", k)
 		}
 	}
+	// Other activations under the same name get their own cache entry.
+	other := fakeActs(5, 40, 4, 5)
+	c, err := CachedSampleSweep(runs, Source{Name: "fake", Acts: other}, vs, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.All[0][2] == sw.All[0][2] {
+		t.Error("the cached sweep of other activations under the same name was returned")
+	}
+	// From LargeSize on, only LargeSubsets subsets: the first ones of the full draw.
+	large, err := SampleSweep(acts, vs, SweepOptions{Sizes: []int{40, 12, 20}, Subsets: 3, Seed: 1, LargeSize: 20, LargeSubsets: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	two, err := SampleSweep(acts, vs, SweepOptions{Sizes: []int{40, 12, 20}, Subsets: 2, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for q := range Quantities {
+		if large.Mean[0][q][0] != sw.Mean[0][q][0] || large.Mean[0][q][1] != two.Mean[0][q][1] || large.Std[0][q][1] != two.Std[0][q][1] || large.Std[0][q][2] != 0 {
+			t.Errorf("%s: LargeSubsets: means %v, want %v at 12 and %v at 20", Quantities[q], large.Mean[0][q], sw.Mean[0][q][0], two.Mean[0][q][1])
+		}
+	}
 	for _, tc := range []struct {
 		name string
 		vs   []Variant
 		o    SweepOptions
 	}{
+		{"one large subset", vs, SweepOptions{Sizes: []int{10}, LargeSize: 5, LargeSubsets: 1}},
 		{"size too large", vs, SweepOptions{Sizes: []int{41}}},
 		{"size too small", vs, SweepOptions{Sizes: []int{2}}},
 		{"no sizes", vs, SweepOptions{}},
@@ -237,33 +260,30 @@ func TestLogSizes(t *testing.T) {
 	}
 }
 
-func TestParseMember(t *testing.T) {
+func TestSmokeSpec(t *testing.T) {
 	for _, tc := range []struct {
-		name string
-		want Member
-		err  bool
+		name  string
+		model string
+		width float64
+		seed  uint64
+		err   bool
 	}{
-		{"resnet20-w1-s1", Member{"resnet20", 1, 1}, false},
-		{"vgg11-w0.25-s2", Member{"vgg11", 0.25, 2}, false},
-		{"resnet56-w.5-s10", Member{"resnet56", 0.5, 10}, false},
-		{"resnet20-w1", Member{}, true},
-		{"alexnet8-w1-s1", Member{}, true},
-		{"resnet20-w0-s1", Member{}, true},
+		{"resnet20-w1-s1", "resnet20", SmokeScale, 1, false},
+		{"vgg11-w0.25-s2", "vgg11", 0.25 * SmokeScale, 2, false},
+		{"resnet56-w0.5-s1", "resnet56", 0.5 * SmokeScale, 1, false},
+		{"resnet56-w2-s1", "", 0, 0, true}, // well formed, but not in the zoo
+		{"resnet20-w1", "", 0, 0, true},
 	} {
-		got, err := ParseMember(tc.name)
-		if (err != nil) != tc.err || got != tc.want {
-			t.Errorf("ParseMember(%q) = %+v, %v", tc.name, got, err)
+		s, err := SmokeSpec(tc.name, 6, 30)
+		if tc.err {
+			if err == nil || !strings.Contains(err.Error(), "no member named") {
+				t.Errorf("SmokeSpec(%q): error %v, want one naming the zoo's members", tc.name, err)
+			}
+			continue
 		}
-		if !tc.err && got.String() != strings.Replace(tc.name, "w.5", "w0.5", 1) {
-			t.Errorf("%q: String() = %q", tc.name, got.String())
+		if err != nil || s.Model != tc.model || s.Width != tc.width || s.Seed != tc.seed || s.Steps != 6 || s.Probes != 30 || s.Validate() != nil {
+			t.Errorf("SmokeSpec(%q) = %+v, %v", tc.name, s, err)
 		}
-	}
-	s, err := SmokeSpec("vgg13-w0.5-s3", 6, 30)
-	if err != nil || s.Model != "vgg13" || s.Width != 0.5*SmokeScale || s.Seed != 3 || s.Steps != 6 || s.Probes != 30 || s.Validate() != nil {
-		t.Errorf("SmokeSpec: %+v, %v", s, err)
-	}
-	if _, err := ZooSource("", "resnet20-w1-s1", 10, 1, nil); !errors.Is(err, ErrNotTrained) {
-		t.Errorf("ZooSource: error %v, want ErrNotTrained", err)
 	}
 }
 

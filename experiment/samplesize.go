@@ -41,6 +41,10 @@ type SweepOptions struct {
 	Sizes []int
 	// Subsets is the number of random class-balanced subsets per size (default 10).
 	Subsets int
+	// LargeSize and LargeSubsets bound the cost of the largest sizes: a size
+	// of at least LargeSize (if positive) draws only LargeSubsets subsets
+	// (at least 2). A size of all inputs is always measured once.
+	LargeSize, LargeSubsets int
 	// Seed seeds the choice of the subsets.
 	Seed uint64
 	// Tol is the tolerance of Settle: the mean must stay within Tol times
@@ -121,6 +125,9 @@ func SampleSweep(acts *models.Activations, variants []Variant, opts SweepOptions
 	if opts.Subsets < 1 {
 		return nil, fmt.Errorf("experiment: SampleSweep: %d subsets", opts.Subsets)
 	}
+	if opts.LargeSize > 0 && opts.LargeSubsets < 2 {
+		return nil, fmt.Errorf("experiment: SampleSweep: %d subsets from size %d on: need at least 2 for a spread", opts.LargeSubsets, opts.LargeSize)
+	}
 	if opts.Tol == 0 {
 		opts.Tol = 0.02
 	}
@@ -165,8 +172,18 @@ func SampleSweep(acts *models.Activations, variants []Variant, opts SweepOptions
 		}
 		mean, std, bias := grid(nq, ns), grid(nq, ns), grid(nq, ns)
 		for s, size := range sizes {
-			vals := grid(nq, opts.Subsets)
-			for k := 0; k < opts.Subsets; k++ {
+			if size == m { // every subset is all inputs: measured once
+				for j := 0; j < nq; j++ {
+					mean[j][s], std[j][s], bias[j][s] = full[j], 0, 0
+				}
+				continue
+			}
+			n := opts.Subsets
+			if opts.LargeSize > 0 && size >= opts.LargeSize {
+				n = opts.LargeSubsets
+			}
+			vals := grid(nq, n)
+			for k := 0; k < n; k++ {
 				idx, err := data.StratifiedSample(labels, classes, size, opts.Seed+uint64(k)*1000003+uint64(size))
 				if err != nil {
 					return nil, fmt.Errorf("experiment: SampleSweep: %w", err)
@@ -245,15 +262,23 @@ func rowsOf(x mat.Matrix, idx []int) *mat.Dense {
 }
 
 // CachedSampleSweep is SampleSweep with its result cached under runs: the
-// source's name, the variants' names and opts decide the cache file, so name
-// each variant after its metric and options.
+// source's name and activations, the variants' names and metrics' full
+// configurations (with the algorithm and cache versions), and opts decide
+// the cache file.
 func CachedSampleSweep(runs string, src Source, variants []Variant, opts SweepOptions) (*Sweep, error) {
 	names := make([]string, len(variants))
 	for i, v := range variants {
 		names[i] = v.Name
+		if v.Metric != nil {
+			names[i] += "=" + cacheKey(v.Metric)
+		}
 	}
-	h := sha256.Sum256([]byte(fmt.Sprintf("%s|%q|%+v", src.Name, names, opts)))
-	path := filepath.Join(runs, "samplesize", src.Name+"-"+hex.EncodeToString(h[:])[:10]+".gob")
+	h := sha256.New()
+	fmt.Fprintf(h, "%s|%q|%+v|", src.Name, names, opts)
+	if src.Acts == nil || !fingerprint(h, src.Acts) {
+		return SampleSweep(src.Acts, variants, opts) // reports the error
+	}
+	path := filepath.Join(runs, "samplesize", src.Name+"-"+hex.EncodeToString(h.Sum(nil))[:10]+".gob")
 	var cached Sweep
 	if found, err := readGob(path, &cached); err != nil {
 		return nil, err

@@ -19,6 +19,10 @@ import sys
 import nbformat
 
 
+# A line of stderr that GoNB writes when a cell's program panics or exits non-zero.
+FAILED = re.compile(r"(?m)^(panic: .*|exit status [0-9]+)$")
+
+
 def details(cell, limit=12):
     """Returns the last lines of a failed cell's stderr and error messages,
     with GoNB's HTML formatting of compiler errors reduced to text."""
@@ -52,6 +56,10 @@ def check(path):
             if out.get("output_type") == "error":
                 msg = (out.get("ename", "") + " " + str(out.get("evalue", ""))).strip()
                 problems.append("cell %d: error: %s" % (i, msg.splitlines()[0][:300] if msg else "?"))
+                problems += ["    " + l[:300] for l in details(cell)]
+            elif out.get("output_type") == "stream" and out.get("name") == "stderr" and FAILED.search(out.get("text", "")):
+                # GoNB reports a cell program that panics or exits non-zero on stderr only.
+                problems.append("cell %d: failed: %s" % (i, FAILED.search(out.get("text", "")).group(0)[:300]))
                 problems += ["    " + l[:300] for l in details(cell)]
             elif "image/png" in out.get("data", {}):
                 figures += 1

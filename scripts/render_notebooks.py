@@ -7,7 +7,9 @@ Usage: render_notebooks.py OUTDIR EXECUTED.ipynb...
 
 HTML outputs that embed PNG frames (the sliders of ui.ShowSlider) become one
 image per frame, each under its caption, since a Markdown page runs no script.
-A rendering that still refers to a local file (file://) is an error.
+A rendering that still refers to a local file (file://) is an error. A
+notebook with a failed cell (an error output) is not rendered: the rendering
+of an earlier run, if any, is kept.
 """
 import os
 import re
@@ -16,6 +18,9 @@ import sys
 
 import nbformat
 from nbconvert import MarkdownExporter
+
+# A line of stderr that GoNB writes when a cell's program panics or exits non-zero.
+FAILED = re.compile(r"(?m)^(panic: .*|exit status [0-9]+)$")
 
 FRAME = re.compile(r'(?:<div>([^<]*)</div>)?<img src="data:image/png;base64,([^"]+)"\s*/?>')
 
@@ -44,6 +49,10 @@ def render(path, outdir):
     """Writes the Markdown rendering of the notebook at path into outdir."""
     name = os.path.splitext(os.path.basename(path))[0]
     nb = nbformat.read(path, as_version=4)
+    for i, cell in enumerate(nb.cells):
+        if any(out.get("output_type") == "error" or (out.get("name") == "stderr" and FAILED.search(out.get("text", "")))
+               for out in cell.get("outputs", [])):
+            raise SystemExit("%s: not rendered: cell %d failed (an earlier rendering is kept)" % (path, i))
     split_frames(nb)
     files = name + "_files"
     body, resources = MarkdownExporter().from_notebook_node(

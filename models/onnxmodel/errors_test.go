@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/gomlx/onnx-gomlx/onnx"
 )
 
 func TestLoadErrors(t *testing.T) {
@@ -254,5 +256,71 @@ func TestShapeQuirks(t *testing.T) {
 	}
 	if diff, scale := maxAbsDiff(out, want); diff > 1e-6*max(scale, 1) {
 		t.Errorf("max |diff| %.3g from PyTorch (largest value %.3g)", diff, scale)
+	}
+}
+
+// TestZeroConstant checks zeroConstant on the raw data of a float32
+// initializer: only whole 4-byte words of ±0 count as zero (a denormal
+// whose only set bits lie in a byte's top bit is not zero).
+func TestZeroConstant(t *testing.T) {
+	om, err := onnx.ReadFile(filepath.Join("testdata", "resnet_tiny.onnx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(om.Proto.Graph.Initializer) == 0 {
+		t.Fatal("resnet_tiny.onnx has no initializers")
+	}
+	init := om.Proto.Graph.Initializer[0]
+	cases := []struct {
+		name string
+		raw  []byte
+		want bool
+	}{
+		{"+0", []byte{0, 0, 0, 0}, true},
+		{"+0 and -0", []byte{0, 0, 0, 0, 0, 0, 0, 0x80}, true},
+		{"denormal 0x80", []byte{0x80, 0, 0, 0}, false},
+		{"denormal 0x8000", []byte{0, 0x80, 0, 0}, false},
+		{"one", []byte{0, 0, 0x80, 0x3f}, false},
+		{"odd length", []byte{0, 0, 0}, false},
+		{"5 bytes", []byte{0, 0, 0, 0, 0}, false},
+		{"empty", nil, false},
+	}
+	for _, tc := range cases {
+		init.DataType, init.FloatData, init.RawData = 1, nil, tc.raw
+		if got := zeroConstant(om, init.Name); got != tc.want {
+			t.Errorf("%s: zeroConstant = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
+type testAttr struct {
+	name string
+	i    int64
+}
+
+func (a testAttr) GetName() string { return a.name }
+func (a testAttr) GetI() int64     { return a.i }
+
+// TestIntMod checks that the integer Mod nodes are told by their own fmod
+// attribute, whatever their (optional, possibly repeated) names.
+func TestIntMod(t *testing.T) {
+	cases := []struct {
+		name   string
+		op     string
+		inputs int
+		attrs  []testAttr
+		want   bool
+	}{
+		{"no fmod", "Mod", 2, nil, true},
+		{"fmod 0", "Mod", 2, []testAttr{{"fmod", 0}}, true},
+		{"fmod 1", "Mod", 2, []testAttr{{"fmod", 1}}, false},
+		{"other attribute", "Mod", 2, []testAttr{{"axis", 1}}, true},
+		{"not Mod", "Div", 2, nil, false},
+		{"one input", "Mod", 1, nil, false},
+	}
+	for _, tc := range cases {
+		if got := intMod(tc.op, make([]string, tc.inputs), []string{"y"}, tc.attrs); got != tc.want {
+			t.Errorf("%s: intMod = %v, want %v", tc.name, got, tc.want)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package onnxmodel
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
@@ -311,8 +312,11 @@ func zeroConstant(om *onnx.Model, name string) bool {
 				return false
 			}
 		}
-		for _, b := range raw {
-			if b&0x7f != 0 { // +0 or -0
+		if len(raw)%4 != 0 {
+			return false
+		}
+		for i := 0; i < len(raw); i += 4 {
+			if binary.LittleEndian.Uint32(raw[i:])&0x7fffffff != 0 { // +0 or -0
 				return false
 			}
 		}

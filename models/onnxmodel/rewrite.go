@@ -58,22 +58,9 @@ func rewriteOps(om *onnx.Model) ([]byte, error) {
 		c, ok := consts[inputs[1]]
 		return ok && slices.ContainsFunc(c.vals, func(v int64) bool { return v < 0 })
 	}
-	// intMod marks the Mod nodes with fmod = 0.
-	intMod := map[string]bool{}
-	for _, n := range g.Node {
-		if n.OpType == "Mod" && len(n.Input) == 2 && len(n.Output) == 1 {
-			fmod := int64(0)
-			for _, a := range n.Attribute {
-				if a.Name == "fmod" {
-					fmod = a.I
-				}
-			}
-			intMod[n.Name] = fmod == 0
-		}
-	}
 	found := false
 	for _, n := range g.Node {
-		if rewritable[n.OpType] || negGather(n.OpType, n.Input, n.Output) || intMod[n.Name] {
+		if rewritable[n.OpType] || negGather(n.OpType, n.Input, n.Output) || intMod(n.OpType, n.Input, n.Output, n.Attribute) {
 			found = true
 			break
 		}
@@ -87,7 +74,7 @@ func rewriteOps(om *onnx.Model) ([]byte, error) {
 			out = append(out, negativeGather(n, consts[n.Input[1]])...)
 			continue
 		}
-		if n.OpType == "Mod" && intMod[n.Name] {
+		if intMod(n.OpType, n.Input, n.Output, n.Attribute) {
 			a, b, y, name := n.Input[0], n.Input[1], n.Output[0], n.Name
 			tmp := func(suffix string) string { return y + "__" + suffix }
 			node := func(op, suffix string, inputs ...string) {
@@ -424,4 +411,22 @@ func freshLike[T proto.Message](like T) T {
 	n := proto.Clone(like).(T)
 	proto.Reset(n)
 	return n
+}
+
+// intMod reports whether n is a Mod node with fmod = 0 (integer operands),
+// reading its attribute from the node itself: node names are optional and
+// need not be unique.
+func intMod[A interface {
+	GetName() string
+	GetI() int64
+}](op string, inputs, outputs []string, attrs []A) bool {
+	if op != "Mod" || len(inputs) != 2 || len(outputs) != 1 {
+		return false
+	}
+	for _, a := range attrs {
+		if a.GetName() == "fmod" {
+			return a.GetI() == 0
+		}
+	}
+	return true
 }

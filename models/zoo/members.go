@@ -131,10 +131,14 @@ func (m Member) Validate() error {
 }
 
 // TotalSteps returns the number of training steps of m on a training split
-// of n images: Recipe.Steps, or Recipe.Epochs whole batches per epoch.
+// of n images: Recipe.Steps, or Recipe.Epochs whole batches per epoch (0
+// when n is 0).
 func (m Member) TotalSteps(n int) int {
 	if m.Recipe.Steps > 0 {
 		return m.Recipe.Steps
+	}
+	if n <= 0 {
+		return 0
 	}
 	return m.Recipe.Epochs * (n / min(m.Recipe.BatchSize, n))
 }

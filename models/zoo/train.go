@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -105,6 +106,9 @@ func (z *Zoo) Train(m Member, opt TrainOptions) (*Entry, error) {
 	if opt.Set.Name != z.Dataset {
 		return nil, fmt.Errorf("zoo: the zoo %s is of %q, the dataset given is %q", z.Dir, z.Dataset, opt.Set.Name)
 	}
+	if opt.Set.Train.Len() == 0 {
+		return nil, fmt.Errorf("zoo: the training split of %q is empty", opt.Set.Name)
+	}
 	if opt.SaveEvery <= 0 {
 		opt.SaveEvery = DefaultSaveEvery
 	}
@@ -122,12 +126,29 @@ func (z *Zoo) Train(m Member, opt TrainOptions) (*Entry, error) {
 			return nil, fmt.Errorf("zoo: %w: member %q was trained as %+v, the list now declares %+v: "+
 				"remove its directory and manifest entry (git) to retrain it", ErrCorrupt, m.Name, e.Spec, m)
 		}
+		if err := z.removeStalePending(m); err != nil {
+			return nil, err
+		}
 		return e, nil
 	}
 	if e, err := z.install(man, m); e != nil || err != nil {
 		return e, err
 	}
 	return z.train(man, m, opt)
+}
+
+// removeStalePending removes the pending entry of the finished member m
+// left by a crash between the manifest's write and the entry's removal.
+func (z *Zoo) removeStalePending(m Member) error {
+	pending := z.partialDir(m.Name) + pendingExt
+	var e Entry
+	if err := readJSON(pending, &e); err != nil || !sameSpec(e.Spec, m) {
+		return nil // none, or not this member's: install reports it on a retraining
+	}
+	if err := os.Remove(pending); err != nil {
+		return fmt.Errorf("zoo: %w", err)
+	}
+	return nil
 }
 
 func sameSpec(a, b Member) bool {
@@ -165,11 +186,11 @@ func (z *Zoo) install(man *Manifest, m Member) (*Entry, error) {
 			return nil, fmt.Errorf("zoo: installing %s: %w", m.Name, err)
 		}
 	}
-	man.Members[m.Name] = &e
-	if err := z.writeManifest(man); err != nil {
+	if err := verifyFiles(m.Name, dir, e.Files); err != nil {
 		return nil, err
 	}
-	if err := z.Verify(m.Name); err != nil {
+	man.Members[m.Name] = &e
+	if err := z.writeManifest(man); err != nil {
 		return nil, err
 	}
 	if err := os.Remove(p + pendingExt); err != nil {
@@ -197,6 +218,9 @@ func (z *Zoo) train(man *Manifest, m Member, opt TrainOptions) (*Entry, error) {
 			}
 		}
 	}
+	if err := removeTransient(p); err != nil {
+		return nil, err
+	}
 	if _, err := os.Stat(filepath.Join(stDir, stateFile)); err == nil {
 		if err := readJSON(filepath.Join(stDir, stateFile), &st); err != nil {
 			return nil, fmt.Errorf("zoo: %w: %s: %v", ErrCorrupt, stDir, err)
@@ -209,6 +233,15 @@ func (z *Zoo) train(man *Manifest, m Member, opt TrainOptions) (*Entry, error) {
 			return nil, fmt.Errorf("zoo: resuming %s: %w", m.Name, err)
 		}
 	} else {
+		// Without a state, p holds at most the snapshots of a run killed
+		// before its first save, which training again rewrites. Final
+		// weights there mean a finished run whose state and pending entry
+		// are both gone: wiping them is not this code's call.
+		if _, err := os.Stat(filepath.Join(p, models.ConfigFile)); err == nil {
+			return nil, fmt.Errorf("zoo: %w: %s holds the final weights of %q but neither its training state (%s) "+
+				"nor its pending entry (%s): delete %s to retrain the member from scratch",
+				ErrCorrupt, p, m.Name, stDir, p+pendingExt, p)
+		}
 		if err := os.RemoveAll(p); err != nil {
 			return nil, fmt.Errorf("zoo: %w", err)
 		}
@@ -319,14 +352,18 @@ func (z *Zoo) train(man *Manifest, m Member, opt TrainOptions) (*Entry, error) {
 	if err := models.SaveWeights(net, p); err != nil {
 		return nil, err
 	}
-	if err := os.RemoveAll(stDir); err != nil {
-		return nil, fmt.Errorf("zoo: %w", err)
+	// The state stays until install has the pending entry: a crash before
+	// that resumes from it.
+	if testHookFinalWeights != nil {
+		if err := testHookFinalWeights(); err != nil {
+			return nil, err
+		}
 	}
 	quick, err := models.Evaluate(net, set, min(QuickCheckImages, testLimit(opt.TestLimit, set)))
 	if err != nil {
 		return nil, fmt.Errorf("zoo: evaluating %s: %w", m.Name, err)
 	}
-	files, err := hashDir(p)
+	files, err := hashDir(p, stateSub)
 	if err != nil {
 		return nil, err
 	}
@@ -351,6 +388,51 @@ func (z *Zoo) train(man *Manifest, m Member, opt TrainOptions) (*Entry, error) {
 		return nil, fmt.Errorf("zoo: %w", err)
 	}
 	return z.install(man, m)
+}
+
+// testHookFinalWeights, when set by a test, is called once the final
+// weights are saved, before the pending entry is written; an error it
+// returns ends training there, as a crash would.
+var testHookFinalWeights func() error
+
+// removeTransient removes what an interrupted write leaves in the partial
+// directory p of a member: saveState's temporary directories, the
+// previous state set aside by replaceDir (once the state is in place), and
+// the staging directories of models' checkpoints, at any depth. None of them
+// is part of a member; .gitignore leaves them out of the repository.
+func removeTransient(p string) error {
+	if _, err := os.Stat(p); errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	var stale []string
+	err := filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if path == p || !d.IsDir() {
+			return nil
+		}
+		if transient(d.Name()) {
+			stale = append(stale, path)
+			return filepath.SkipDir
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("zoo: %w", err)
+	}
+	stDir := filepath.Join(p, stateSub)
+	for _, dir := range stale {
+		if dir == stDir+".old" {
+			if _, err := os.Stat(stDir); err != nil {
+				continue // the only state there is; recovered above
+			}
+		}
+		if err := os.RemoveAll(dir); err != nil {
+			return fmt.Errorf("zoo: %w", err)
+		}
+	}
+	return nil
 }
 
 // saveState replaces the member's state directory stDir, atomically, by a

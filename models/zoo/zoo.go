@@ -261,11 +261,17 @@ func (z *Zoo) Verify(name string) error {
 	if err != nil {
 		return err
 	}
-	got, err := hashDir(z.MemberDir(name))
+	return verifyFiles(name, z.MemberDir(name), e.Files)
+}
+
+// verifyFiles checks that dir, the directory of the named member, holds
+// exactly files, with their sha256.
+func verifyFiles(name, dir string, files map[string]string) error {
+	got, err := hashDir(dir)
 	if err != nil {
 		return err
 	}
-	for f, h := range e.Files {
+	for f, h := range files {
 		g, ok := got[f]
 		switch {
 		case !ok:
@@ -275,7 +281,7 @@ func (z *Zoo) Verify(name string) error {
 		}
 	}
 	for f := range got {
-		if _, ok := e.Files[f]; !ok {
+		if _, ok := files[f]; !ok {
 			return fmt.Errorf("zoo: %w: member %q holds %s, which the manifest does not list", ErrCorrupt, name, f)
 		}
 	}
@@ -283,14 +289,19 @@ func (z *Zoo) Verify(name string) error {
 }
 
 // hashDir returns the sha256 of every regular file under dir, by path
-// relative to dir with forward slashes.
-func hashDir(dir string) (map[string]string, error) {
+// relative to dir with forward slashes. It leaves out the transient
+// directories of interrupted writes (see transient), which .gitignore keeps
+// out of the repository, and the directories named skip directly in dir.
+func hashDir(dir string, skip ...string) (map[string]string, error) {
 	out := map[string]string{}
 	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
 		if d.IsDir() {
+			if path != dir && (transient(d.Name()) || filepath.Dir(path) == dir && slices.Contains(skip, d.Name())) {
+				return filepath.SkipDir
+			}
 			return nil
 		}
 		f, err := os.Open(path)
@@ -313,4 +324,11 @@ func hashDir(dir string) (map[string]string, error) {
 		return nil, fmt.Errorf("zoo: hashing %s: %w", dir, err)
 	}
 	return out, nil
+}
+
+// transient reports whether name is that of a temporary directory of an
+// interrupted write: saveState's .state.tmp-*, replaceDir's .state.old and
+// the .staging-* of models' checkpoints. They are listed in .gitignore.
+func transient(name string) bool {
+	return strings.HasPrefix(name, stateSub+".tmp-") || name == stateSub+".old" || strings.HasPrefix(name, ".staging-")
 }

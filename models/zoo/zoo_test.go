@@ -7,7 +7,9 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
@@ -289,6 +291,25 @@ func TestInstallRecovers(t *testing.T) {
 	if err := os.WriteFile(p+pendingExt, pending, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// A member directory that does not match the pending entry is not
+	// installed in the manifest.
+	cfg := filepath.Join(p, models.ConfigFile)
+	good, err := os.ReadFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(cfg, append(slices.Clone(good), ' '), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := trainTiny(t, b, z.Dir, TrainOptions{Progress: func(Progress) { t.Error("trained again") }}); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("installing a changed member: %v, want ErrCorrupt", err)
+	}
+	if ok, err := z.Finished(name); ok || err != nil {
+		t.Errorf("a member that failed verification is in the manifest (%v)", err)
+	}
+	if err := os.WriteFile(filepath.Join(z.MemberDir(name), models.ConfigFile), good, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	_, got, err := trainTiny(t, b, z.Dir, TrainOptions{Progress: func(Progress) { t.Error("trained again") }})
 	if err != nil {
 		t.Fatal(err)
@@ -303,6 +324,158 @@ func TestInstallRecovers(t *testing.T) {
 		if _, err := os.Stat(gone); !errors.Is(err, os.ErrNotExist) {
 			t.Errorf("%s left after recovery (%v)", gone, err)
 		}
+	}
+}
+
+// A pending entry of a member the manifest lists (a crash after the
+// manifest's write) is removed by the next Train.
+func TestStalePendingRemoved(t *testing.T) {
+	b := testBackend(t)
+	z, e, err := trainTiny(t, b, t.TempDir(), TrainOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pending := z.partialDir(e.Spec.Name) + pendingExt
+	raw, _ := json.Marshal(e)
+	if err := os.MkdirAll(filepath.Dir(pending), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(pending, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := trainTiny(t, b, z.Dir, TrainOptions{Progress: func(Progress) { t.Error("trained again") }}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(pending); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("stale pending entry left (%v)", err)
+	}
+}
+
+// TestKilledBeforePending simulates a crash after the final weights are
+// saved and before the pending entry is written: the state must survive,
+// and the next run resumes from it instead of starting afresh.
+func TestKilledBeforePending(t *testing.T) {
+	b := testBackend(t)
+	killed := errors.New("killed")
+	testHookFinalWeights = func() error { return killed }
+	defer func() { testHookFinalWeights = nil }()
+	dir := t.TempDir()
+	if _, _, err := trainTiny(t, b, dir, TrainOptions{SaveEvery: time.Nanosecond}); !errors.Is(err, killed) {
+		t.Fatalf("got %v, want the simulated kill", err)
+	}
+	testHookFinalWeights = nil
+	z := &Zoo{Dir: dir, Dataset: data.SyntheticGray}
+	p := z.partialDir(tinyMember().Name)
+	if _, err := os.Stat(filepath.Join(p, stateSub, stateFile)); err != nil {
+		t.Fatalf("state lost by the kill before the pending entry: %v", err)
+	}
+	from := -1
+	_, e, err := trainTiny(t, b, dir, TrainOptions{Progress: func(p Progress) { from = p.Start }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if from != 11 {
+		t.Errorf("resumed from step %d, want 11 (the last state saved)", from)
+	}
+	for f := range e.Files {
+		if strings.HasPrefix(f, stateSub) {
+			t.Errorf("the entry lists the state's file %s", f)
+		}
+	}
+	if err := z.Verify(e.Spec.Name); err != nil {
+		t.Error(err)
+	}
+}
+
+// TestFreshStartKeepsFinalWeights: a partial directory holding final
+// weights but neither state nor pending entry is not wiped.
+func TestFreshStartKeepsFinalWeights(t *testing.T) {
+	z := &Zoo{Dir: t.TempDir(), Dataset: data.SyntheticGray}
+	p := z.partialDir(tinyMember().Name)
+	if err := os.MkdirAll(p, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(p, models.ConfigFile)
+	if err := os.WriteFile(cfg, []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := trainTiny(t, testBackend(t), z.Dir, TrainOptions{Progress: func(Progress) { t.Fatal("trained over final weights") }})
+	if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), p) {
+		t.Errorf("got %v, want ErrCorrupt naming %s", err, p)
+	}
+	if _, err := os.Stat(cfg); err != nil {
+		t.Errorf("final weights wiped: %v", err)
+	}
+}
+
+// TestTransientLeftovers plants the temporary directories of interrupted
+// writes in a stopped member's partial directory: the resumed run removes
+// them and its entry lists none of them, so a clean clone (where
+// .gitignore leaves them out) verifies.
+func TestTransientLeftovers(t *testing.T) {
+	b := testBackend(t)
+	stop := make(chan struct{})
+	z, _, err := trainTiny(t, b, t.TempDir(), TrainOptions{Stop: stop, Progress: func(p Progress) {
+		if p.Step == 5 {
+			close(stop)
+		}
+	}})
+	if !errors.Is(err, ErrStopped) {
+		t.Fatalf("got %v, want ErrStopped", err)
+	}
+	name := tinyMember().Name
+	p := z.partialDir(name)
+	planted := []string{".state.tmp-x", ".state.old", ".staging-y", "snapshots/step-00000002/.staging-z"}
+	for _, d := range planted {
+		if err := os.MkdirAll(filepath.Join(p, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(p, d, "f"), []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, e, err := trainTiny(t, b, z.Dir, TrainOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for f := range e.Files {
+		for _, d := range planted {
+			if strings.HasPrefix(f, d+"/") {
+				t.Errorf("the entry lists the leftover %s", f)
+			}
+		}
+	}
+	for _, d := range planted {
+		if _, err := os.Stat(filepath.Join(z.MemberDir(name), d)); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("leftover %s installed with the member (%v)", d, err)
+		}
+	}
+	// A leftover appearing later is ignored by Verify, as by git.
+	if err := os.MkdirAll(filepath.Join(z.MemberDir(name), ".staging-late"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(z.MemberDir(name), ".staging-late", "f"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := z.Verify(name); err != nil {
+		t.Error(err)
+	}
+}
+
+// TestEmptyTrainingSplit expects an error naming the dataset, not a
+// division by zero.
+func TestEmptyTrainingSplit(t *testing.T) {
+	set := tinySet(t)
+	set.Train = data.Split{}
+	z := &Zoo{Dir: t.TempDir(), Dataset: data.SyntheticGray}
+	_, err := z.Train(tinyMember(), TrainOptions{Backend: testBackend(t), Set: set})
+	if err == nil || !strings.Contains(err.Error(), data.SyntheticGray) {
+		t.Errorf("got %v, want an error naming %s", err, data.SyntheticGray)
+	}
+	m := tinyMember()
+	m.Recipe.Steps, m.Recipe.Epochs = 0, 3
+	if n := m.TotalSteps(0); n != 0 {
+		t.Errorf("TotalSteps(0) = %d, want 0", n)
 	}
 }
 

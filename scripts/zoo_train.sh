@@ -10,13 +10,17 @@
 #
 # SIGTERM or SIGINT is passed on to the training, which saves the state of
 # the member in training and exits; then commit that state with
-# scripts/zoo_commit.sh --partial. DATASET=cifar10 and ZOO_DIR=zoo/cifar10
-# train the CIFAR-10 zoo; ZOO_MEMBERS=a,b restricts the members; ZOO_STEPS=N
-# trains each for only N steps (to try the machinery, into a scratch ZOO_DIR).
+# scripts/zoo_commit.sh --partial. DATASET=cifar10 trains the CIFAR-10 zoo
+# (into zoo/cifar10, as make zoo, unless ZOO_DIR says otherwise);
+# ZOO_MEMBERS=a,b restricts the members; ZOO_STEPS=N trains each for only N
+# steps (to try the machinery, into a scratch ZOO_DIR).
 set -uo pipefail
 cd "$(git rev-parse --show-toplevel)"
 dataset=${DATASET:-fashion-mnist}
-export ZOO_DIR=${ZOO_DIR:-zoo}
+# The default directories are those of make zoo and repgeo zoo.
+default_dir=zoo
+[ "$dataset" = cifar10 ] && default_dir=zoo/cifar10
+export ZOO_DIR=${ZOO_DIR:-$default_dir}
 flags=(--dataset="$dataset" --dir="$ZOO_DIR")
 [ -n "${ZOO_MEMBERS:-}" ] && flags+=(--members="$ZOO_MEMBERS")
 make -s bin/repgeo || exit 1
@@ -29,7 +33,8 @@ stop() {
 }
 trap stop TERM INT
 
-mapfile -t missing < <(./bin/repgeo zoo --list "${flags[@]}" | awk 'NR > 2 && $6 != "finished" { print $1 }')
+list=$(./bin/repgeo zoo --list "${flags[@]}") || { echo "zoo_train: repgeo zoo --list failed (exit $?)"; exit 1; }
+mapfile -t missing < <(awk 'NR > 2 && $6 != "finished" { print $1 }' <<<"$list")
 echo "zoo_train: ${#missing[@]} members to train: ${missing[*]}"
 for m in "${missing[@]}"; do
 	./bin/repgeo zoo --dataset="$dataset" --dir="$ZOO_DIR" --members="$m" ${ZOO_STEPS:+--steps="$ZOO_STEPS"} &

@@ -174,8 +174,13 @@ func (z *Zoo) install(man *Manifest, m Member) (*Entry, error) {
 		return nil, fmt.Errorf("zoo: %w: %s: not the pending entry of %q (%v): delete it and %s to retrain",
 			ErrCorrupt, p+pendingExt, m.Name, err, p)
 	}
-	if err := os.RemoveAll(filepath.Join(p, stateSub)); err != nil {
-		return nil, fmt.Errorf("zoo: %w", err)
+	for _, st := range []string{stateSub, stateSub + ".old"} {
+		if err := os.RemoveAll(filepath.Join(p, st)); err != nil {
+			return nil, fmt.Errorf("zoo: %w", err)
+		}
+	}
+	if err := removeTransient(p); err != nil {
+		return nil, err
 	}
 	dir := z.MemberDir(m.Name)
 	if _, err := os.Stat(p); err == nil {

@@ -291,6 +291,10 @@ func TestInstallRecovers(t *testing.T) {
 	if err := os.WriteFile(p+pendingExt, pending, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// A leftover of an interrupted write is not installed with the member.
+	if err := os.MkdirAll(filepath.Join(p, ".staging-x"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	// A member directory that does not match the pending entry is not
 	// installed in the manifest.
 	cfg := filepath.Join(p, models.ConfigFile)
@@ -316,6 +320,9 @@ func TestInstallRecovers(t *testing.T) {
 	}
 	if got.Finished != e.Finished {
 		t.Errorf("recovered entry %+v, want %+v", got, e)
+	}
+	if _, err := os.Stat(filepath.Join(z.MemberDir(name), ".staging-x")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("leftover .staging-x installed with the member (%v)", err)
 	}
 	if err := z.Verify(name); err != nil {
 		t.Error(err)

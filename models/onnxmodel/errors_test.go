@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/gomlx/onnx-gomlx/onnx"
+	"google.golang.org/protobuf/proto"
 )
 
 func TestLoadErrors(t *testing.T) {
@@ -324,3 +325,51 @@ func TestIntMod(t *testing.T) {
 		}
 	}
 }
+
+// TestRewriteModSameName gives an integer Mod and a float Mod (fmod = 1)
+// the same node name: only the integer one is rewritten.
+func TestRewriteModSameName(t *testing.T) {
+	om, err := onnx.ReadFile(filepath.Join("testdata", "modquirks.onnx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := om.Proto.Graph
+	i, j := -1, -1
+	for k, n := range g.Node {
+		if n.OpType == "Mod" && i < 0 {
+			i = k
+		}
+		if len(n.Attribute) > 0 && j < 0 {
+			j = k
+		}
+	}
+	if i < 0 || j < 0 {
+		t.Fatalf("modquirks.onnx lacks a Mod node (%d) or a node with attributes (%d)", i, j)
+	}
+	g.Node[i].Name = "mod"
+	fmod := cloneProto(g.Node[j].Attribute[0])
+	fmod.Name, fmod.I, fmod.Type, fmod.Ints = "fmod", 1, 2, nil // INT
+	float := cloneProto(g.Node[i])
+	float.Output = []string{"float_mod"}
+	float.Attribute = append(float.Attribute[:0:0], fmod)
+	g.Node = append(g.Node, float)
+	raw, err := rewriteOps(om)
+	if err != nil || raw == nil {
+		t.Fatalf("rewriteOps: %v (rewritten: %v)", err, raw != nil)
+	}
+	out, err := onnx.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mods []string
+	for _, n := range out.Proto.Graph.Node {
+		if n.OpType == "Mod" {
+			mods = append(mods, n.Output[0])
+		}
+	}
+	if !slices.Equal(mods, []string{"float_mod"}) {
+		t.Errorf("Mod nodes left %v, want only the float one [float_mod]", mods)
+	}
+}
+
+func cloneProto[T proto.Message](x T) T { return proto.Clone(x).(T) }

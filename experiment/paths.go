@@ -188,8 +188,14 @@ func MeasurePaths(met repgeo.Metric, srcs []Source) (*PathSet, error) {
 }
 
 // sameProbes returns an error unless a and b describe the same number of
-// inputs with the same labels, the sign that they were probed on the same images.
+// inputs with the same labels and, when both have an input tap (the probe
+// images themselves, DisplayName "input"), the same inputs. Labels alone
+// cannot tell probes apart: a stratified sample of the same size has the
+// same label sequence whatever its seed.
 func sameProbes(a, b Source) error {
+	if ia, ib := inputTap(a.Acts), inputTap(b.Acts); ia != nil && ib != nil && !mat.Equal(ia, ib) {
+		return fmt.Errorf("experiment: %s and %s have different input images: paths must share their inputs", a.Name, b.Name)
+	}
 	ra, _ := a.Acts.Target.Dims()
 	rb, _ := b.Acts.Target.Dims()
 	if ra != rb {
@@ -198,6 +204,16 @@ func sameProbes(a, b Source) error {
 	for i := 0; i < ra; i++ {
 		if !mat.Equal(a.Acts.Target.RowView(i), b.Acts.Target.RowView(i)) {
 			return fmt.Errorf("experiment: %s and %s have different labels at probe %d: paths must share their inputs", a.Name, b.Name, i)
+		}
+	}
+	return nil
+}
+
+// inputTap returns the layer of acts' input tap, or nil without one.
+func inputTap(acts *models.Activations) *mat.Dense {
+	for i, t := range acts.Taps {
+		if DisplayName(t) == "input" && i < len(acts.Layers) {
+			return acts.Layers[i]
 		}
 	}
 	return nil

@@ -146,6 +146,27 @@ func TestMeasurePathsAndCompare(t *testing.T) {
 	if _, err := MeasurePaths(met, []Source{a, other}); err == nil || !strings.Contains(err.Error(), "share their inputs") {
 		t.Errorf("different inputs: error %v", err)
 	}
+	// Same size and labels, different input images: a stratified sample of
+	// another seed.
+	withInput := func(name string, seed uint64) Source {
+		acts := fakeActs(1, 20, 3, 4)
+		in := mat.NewDense(20, 5, nil)
+		rng := rand.New(rand.NewPCG(seed, 2))
+		for i := 0; i < 20; i++ {
+			for j := 0; j < 5; j++ {
+				in.Set(i, j, rng.Float64())
+			}
+		}
+		acts.Taps = append([]string{"00_input"}, acts.Taps...)
+		acts.Layers = append([]*mat.Dense{in}, acts.Layers...)
+		return Source{Name: name, Acts: acts}
+	}
+	if _, err := MeasurePaths(met, []Source{withInput("p1", 1), withInput("p2", 2)}); err == nil || !strings.Contains(err.Error(), "different input images") {
+		t.Errorf("same labels, different input images: error %v", err)
+	}
+	if _, err := MeasurePaths(met, []Source{withInput("p1", 1), withInput("p1 again", 1)}); err != nil {
+		t.Errorf("same input images: %v", err)
+	}
 	noTarget := Source{Name: "nt", Acts: &models.Activations{Taps: a.Acts.Taps, Layers: a.Acts.Layers}}
 	if _, err := MeasurePaths(met, []Source{noTarget}); err == nil {
 		t.Error("activations without target accepted")

@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	"github.com/repgeo/repgeo/data"
@@ -122,7 +121,7 @@ func ZooSource(runs, name string, probes int, probeSeed uint64, log io.Writer) (
 		return Source{}, fmt.Errorf("experiment: backend: %w", err)
 	}
 	useFastBLAS()
-	path := filepath.Join(Dir(runs, s), "activations-probes"+strconv.FormatUint(probeSeed, 10)+".npz")
+	path := filepath.Join(Dir(runs, s), probeActivationsFile(probeSeed))
 	acts, cached, err := zooActivations(path, s, probeSeed, verifier(z, name),
 		func() (*models.Net, error) { return z.Load(b, name) })
 	if err != nil {
@@ -187,7 +186,7 @@ func ZooSnapshots(runs, name string, probes int, probeSeed uint64, log io.Writer
 		if !ok {
 			return nil, fmt.Errorf("experiment: %w: zoo member %s has no point of its training curve at snapshot step %d", zoo.ErrCorrupt, name, step)
 		}
-		path := filepath.Join(Dir(runs, s), "snapshots", fmt.Sprintf("activations-step%08d-probes%d.npz", step, probeSeed))
+		path := filepath.Join(Dir(runs, s), "snapshots", fmt.Sprintf("activations-v%d-step%08d-probes%d.npz", CacheVersion, step, probeSeed))
 		acts, cached, err := zooActivations(path, s, probeSeed, verify,
 			func() (*models.Net, error) { return z.LoadSnapshot(b, name, step) })
 		if err != nil {

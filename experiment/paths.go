@@ -9,7 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
+	"strings"
 
 	"gonum.org/v1/gonum/mat"
 
@@ -59,15 +59,31 @@ func ActivationsOn(runs string, s Spec, probeSeed uint64, log io.Writer) (*model
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
-	path := filepath.Join(Dir(runs, s), "activations-probes"+strconv.FormatUint(probeSeed, 10)+".npz")
-	if _, err := os.Stat(path); err == nil {
-		return readActivations(path)
+	useFastBLAS()
+	// A zoo member not trained yet has a key ending in "-untrained": its
+	// directory holds no activations to trust, and Net trains the member,
+	// which changes the key.
+	if key := s.Key(); !strings.HasSuffix(key, "-untrained") {
+		path := filepath.Join(Dir(runs, s), probeActivationsFile(probeSeed))
+		if _, err := os.Stat(path); err == nil {
+			return readActivations(path)
+		}
 	}
 	net, _, err := Net(runs, s, log)
 	if err != nil {
 		return nil, err
 	}
+	if strings.HasSuffix(s.Key(), "-untrained") {
+		return nil, fmt.Errorf("experiment: zoo member %s is still untrained after training it", s.Zoo)
+	}
+	path := filepath.Join(Dir(runs, s), probeActivationsFile(probeSeed))
 	return probeActivations(net, s.Dataset, s.Probes, probeSeed, path)
+}
+
+// probeActivationsFile is the name of the cache of a model's activations on
+// the probes chosen with seed; it carries CacheVersion.
+func probeActivationsFile(seed uint64) string {
+	return fmt.Sprintf("activations-v%d-probes%d.npz", CacheVersion, seed)
 }
 
 // probeActivations extracts the coarse taps of net on m probes of the named

@@ -1,8 +1,10 @@
 package experiment
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -352,6 +354,10 @@ func TestTinySnapshots(t *testing.T) {
 	}
 	if !mat.Equal(snaps[0].Acts.Layers[0], snaps[2].Acts.Layers[0]) {
 		t.Error("the input tap differs between snapshots: probes not shared")
+	}
+	// The activations' caches carry CacheVersion in their names.
+	if got, _ := filepath.Glob(filepath.Join(runs, "snapshots", "*", fmt.Sprintf("activations-v%d-*-probes7.npz", CacheVersion))); len(got) != 3 {
+		t.Errorf("versioned activations caches %v, want 3", got)
 	}
 	again, err := TinySnapshots(runs, s, 2, 7, nil)
 	if err != nil {

@@ -70,7 +70,7 @@ func TinySnapshots(runs string, s Spec, n int, probeSeed uint64, log io.Writer) 
 	out := make([]Snapshot, n+1)
 	for k := range out {
 		sub := filepath.Join(dir, "model", "snapshots", fmt.Sprintf("epoch-%03d", k))
-		path := filepath.Join(dir, fmt.Sprintf("activations-%03d-probes%d.npz", k, probeSeed))
+		path := filepath.Join(dir, fmt.Sprintf("activations-v%d-%03d-probes%d.npz", CacheVersion, k, probeSeed))
 		var acts *models.Activations
 		if _, err := os.Stat(path); err == nil {
 			if acts, err = readActivations(path); err != nil {

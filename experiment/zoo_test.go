@@ -209,3 +209,36 @@ func TestZooSourceAndSnapshots(t *testing.T) {
 		t.Errorf("snapshots of a changed member: error %v, want zoo.ErrCorrupt", err)
 	}
 }
+
+// TestActivationsOnUntrainedMember puts activations into the cache
+// directory of a zoo member not trained yet: ActivationsOn must not read
+// them but train the member, which here fails on corrupt data.
+func TestActivationsOnUntrainedMember(t *testing.T) {
+	t.Setenv(zoo.EnvDir, t.TempDir())
+	// Corrupt dataset files: training fails at once.
+	dataDir := t.TempDir()
+	t.Setenv(data.EnvDataDir, dataDir)
+	for _, f := range []string{"train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"} {
+		if err := os.WriteFile(filepath.Join(dataDir, f), []byte("corrupt"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runs := t.TempDir()
+	s, err := ZooSpec("vgg11-w0.25-s1", data.FashionMNIST, 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(s.Key(), "-untrained") {
+		t.Fatalf("key %q of a member of an empty zoo", s.Key())
+	}
+	stale := filepath.Join(Dir(runs, s), probeActivationsFile(5))
+	if err := os.MkdirAll(filepath.Dir(stale), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := writeActivations(stale, fakeActs(1, 20, 10, 3)); err != nil {
+		t.Fatal(err)
+	}
+	if acts, err := ActivationsOn(runs, s, 5, nil); err == nil {
+		t.Errorf("ActivationsOn read %d taps from the untrained member's directory", len(acts.Taps))
+	}
+}

@@ -28,7 +28,9 @@ var ErrNotTrained = errors.New("not trained yet; run make zoo")
 // (ActivationsOn), a snapshot during training (TinySnapshots) or a member of
 // the trained zoo.
 type Source struct {
+	// Name names the network in plots and in the path set's cache key.
 	Name string
+	// Acts holds the network's taps in path order and the one-hot target.
 	Acts *models.Activations
 }
 
@@ -168,6 +170,7 @@ func MeasurePaths(met repgeo.Metric, srcs []Source) (*PathSet, error) {
 	if len(srcs) == 0 {
 		return nil, errors.New("experiment: MeasurePaths needs at least one source")
 	}
+	useFastBLAS()
 	ps := &PathSet{Metric: met, srcs: srcs}
 	var all []repgeo.Point
 	for k, s := range srcs {
@@ -351,6 +354,13 @@ func CachedMeasurePaths(runs, key string, met repgeo.Metric, srcs []Source) (*Pa
 		}
 		if len(c.Names) != len(srcs) || len(c.Labels) != len(srcs) || len(c.Start) != len(srcs) || len(c.Measures) != len(srcs) || len(c.Distances) != n*n {
 			return nil, fmt.Errorf("experiment: %w: %s: inconsistent sizes", ErrCache, path)
+		}
+		start := 0
+		for k, l := range c.Labels {
+			if c.Start[k] != start || len(l) < 2 {
+				return nil, fmt.Errorf("experiment: %w: %s: path %d starts at row %d with %d points, want row %d and at least 2", ErrCache, path, k, c.Start[k], len(l), start)
+			}
+			start += len(l)
 		}
 		ps := &PathSet{Metric: met, Names: c.Names, Labels: c.Labels, Start: c.Start, Distances: mat.NewSymDense(n, c.Distances), srcs: srcs}
 		for k := range c.Measures {

@@ -1,6 +1,7 @@
 package experiment
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -131,6 +132,15 @@ func TestMeasurePathsAndCompare(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// The first call computes (and keeps the points), the second reads
+		// the cache (points are mapped again only when Compare needs them).
+		files, _ := filepath.Glob(filepath.Join(runs, "pathsets", "angular-cka-*.gob"))
+		if len(files) != 1 {
+			t.Fatalf("call %d: path-set caches %v, want 1", k, files)
+		}
+		if hit := cached.Points == nil; hit != (k == 1) {
+			t.Errorf("call %d: cache hit %v", k, hit)
+		}
 		if !mat.Equal(cached.Distances, ps.Distances) || cached.Measures[1].Tortuosity != ps.Measures[1].Tortuosity || cached.Labels[1][2] != ps.Labels[1][2] {
 			t.Errorf("call %d: cached path set differs from the computed one", k)
 		}
@@ -143,6 +153,19 @@ func TestMeasurePathsAndCompare(t *testing.T) {
 				t.Errorf("call %d: direction angle %d %v, want %v", k, i, cc.DirectionAngle[i], c.DirectionAngle[i])
 			}
 		}
+	}
+	// A path-set cache with consistent lengths but wrong starts is corrupt.
+	files, _ := filepath.Glob(filepath.Join(runs, "pathsets", "angular-cka-*.gob"))
+	var bad pathSetCache
+	if _, err := readGob(files[0], &bad); err != nil {
+		t.Fatal(err)
+	}
+	bad.Start[1]++
+	if err := writeGob(files[0], "path-set", bad); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := CachedMeasurePaths(runs, "angular-cka", met, []Source{a, b, a}); !errors.Is(err, ErrCache) {
+		t.Errorf("path-set cache with wrong starts: error %v, want ErrCache", err)
 	}
 	other := Source{Name: "other", Acts: fakeActs(3, 20, 3, 4)}
 	if _, err := MeasurePaths(met, []Source{a, other}); err == nil || !strings.Contains(err.Error(), "share their inputs") {
@@ -214,6 +237,22 @@ func TestSampleSweep(t *testing.T) {
 		if c.Mean[1][2][0] != sw.Mean[1][2][0] || c.Settle[0][1] != sw.Settle[0][1] {
 			t.Errorf("call %d: cached sweep differs from the computed one", k)
 		}
+	}
+	// A cached sweep missing its standard deviations is corrupt.
+	files, _ := filepath.Glob(filepath.Join(runs, "samplesize", "*.gob"))
+	if len(files) != 1 {
+		t.Fatalf("sweep caches %v, want 1", files)
+	}
+	var bad Sweep
+	if _, err := readGob(files[0], &bad); err != nil {
+		t.Fatal(err)
+	}
+	bad.Std = nil
+	if err := writeGob(files[0], "sample-size", bad); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := CachedSampleSweep(runs, Source{Name: "fake", Acts: acts}, vs, opts); !errors.Is(err, ErrCache) {
+		t.Errorf("sweep cache without Std: error %v, want ErrCache", err)
 	}
 	// Other activations under the same name get their own cache entry.
 	other := fakeActs(5, 40, 4, 5)
@@ -384,6 +423,9 @@ func TestTinySnapshots(t *testing.T) {
 	}
 	if cd.Length[2] != d.Length[2] || cd.Progress[1][3] != d.Progress[1][3] {
 		t.Error("cached training dynamics differ from the computed ones")
+	}
+	if _, err := TrainingDynamics(testMetric(t, "angular-cka"), []Snapshot{snaps[0], {Step: 9}}); err == nil || !strings.Contains(err.Error(), "no activations") {
+		t.Errorf("snapshot without activations: error %v", err)
 	}
 	if _, err := TrainingDynamics(testMetric(t, "angular-cka"), []Snapshot{snaps[1], snaps[0]}); err == nil {
 		t.Error("snapshots out of order accepted")

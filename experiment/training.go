@@ -187,6 +187,9 @@ func trainingDynamics(snaps []Snapshot, measure func([]Source) (*PathSet, error)
 		if k > 0 && s.Step <= snaps[k-1].Step {
 			return nil, fmt.Errorf("experiment: snapshot %d at step %d follows step %d: snapshots must be in training order", k, s.Step, snaps[k-1].Step)
 		}
+		if s.Acts == nil {
+			return nil, fmt.Errorf("experiment: snapshot %d at step %d has no activations", k, s.Step)
+		}
 		if k > 0 && len(s.Acts.Taps) != len(snaps[0].Acts.Taps) {
 			return nil, fmt.Errorf("experiment: snapshot %d has %d taps, snapshot 0 has %d", k, len(s.Acts.Taps), len(snaps[0].Acts.Taps))
 		}

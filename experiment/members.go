@@ -69,8 +69,25 @@ func zooMember(name string, probes int) (*zoo.Zoo, *zoo.Entry, Spec, error) {
 	if err != nil {
 		return nil, nil, Spec{}, fmt.Errorf("experiment: %w", err)
 	}
+	want, err := zoo.Lookup(name)
+	if err != nil {
+		return nil, nil, Spec{}, fmt.Errorf("experiment: %w", err)
+	}
+	got := e.Spec
+	if trialRecipes {
+		got.Recipe = want.Recipe
+	}
+	if got != want {
+		return nil, nil, Spec{}, fmt.Errorf("experiment: zoo member %s in %s was trained as %+v, the list declares %+v: retrain it (`repgeo zoo --members=%s` into a zoo without it)",
+			name, z.Dir, e.Spec, want, name)
+	}
 	return z, e, s, nil
 }
+
+// trialRecipes, set only by tests, lets zooMember accept a member trained
+// with a recipe other than the list's (a few steps, into a scratch zoo); its
+// model, width, seed and snapshots must still match.
+var trialRecipes bool
 
 // zooActivations returns the activations of the member's weights loaded by
 // load on probes chosen with probeSeed: read from path, or extracted and

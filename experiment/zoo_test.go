@@ -145,6 +145,17 @@ func TestZooSourceAndSnapshots(t *testing.T) {
 		}
 	}
 
+	// A member trained with another recipe than the list's is refused,
+	// unless the test opts in to its trial recipe.
+	if _, err := ZooSource(runs, name, probes, probeSeed, nil); err == nil || !strings.Contains(err.Error(), "the list declares") {
+		t.Errorf("ZooSource of a member of another recipe: error %v", err)
+	}
+	if _, err := ZooSnapshots(runs, name, probes, probeSeed, nil); err == nil || !strings.Contains(err.Error(), "the list declares") {
+		t.Errorf("ZooSnapshots of a member of another recipe: error %v", err)
+	}
+	trialRecipes = true
+	t.Cleanup(func() { trialRecipes = false })
+
 	var log strings.Builder
 	src, err := ZooSource(runs, name, probes, probeSeed, &log)
 	if err != nil {

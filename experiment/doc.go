@@ -25,6 +25,8 @@
 // and by the versions of the algorithms and caches (repgeo.AlgorithmVersion,
 // CacheVersion), and the log says when one is reused.
 //
-// Activations, Path and Joint install repgeo's fast BLAS for the whole
-// program (repgeo.UseFastBLAS).
+// The functions that compute activations or distances (Activations,
+// ActivationsOn, ZooSource, ZooSnapshots, Path, Joint, MeasurePaths and
+// SampleSweep) install repgeo's fast BLAS for the whole program
+// (repgeo.UseFastBLAS).
 package experiment

@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	"github.com/repgeo/repgeo/data"
@@ -70,8 +69,25 @@ func zooMember(name string, probes int) (*zoo.Zoo, *zoo.Entry, Spec, error) {
 	if err != nil {
 		return nil, nil, Spec{}, fmt.Errorf("experiment: %w", err)
 	}
+	want, err := zoo.Lookup(name)
+	if err != nil {
+		return nil, nil, Spec{}, fmt.Errorf("experiment: %w", err)
+	}
+	got := e.Spec
+	if trialRecipes {
+		got.Recipe = want.Recipe
+	}
+	if got != want {
+		return nil, nil, Spec{}, fmt.Errorf("experiment: zoo member %s in %s was trained as %+v, the list declares %+v: retrain it (`repgeo zoo --members=%s` into a zoo without it)",
+			name, z.Dir, e.Spec, want, name)
+	}
 	return z, e, s, nil
 }
+
+// trialRecipes, set only by tests, lets zooMember accept a member trained
+// with a recipe other than the list's (a few steps, into a scratch zoo); its
+// model, width, seed and snapshots must still match.
+var trialRecipes bool
 
 // zooActivations returns the activations of the member's weights loaded by
 // load on probes chosen with probeSeed: read from path, or extracted and
@@ -122,7 +138,7 @@ func ZooSource(runs, name string, probes int, probeSeed uint64, log io.Writer) (
 		return Source{}, fmt.Errorf("experiment: backend: %w", err)
 	}
 	useFastBLAS()
-	path := filepath.Join(Dir(runs, s), "activations-probes"+strconv.FormatUint(probeSeed, 10)+".npz")
+	path := filepath.Join(Dir(runs, s), probeActivationsFile(probeSeed))
 	acts, cached, err := zooActivations(path, s, probeSeed, verifier(z, name),
 		func() (*models.Net, error) { return z.Load(b, name) })
 	if err != nil {
@@ -187,7 +203,7 @@ func ZooSnapshots(runs, name string, probes int, probeSeed uint64, log io.Writer
 		if !ok {
 			return nil, fmt.Errorf("experiment: %w: zoo member %s has no point of its training curve at snapshot step %d", zoo.ErrCorrupt, name, step)
 		}
-		path := filepath.Join(Dir(runs, s), "snapshots", fmt.Sprintf("activations-step%08d-probes%d.npz", step, probeSeed))
+		path := filepath.Join(Dir(runs, s), "snapshots", fmt.Sprintf("activations-v%d-step%08d-probes%d.npz", CacheVersion, step, probeSeed))
 		acts, cached, err := zooActivations(path, s, probeSeed, verify,
 			func() (*models.Net, error) { return z.LoadSnapshot(b, name, step) })
 		if err != nil {

@@ -9,7 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
+	"strings"
 
 	"gonum.org/v1/gonum/mat"
 
@@ -28,7 +28,9 @@ var ErrNotTrained = errors.New("not trained yet; run make zoo")
 // (ActivationsOn), a snapshot during training (TinySnapshots) or a member of
 // the trained zoo.
 type Source struct {
+	// Name names the network in plots and in the path set's cache key.
 	Name string
+	// Acts holds the network's taps in path order and the one-hot target.
 	Acts *models.Activations
 }
 
@@ -59,15 +61,31 @@ func ActivationsOn(runs string, s Spec, probeSeed uint64, log io.Writer) (*model
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
-	path := filepath.Join(Dir(runs, s), "activations-probes"+strconv.FormatUint(probeSeed, 10)+".npz")
-	if _, err := os.Stat(path); err == nil {
-		return readActivations(path)
+	useFastBLAS()
+	// A zoo member not trained yet has a key ending in "-untrained": its
+	// directory holds no activations to trust, and Net trains the member,
+	// which changes the key.
+	if key := s.Key(); !strings.HasSuffix(key, "-untrained") {
+		path := filepath.Join(Dir(runs, s), probeActivationsFile(probeSeed))
+		if _, err := os.Stat(path); err == nil {
+			return readActivations(path)
+		}
 	}
 	net, _, err := Net(runs, s, log)
 	if err != nil {
 		return nil, err
 	}
+	if strings.HasSuffix(s.Key(), "-untrained") {
+		return nil, fmt.Errorf("experiment: zoo member %s is still untrained after training it", s.Zoo)
+	}
+	path := filepath.Join(Dir(runs, s), probeActivationsFile(probeSeed))
 	return probeActivations(net, s.Dataset, s.Probes, probeSeed, path)
+}
+
+// probeActivationsFile is the name of the cache of a model's activations on
+// the probes chosen with seed; it carries CacheVersion.
+func probeActivationsFile(seed uint64) string {
+	return fmt.Sprintf("activations-v%d-probes%d.npz", CacheVersion, seed)
 }
 
 // probeActivations extracts the coarse taps of net on m probes of the named
@@ -152,6 +170,7 @@ func MeasurePaths(met repgeo.Metric, srcs []Source) (*PathSet, error) {
 	if len(srcs) == 0 {
 		return nil, errors.New("experiment: MeasurePaths needs at least one source")
 	}
+	useFastBLAS()
 	ps := &PathSet{Metric: met, srcs: srcs}
 	var all []repgeo.Point
 	for k, s := range srcs {
@@ -188,8 +207,14 @@ func MeasurePaths(met repgeo.Metric, srcs []Source) (*PathSet, error) {
 }
 
 // sameProbes returns an error unless a and b describe the same number of
-// inputs with the same labels, the sign that they were probed on the same images.
+// inputs with the same labels and, when both have an input tap (the probe
+// images themselves, DisplayName "input"), the same inputs. Labels alone
+// cannot tell probes apart: a stratified sample of the same size has the
+// same label sequence whatever its seed.
 func sameProbes(a, b Source) error {
+	if ia, ib := inputTap(a.Acts), inputTap(b.Acts); ia != nil && ib != nil && !mat.Equal(ia, ib) {
+		return fmt.Errorf("experiment: %s and %s have different input images: paths must share their inputs", a.Name, b.Name)
+	}
 	ra, _ := a.Acts.Target.Dims()
 	rb, _ := b.Acts.Target.Dims()
 	if ra != rb {
@@ -198,6 +223,16 @@ func sameProbes(a, b Source) error {
 	for i := 0; i < ra; i++ {
 		if !mat.Equal(a.Acts.Target.RowView(i), b.Acts.Target.RowView(i)) {
 			return fmt.Errorf("experiment: %s and %s have different labels at probe %d: paths must share their inputs", a.Name, b.Name, i)
+		}
+	}
+	return nil
+}
+
+// inputTap returns the layer of acts' input tap, or nil without one.
+func inputTap(acts *models.Activations) *mat.Dense {
+	for i, t := range acts.Taps {
+		if DisplayName(t) == "input" && i < len(acts.Layers) {
+			return acts.Layers[i]
 		}
 	}
 	return nil
@@ -319,6 +354,13 @@ func CachedMeasurePaths(runs, key string, met repgeo.Metric, srcs []Source) (*Pa
 		}
 		if len(c.Names) != len(srcs) || len(c.Labels) != len(srcs) || len(c.Start) != len(srcs) || len(c.Measures) != len(srcs) || len(c.Distances) != n*n {
 			return nil, fmt.Errorf("experiment: %w: %s: inconsistent sizes", ErrCache, path)
+		}
+		start := 0
+		for k, l := range c.Labels {
+			if c.Start[k] != start || len(l) < 2 {
+				return nil, fmt.Errorf("experiment: %w: %s: path %d starts at row %d with %d points, want row %d and at least 2", ErrCache, path, k, c.Start[k], len(l), start)
+			}
+			start += len(l)
 		}
 		ps := &PathSet{Metric: met, Names: c.Names, Labels: c.Labels, Start: c.Start, Distances: mat.NewSymDense(n, c.Distances), srcs: srcs}
 		for k := range c.Measures {

@@ -1,8 +1,11 @@
 package experiment
 
 import (
+	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -129,6 +132,15 @@ func TestMeasurePathsAndCompare(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// The first call computes (and keeps the points), the second reads
+		// the cache (points are mapped again only when Compare needs them).
+		files, _ := filepath.Glob(filepath.Join(runs, "pathsets", "angular-cka-*.gob"))
+		if len(files) != 1 {
+			t.Fatalf("call %d: path-set caches %v, want 1", k, files)
+		}
+		if hit := cached.Points == nil; hit != (k == 1) {
+			t.Errorf("call %d: cache hit %v", k, hit)
+		}
 		if !mat.Equal(cached.Distances, ps.Distances) || cached.Measures[1].Tortuosity != ps.Measures[1].Tortuosity || cached.Labels[1][2] != ps.Labels[1][2] {
 			t.Errorf("call %d: cached path set differs from the computed one", k)
 		}
@@ -142,9 +154,43 @@ func TestMeasurePathsAndCompare(t *testing.T) {
 			}
 		}
 	}
+	// A path-set cache with consistent lengths but wrong starts is corrupt.
+	files, _ := filepath.Glob(filepath.Join(runs, "pathsets", "angular-cka-*.gob"))
+	var bad pathSetCache
+	if _, err := readGob(files[0], &bad); err != nil {
+		t.Fatal(err)
+	}
+	bad.Start[1]++
+	if err := writeGob(files[0], "path-set", bad); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := CachedMeasurePaths(runs, "angular-cka", met, []Source{a, b, a}); !errors.Is(err, ErrCache) {
+		t.Errorf("path-set cache with wrong starts: error %v, want ErrCache", err)
+	}
 	other := Source{Name: "other", Acts: fakeActs(3, 20, 3, 4)}
 	if _, err := MeasurePaths(met, []Source{a, other}); err == nil || !strings.Contains(err.Error(), "share their inputs") {
 		t.Errorf("different inputs: error %v", err)
+	}
+	// Same size and labels, different input images: a stratified sample of
+	// another seed.
+	withInput := func(name string, seed uint64) Source {
+		acts := fakeActs(1, 20, 3, 4)
+		in := mat.NewDense(20, 5, nil)
+		rng := rand.New(rand.NewPCG(seed, 2))
+		for i := 0; i < 20; i++ {
+			for j := 0; j < 5; j++ {
+				in.Set(i, j, rng.Float64())
+			}
+		}
+		acts.Taps = append([]string{"00_input"}, acts.Taps...)
+		acts.Layers = append([]*mat.Dense{in}, acts.Layers...)
+		return Source{Name: name, Acts: acts}
+	}
+	if _, err := MeasurePaths(met, []Source{withInput("p1", 1), withInput("p2", 2)}); err == nil || !strings.Contains(err.Error(), "different input images") {
+		t.Errorf("same labels, different input images: error %v", err)
+	}
+	if _, err := MeasurePaths(met, []Source{withInput("p1", 1), withInput("p1 again", 1)}); err != nil {
+		t.Errorf("same input images: %v", err)
 	}
 	noTarget := Source{Name: "nt", Acts: &models.Activations{Taps: a.Acts.Taps, Layers: a.Acts.Layers}}
 	if _, err := MeasurePaths(met, []Source{noTarget}); err == nil {
@@ -191,6 +237,22 @@ func TestSampleSweep(t *testing.T) {
 		if c.Mean[1][2][0] != sw.Mean[1][2][0] || c.Settle[0][1] != sw.Settle[0][1] {
 			t.Errorf("call %d: cached sweep differs from the computed one", k)
 		}
+	}
+	// A cached sweep missing its standard deviations is corrupt.
+	files, _ := filepath.Glob(filepath.Join(runs, "samplesize", "*.gob"))
+	if len(files) != 1 {
+		t.Fatalf("sweep caches %v, want 1", files)
+	}
+	var bad Sweep
+	if _, err := readGob(files[0], &bad); err != nil {
+		t.Fatal(err)
+	}
+	bad.Std = nil
+	if err := writeGob(files[0], "sample-size", bad); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := CachedSampleSweep(runs, Source{Name: "fake", Acts: acts}, vs, opts); !errors.Is(err, ErrCache) {
+		t.Errorf("sweep cache without Std: error %v, want ErrCache", err)
 	}
 	// Other activations under the same name get their own cache entry.
 	other := fakeActs(5, 40, 4, 5)
@@ -332,6 +394,10 @@ func TestTinySnapshots(t *testing.T) {
 	if !mat.Equal(snaps[0].Acts.Layers[0], snaps[2].Acts.Layers[0]) {
 		t.Error("the input tap differs between snapshots: probes not shared")
 	}
+	// The activations' caches carry CacheVersion in their names.
+	if got, _ := filepath.Glob(filepath.Join(runs, "snapshots", "*", fmt.Sprintf("activations-v%d-*-probes7.npz", CacheVersion))); len(got) != 3 {
+		t.Errorf("versioned activations caches %v, want 3", got)
+	}
 	again, err := TinySnapshots(runs, s, 2, 7, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -357,6 +423,9 @@ func TestTinySnapshots(t *testing.T) {
 	}
 	if cd.Length[2] != d.Length[2] || cd.Progress[1][3] != d.Progress[1][3] {
 		t.Error("cached training dynamics differ from the computed ones")
+	}
+	if _, err := TrainingDynamics(testMetric(t, "angular-cka"), []Snapshot{snaps[0], {Step: 9}}); err == nil || !strings.Contains(err.Error(), "no activations") {
+		t.Errorf("snapshot without activations: error %v", err)
 	}
 	if _, err := TrainingDynamics(testMetric(t, "angular-cka"), []Snapshot{snaps[1], snaps[0]}); err == nil {
 		t.Error("snapshots out of order accepted")

@@ -66,7 +66,8 @@ var (
 )
 
 // useFastBLAS installs repgeo's fast BLAS for the study's distances (see
-// repgeo.UseFastBLAS); Activations, Path and Joint call it.
+// repgeo.UseFastBLAS); the functions that compute activations or distances
+// call it (see the package documentation).
 func useFastBLAS() { repgeo.UseFastBLAS() }
 
 // sharedBackend returns the process's GoMLX backend, created once.

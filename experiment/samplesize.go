@@ -19,7 +19,9 @@ import (
 // Variant is one way of measuring a path: a metric with its options, and a
 // name for plots, such as "angular CKA, unbiased" or "angular shape, PCA 100".
 type Variant struct {
-	Name   string
+	// Name names the variant in plots and in the sweep's cache key.
+	Name string
+	// Metric is the metric the paths are measured in.
 	Metric repgeo.Metric
 }
 
@@ -56,8 +58,11 @@ type SweepOptions struct {
 // Quantities) and size index s, the mean and standard deviation over the
 // subsets.
 type Sweep struct {
-	Sizes      []int
-	Variants   []string
+	// Sizes are the numbers of probe inputs measured, increasing.
+	Sizes []int
+	// Variants names the variants, in the order they were given.
+	Variants []string
+	// Quantities names the quantities measured (see Quantities).
 	Quantities []string
 	// Mean[v][q][s] and Std[v][q][s] summarise the subsets of size Sizes[s].
 	Mean, Std [][][]float64
@@ -69,6 +74,27 @@ type Sweep struct {
 	// Settle[v][q] is the smallest size from which the mean stays within
 	// Tol·|All[v][q]| of All[v][q] (the last size if only that one does).
 	Settle [][]int
+}
+
+// consistent reports whether every slice of sw has the lengths of a sweep of
+// variants variants over sizes sizes.
+func (sw *Sweep) consistent(variants, sizes int) bool {
+	q := len(sw.Quantities)
+	if len(sw.Sizes) != sizes || len(sw.Variants) != variants || len(sw.Mean) != variants || len(sw.Std) != variants ||
+		len(sw.Bias) != variants || len(sw.All) != variants || len(sw.Settle) != variants {
+		return false
+	}
+	for v := 0; v < variants; v++ {
+		if len(sw.Mean[v]) != q || len(sw.Std[v]) != q || len(sw.Bias[v]) != q || len(sw.All[v]) != q || len(sw.Settle[v]) != q {
+			return false
+		}
+		for k := 0; k < q; k++ {
+			if len(sw.Mean[v][k]) != sizes || len(sw.Std[v][k]) != sizes || len(sw.Bias[v][k]) != sizes {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // LogSizes returns about n sizes spaced evenly in log scale from lo to hi,
@@ -95,6 +121,7 @@ func LogSizes(lo, hi, n int) ([]int, error) {
 // quantities of Quantities. A subset of all inputs is the same every time,
 // so its spread is zero.
 func SampleSweep(acts *models.Activations, variants []Variant, opts SweepOptions) (*Sweep, error) {
+	useFastBLAS()
 	_, reps, err := pathOf(acts)
 	if err != nil {
 		return nil, err
@@ -283,7 +310,7 @@ func CachedSampleSweep(runs string, src Source, variants []Variant, opts SweepOp
 	if found, err := readGob(path, &cached); err != nil {
 		return nil, err
 	} else if found {
-		if len(cached.Variants) != len(variants) || len(cached.Mean) != len(variants) {
+		if !cached.consistent(len(variants), len(opts.Sizes)) {
 			return nil, fmt.Errorf("experiment: %w: %s: inconsistent sizes", ErrCache, path)
 		}
 		return &cached, nil

@@ -70,7 +70,7 @@ func TinySnapshots(runs string, s Spec, n int, probeSeed uint64, log io.Writer) 
 	out := make([]Snapshot, n+1)
 	for k := range out {
 		sub := filepath.Join(dir, "model", "snapshots", fmt.Sprintf("epoch-%03d", k))
-		path := filepath.Join(dir, fmt.Sprintf("activations-%03d-probes%d.npz", k, probeSeed))
+		path := filepath.Join(dir, fmt.Sprintf("activations-v%d-%03d-probes%d.npz", CacheVersion, k, probeSeed))
 		var acts *models.Activations
 		if _, err := os.Stat(path); err == nil {
 			if acts, err = readActivations(path); err != nil {
@@ -186,6 +186,9 @@ func trainingDynamics(snaps []Snapshot, measure func([]Source) (*PathSet, error)
 	for k, s := range snaps {
 		if k > 0 && s.Step <= snaps[k-1].Step {
 			return nil, fmt.Errorf("experiment: snapshot %d at step %d follows step %d: snapshots must be in training order", k, s.Step, snaps[k-1].Step)
+		}
+		if s.Acts == nil {
+			return nil, fmt.Errorf("experiment: snapshot %d at step %d has no activations", k, s.Step)
 		}
 		if k > 0 && len(s.Acts.Taps) != len(snaps[0].Acts.Taps) {
 			return nil, fmt.Errorf("experiment: snapshot %d has %d taps, snapshot 0 has %d", k, len(s.Acts.Taps), len(snaps[0].Acts.Taps))

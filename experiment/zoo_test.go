@@ -145,6 +145,17 @@ func TestZooSourceAndSnapshots(t *testing.T) {
 		}
 	}
 
+	// A member trained with another recipe than the list's is refused,
+	// unless the test opts in to its trial recipe.
+	if _, err := ZooSource(runs, name, probes, probeSeed, nil); err == nil || !strings.Contains(err.Error(), "the list declares") {
+		t.Errorf("ZooSource of a member of another recipe: error %v", err)
+	}
+	if _, err := ZooSnapshots(runs, name, probes, probeSeed, nil); err == nil || !strings.Contains(err.Error(), "the list declares") {
+		t.Errorf("ZooSnapshots of a member of another recipe: error %v", err)
+	}
+	trialRecipes = true
+	t.Cleanup(func() { trialRecipes = false })
+
 	var log strings.Builder
 	src, err := ZooSource(runs, name, probes, probeSeed, &log)
 	if err != nil {
@@ -207,5 +218,38 @@ func TestZooSourceAndSnapshots(t *testing.T) {
 	}
 	if _, err := ZooSnapshots(runs, name, probes, probeSeed+1, nil); !errors.Is(err, zoo.ErrCorrupt) {
 		t.Errorf("snapshots of a changed member: error %v, want zoo.ErrCorrupt", err)
+	}
+}
+
+// TestActivationsOnUntrainedMember puts activations into the cache
+// directory of a zoo member not trained yet: ActivationsOn must not read
+// them but train the member, which here fails on corrupt data.
+func TestActivationsOnUntrainedMember(t *testing.T) {
+	t.Setenv(zoo.EnvDir, t.TempDir())
+	// Corrupt dataset files: training fails at once.
+	dataDir := t.TempDir()
+	t.Setenv(data.EnvDataDir, dataDir)
+	for _, f := range []string{"train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"} {
+		if err := os.WriteFile(filepath.Join(dataDir, f), []byte("corrupt"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runs := t.TempDir()
+	s, err := ZooSpec("vgg11-w0.25-s1", data.FashionMNIST, 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(s.Key(), "-untrained") {
+		t.Fatalf("key %q of a member of an empty zoo", s.Key())
+	}
+	stale := filepath.Join(Dir(runs, s), probeActivationsFile(5))
+	if err := os.MkdirAll(filepath.Dir(stale), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := writeActivations(stale, fakeActs(1, 20, 10, 3)); err != nil {
+		t.Fatal(err)
+	}
+	if acts, err := ActivationsOn(runs, s, 5, nil); err == nil {
+		t.Errorf("ActivationsOn read %d taps from the untrained member's directory", len(acts.Taps))
 	}
 }

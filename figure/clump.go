@@ -14,7 +14,9 @@ import (
 // ClumpPath is one path of a clump diagram: its name and the distance
 // travelled from its first point to each point (repgeo.CumulativeLengths).
 type ClumpPath struct {
-	Name       string
+	// Name labels the path's bar.
+	Name string
+	// Cumulative[i] is the distance travelled from the first point to point i.
 	Cumulative []float64
 }
 

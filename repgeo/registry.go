@@ -36,8 +36,9 @@ type Options struct {
 	// Whitening (option "whitening", shape metrics with Whiten > 0) is the
 	// whitening convention.
 	Whitening Whitening
-	// P (option "p", shape metrics and air in cov mode) is the PCA width;
-	// 0 keeps every dimension.
+	// P (option "p") is the PCA width of the shape metrics (0 keeps every
+	// dimension) and AIR's number of principal components in cov mode
+	// (required, > 0).
 	P int
 	// Eps (option "eps", air) is the ridge added to AIR's matrices, as
 	// AIRConfig.Eps: 0 selects DefaultAIREps, NoRidge (any negative value)

@@ -45,7 +45,7 @@ func addMetricFlags(fs *flag.FlagSet) *metricFlags {
 	fs.StringVar(&mf.lengthScale, repgeo.OptionLengthScale, "median", "angular-cka with --kernel=rbf or laplace: length scale, a positive number or median (of the distances between rows)")
 	fs.Float64Var(&mf.alpha, repgeo.OptionAlpha, 1-d.Whiten, "shape metrics: whitening in [0, 1]; 1 means none")
 	fs.StringVar(&mf.whitening, repgeo.OptionWhitening, d.Whitening.String(), "shape metrics with --alpha < 1: whitening convention, netrep or repsim")
-	fs.IntVar(&mf.p, repgeo.OptionP, d.P, "shape metrics and air in cov mode: PCA width; 0 keeps every dimension")
+	fs.IntVar(&mf.p, repgeo.OptionP, d.P, "shape metrics: PCA width, 0 keeps every dimension; air in cov mode: number of principal components, required (> 0)")
 	fs.Float64Var(&mf.eps, repgeo.OptionEps, d.Eps, "air: ridge added to its matrices, ≥ 0 (0 in mode cov only)")
 	fs.StringVar(&mf.mode, repgeo.OptionMode, d.Mode.String(), "air: gram (m×m) or cov (p×p)")
 	return mf

@@ -57,6 +57,9 @@ func runZoo(args []string, stdout io.Writer) error {
 	if *list && *verify {
 		return badInput("--list and --verify exclude each other")
 	}
+	if *steps > 0 && *dir == "" && os.Getenv(zoo.EnvDir) == "" {
+		return badInput("--steps=%d trains members that differ from the list: give a scratch --dir", *steps)
+	}
 	z, err := zoo.Open(*dir, *dataset)
 	if err != nil {
 		return badInput("%v", err)
@@ -146,6 +149,9 @@ func selectMembers(filter string) ([]zoo.Member, error) {
 			return nil, err
 		}
 		names = append(names, n)
+	}
+	if len(names) == 0 {
+		return nil, fmt.Errorf("--members=%q names no member", filter)
 	}
 	var out []zoo.Member
 	for _, m := range all {

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/repgeo/repgeo/models/zoo"
 )
 
 // TestEvalCommand evaluates a tiny trained checkpoint: the JSON keys are
@@ -82,9 +84,20 @@ func TestZooCommand(t *testing.T) {
 		{"list and verify", []string{"--list", "--verify"}},
 		{"argument", []string{"--list", "extra"}},
 		{"missing data", []string{"--verify", "--data=" + dir + "/nope"}},
+		{"blank members", []string{"--members=,", "--list"}},
+		{"blank member names", []string{"--members= , ", "--list"}},
 	} {
 		if code, _, stderr := geoRun(append([]string{"zoo", "--dir=" + dir}, tc.args...)...); code != 2 || stderr == "" {
 			t.Errorf("%s: exit %d, stderr %q (want 2 and a message)", tc.name, code, stderr)
 		}
+	}
+	// Truncated members belong in a scratch zoo, never in the committed one
+	// (--list, so that nothing trains if the check is missing).
+	t.Setenv(zoo.EnvDir, "")
+	if code, _, stderr := geoRun("zoo", "--steps=2", "--list"); code != 2 || !strings.Contains(stderr, "give a scratch --dir") {
+		t.Errorf("--steps without --dir: exit %d, stderr %q", code, stderr)
+	}
+	if code, _, stderr := geoRun("zoo", "--steps=2", "--list", "--dir="+dir); code != 0 {
+		t.Errorf("--steps with a scratch --dir: exit %d, stderr %q", code, stderr)
 	}
 }

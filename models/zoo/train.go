@@ -73,6 +73,8 @@ type state struct {
 	WallSeconds  float64 `json:"wall_seconds"`
 	TrainSeconds float64 `json:"train_seconds"`
 	TrainedSteps int     `json:"trained_steps"`
+	// Runs are the previous runs, oldest first.
+	Runs []Run `json:"runs,omitempty"`
 }
 
 const (
@@ -258,6 +260,19 @@ func (z *Zoo) train(man *Manifest, m Member, opt TrainOptions) (*Entry, error) {
 	}
 	runStart := time.Now()
 	prevWall, prevTrain, prevSteps := st.WallSeconds, st.TrainSeconds, st.TrainedSteps
+	if st.Step > 0 && len(st.Runs) == 0 {
+		// A state saved before runs were recorded: its processor is unknown.
+		st.Runs = []Run{{FromStep: 0, ToStep: st.Step, WallSeconds: st.WallSeconds}}
+	}
+	prevRuns := slices.Clip(st.Runs)
+	cpu := thisCPU()
+	thisRun := Run{FromStep: st.Step, CPU: &cpu, Commit: commit(z.Dir)}
+	// endRun records this run up to step in st.Runs.
+	endRun := func(step int) {
+		thisRun.ToStep = step
+		thisRun.WallSeconds = time.Since(runStart).Seconds()
+		st.Runs = append(prevRuns, thisRun)
+	}
 	var trainDur time.Duration
 	lastReturn := time.Time{}
 	lastSave := time.Now()
@@ -267,6 +282,7 @@ func (z *Zoo) train(man *Manifest, m Member, opt TrainOptions) (*Entry, error) {
 		st.WallSeconds = prevWall + time.Since(runStart).Seconds()
 		st.TrainSeconds = prevTrain + trainDur.Seconds()
 		st.TrainedSteps = prevSteps + step - start
+		endRun(step)
 		if err := z.saveState(net, stDir, &st); err != nil {
 			return err
 		}
@@ -354,6 +370,7 @@ func (z *Zoo) train(man *Manifest, m Member, opt TrainOptions) (*Entry, error) {
 	st.WallSeconds = prevWall + time.Since(runStart).Seconds()
 	st.TrainSeconds = prevTrain + trainDur.Seconds()
 	st.TrainedSteps = prevSteps + total - start
+	endRun(total)
 	if err := models.SaveWeights(net, p); err != nil {
 		return nil, err
 	}
@@ -377,7 +394,7 @@ func (z *Zoo) train(man *Manifest, m Member, opt TrainOptions) (*Entry, error) {
 		TestImages: testLimit(opt.TestLimit, set),
 		QuickCheck: Evaluation{Images: quick.Images, TestAccuracy: quick.Accuracy, TestLoss: quick.Loss},
 		Curve:      st.Curve, Epochs: float64(total) / float64(perEpoch), Steps: total, SnapshotSteps: snaps,
-		WallSeconds: st.WallSeconds, Backend: b.Name(), CPU: thisCPU(), Commit: commit(z.Dir),
+		WallSeconds: st.WallSeconds, Backend: b.Name(), CPU: cpu, Commit: thisRun.Commit, Runs: st.Runs,
 		Finished: time.Now().UTC().Format(time.RFC3339)}
 	if st.TrainSeconds > 0 {
 		e.ImagesPerSecond = float64(st.TrainedSteps*m.Recipe.BatchSize) / st.TrainSeconds

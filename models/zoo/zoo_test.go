@@ -145,6 +145,22 @@ func TestTrainDeterministicAndResumable(t *testing.T) {
 	sameWeights(t, "two runs", wa, load(zb))
 	sameWeights(t, "uninterrupted vs resumed", wa, load(zc))
 
+	// Runs: one for the uninterrupted member, two (0-5, 5-12) for the
+	// resumed one, each with this machine's processor.
+	checkRuns := func(what string, runs []Run, bounds ...int) {
+		t.Helper()
+		if len(runs) != len(bounds)-1 {
+			t.Fatalf("%s: %d runs %+v, want %d", what, len(runs), runs, len(bounds)-1)
+		}
+		for i, r := range runs {
+			if r.FromStep != bounds[i] || r.ToStep != bounds[i+1] || r.CPU == nil || r.CPU.Cores != thisCPU().Cores || r.WallSeconds <= 0 {
+				t.Errorf("%s: run %d is %+v, want steps %d-%d on this CPU", what, i, r, bounds[i], bounds[i+1])
+			}
+		}
+	}
+	checkRuns("uninterrupted", ea.Runs, 0, 12)
+	checkRuns("resumed", ec.Runs, 0, 5, 12)
+
 	wantSnaps := m.SnapshotSteps(12)
 	if !slices.Equal(wantSnaps, []int{0, 2, 3, 6, 12}) { // round(12^(k/4)), k = 1..4
 		t.Errorf("snapshot steps %v", wantSnaps)
@@ -510,5 +526,43 @@ func TestResumeFromOldState(t *testing.T) {
 	}
 	if from != 4 {
 		t.Errorf("resumed from step %d, want 4", from)
+	}
+}
+
+// TestResumeStateWithoutRuns resumes a state saved before the zoo recorded
+// its runs: the earlier steps become one run of unknown processor.
+func TestResumeStateWithoutRuns(t *testing.T) {
+	b := testBackend(t)
+	stop := make(chan struct{})
+	z, _, err := trainTiny(t, b, t.TempDir(), TrainOptions{Stop: stop, Progress: func(p Progress) {
+		if p.Step == 4 {
+			close(stop)
+		}
+	}})
+	if !errors.Is(err, ErrStopped) {
+		t.Fatalf("got %v, want ErrStopped", err)
+	}
+	file := filepath.Join(z.partialDir(tinyMember().Name), stateSub, stateFile)
+	var raw map[string]any
+	if err := readJSON(file, &raw); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := raw["runs"]; !ok {
+		t.Fatal("saved state has no runs")
+	}
+	delete(raw, "runs")
+	buf, err := json.Marshal(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(file, buf, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, e, err := trainTiny(t, b, z.Dir, TrainOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(e.Runs) != 2 || e.Runs[0].CPU != nil || e.Runs[0].ToStep != 4 || e.Runs[1].FromStep != 4 || e.Runs[1].CPU == nil {
+		t.Errorf("runs %+v, want 0-4 of unknown processor and 4-12 on this one", e.Runs)
 	}
 }

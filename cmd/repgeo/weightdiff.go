@@ -80,8 +80,14 @@ func runWeightDiff(args []string, stdout io.Writer) error {
 		yes := map[bool]string{true: "yes", false: "no"}
 		t.row("bitwise_equal", yes[d.BitwiseEqual])
 		t.row("differing", fmt.Sprintf("%d of %d weights (%d variables)", d.Differing, d.Weights, d.Variables))
-		t.row("max_abs_diff", fmt.Sprintf("%.3g", float64(d.MaxAbs)), d.MaxAbsVariable)
-		t.row("max_rel_diff", fmt.Sprintf("%.3g", float64(d.MaxRel)), d.MaxRelVariable)
+		where := func(name string) string {
+			if name == "" {
+				return ""
+			}
+			return " (" + name + ")"
+		}
+		t.row("max_abs_diff", fmt.Sprintf("%.3g%s", float64(d.MaxAbs), where(d.MaxAbsVariable)))
+		t.row("max_rel_diff", fmt.Sprintf("%.3g%s", float64(d.MaxRel), where(d.MaxRelVariable)))
 		t.row("rel_norm_diff", fmt.Sprintf("%.3g", float64(d.RelNorm)))
 		err = t.flush()
 	}

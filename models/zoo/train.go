@@ -37,6 +37,12 @@ type TrainOptions struct {
 	// Stop, when closed, makes Train save the state after the current step
 	// and return ErrStopped.
 	Stop <-chan struct{}
+	// StopAt, if positive, stops training after that global step as Stop
+	// does (saving the state, returning ErrStopped), with the member's recipe
+	// and schedule unchanged: to compare the weights of a retrained member
+	// with a committed snapshot. It must lie after the saved state's step
+	// and before the member's last step.
+	StopAt int
 	// TestLimit, if positive, evaluates the curve and the final accuracy on
 	// only the first TestLimit test images (for short test runs; the zoo
 	// uses the full test split).
@@ -258,6 +264,14 @@ func (z *Zoo) train(man *Manifest, m Member, opt TrainOptions) (*Entry, error) {
 			return nil, fmt.Errorf("zoo: %w", err)
 		}
 	}
+	switch {
+	case opt.StopAt < 0 || opt.StopAt >= total && opt.StopAt > 0:
+		return nil, fmt.Errorf("zoo: %s: cannot stop at step %d: it must lie between 1 and %d, before the last step %d",
+			m.Name, opt.StopAt, total-1, total)
+	case opt.StopAt > 0 && opt.StopAt <= st.Step:
+		return nil, fmt.Errorf("zoo: %s: cannot stop at step %d: the saved state in %s is at step %d already (delete %s to start afresh)",
+			m.Name, opt.StopAt, stDir, st.Step, p)
+	}
 	runStart := time.Now()
 	prevWall, prevTrain, prevSteps := st.WallSeconds, st.TrainSeconds, st.TrainedSteps
 	if st.Step > 0 && len(st.Runs) == 0 {
@@ -344,13 +358,17 @@ func (z *Zoo) train(man *Manifest, m Member, opt TrainOptions) (*Entry, error) {
 			opt.Progress(Progress{Member: m.Name, Step: step, Steps: total, Start: start,
 				Epoch: float64(step) / float64(perEpoch), Loss: loss, ImagesPerSecond: ips})
 		}
+		stopNow := opt.StopAt > 0 && step == opt.StopAt
 		select {
 		case <-opt.Stop:
+			stopNow = true
+		default:
+		}
+		if stopNow {
 			if err := save(step); err != nil {
 				return err
 			}
 			return ErrStopped
-		default:
 		}
 		if step < total && time.Since(lastSave) >= opt.SaveEvery {
 			return save(step)

@@ -194,6 +194,16 @@ func (z *Zoo) SnapshotDir(name string, step int) string {
 	return filepath.Join(z.MemberDir(name), snapshotSub(step))
 }
 
+// PartialSnapshotDir returns the directory of the snapshot at step of the
+// named member while it is in training (under PartialDir).
+func (z *Zoo) PartialSnapshotDir(name string, step int) string {
+	return filepath.Join(z.partialDir(name), snapshotSub(step))
+}
+
+// StateDir returns the directory of the saved state (a checkpoint of the
+// weights and the optimizer's state) of the named member in training.
+func (z *Zoo) StateDir(name string) string { return filepath.Join(z.partialDir(name), stateSub) }
+
 func snapshotSub(step int) string { return filepath.Join("snapshots", fmt.Sprintf("step-%08d", step)) }
 
 // Manifest reads zoo.json; a zoo without one has an empty manifest.

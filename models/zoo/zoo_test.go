@@ -566,3 +566,63 @@ func TestResumeStateWithoutRuns(t *testing.T) {
 		t.Errorf("runs %+v, want 0-4 of unknown processor and 4-12 on this one", e.Runs)
 	}
 }
+
+// TestStopAt stops the tiny member at step 3 (a snapshot step), then at
+// step 10 (after the learning rate's first drop at step 6), then finishes
+// it: the snapshot at step 3 and the final weights must be bit-identical to
+// an uninterrupted run's, so StopAt keeps the recipe's 12-step schedule.
+// Steps outside the run or not after the saved state are refused.
+func TestStopAt(t *testing.T) {
+	b := testBackend(t)
+	m := tinyMember()
+	za, _, err := trainTiny(t, b, t.TempDir(), TrainOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	for _, bad := range []int{-1, 12, 13} {
+		if _, _, err := trainTiny(t, b, dir, TrainOptions{StopAt: bad}); err == nil || errors.Is(err, ErrStopped) ||
+			!strings.Contains(err.Error(), "cannot stop at step") {
+			t.Errorf("StopAt %d: got %v, want a refusal", bad, err)
+		}
+	}
+	last := 0
+	progress := func(p Progress) { last = p.Step }
+	for _, at := range []int{3, 10} {
+		z, _, err := trainTiny(t, b, dir, TrainOptions{StopAt: at, Progress: progress})
+		if !errors.Is(err, ErrStopped) || last != at {
+			t.Fatalf("StopAt %d: got %v after step %d, want ErrStopped after step %d", at, err, last, at)
+		}
+		var st state
+		if err := readJSON(filepath.Join(z.StateDir(m.Name), stateFile), &st); err != nil {
+			t.Fatal(err)
+		}
+		if st.Step != at || st.Steps != 12 {
+			t.Errorf("StopAt %d: state at step %d of %d, want %d of 12", at, st.Step, st.Steps, at)
+		}
+	}
+	if _, _, err := trainTiny(t, b, dir, TrainOptions{StopAt: 10}); err == nil || !strings.Contains(err.Error(), "at step 10 already") {
+		t.Errorf("StopAt at the saved state's step: got %v, want a refusal", err)
+	}
+	snapA, err := za.LoadSnapshot(b, m.Name, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	z := &Zoo{Dir: dir, Dataset: data.SyntheticGray}
+	snapC, err := models.Load(b, z.PartialSnapshotDir(m.Name, 3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameWeights(t, "snapshot at the stop", weights(t, snapA), weights(t, snapC))
+	if _, _, err := trainTiny(t, b, dir, TrainOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	load := func(z *Zoo) map[string][]float32 {
+		net, err := z.Load(b, m.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return weights(t, net)
+	}
+	sameWeights(t, "uninterrupted vs stopped twice", load(za), load(z))
+}

@@ -437,15 +437,7 @@ func TestFreshStartKeepsFinalWeights(t *testing.T) {
 // .gitignore leaves them out) verifies.
 func TestTransientLeftovers(t *testing.T) {
 	b := testBackend(t)
-	stop := make(chan struct{})
-	z, _, err := trainTiny(t, b, t.TempDir(), TrainOptions{Stop: stop, Progress: func(p Progress) {
-		if p.Step == 5 {
-			close(stop)
-		}
-	}})
-	if !errors.Is(err, ErrStopped) {
-		t.Fatalf("got %v, want ErrStopped", err)
-	}
+	z := stoppedTiny(t, b, 5)
 	name := tinyMember().Name
 	p := z.partialDir(name)
 	planted := []string{".state.tmp-x", ".state.old", ".staging-y", "snapshots/step-00000002/.staging-z"}
@@ -507,15 +499,7 @@ func TestEmptyTrainingSplit(t *testing.T) {
 // next run resumes from the previous state.
 func TestResumeFromOldState(t *testing.T) {
 	b := testBackend(t)
-	stop := make(chan struct{})
-	z, _, err := trainTiny(t, b, t.TempDir(), TrainOptions{Stop: stop, Progress: func(p Progress) {
-		if p.Step == 4 {
-			close(stop)
-		}
-	}})
-	if !errors.Is(err, ErrStopped) {
-		t.Fatalf("got %v, want ErrStopped", err)
-	}
+	z := stoppedTiny(t, b, 4)
 	st := filepath.Join(z.partialDir(tinyMember().Name), stateSub)
 	if err := os.Rename(st, st+".old"); err != nil {
 		t.Fatal(err)
@@ -533,15 +517,7 @@ func TestResumeFromOldState(t *testing.T) {
 // its runs: the earlier steps become one run of unknown processor.
 func TestResumeStateWithoutRuns(t *testing.T) {
 	b := testBackend(t)
-	stop := make(chan struct{})
-	z, _, err := trainTiny(t, b, t.TempDir(), TrainOptions{Stop: stop, Progress: func(p Progress) {
-		if p.Step == 4 {
-			close(stop)
-		}
-	}})
-	if !errors.Is(err, ErrStopped) {
-		t.Fatalf("got %v, want ErrStopped", err)
-	}
+	z := stoppedTiny(t, b, 4)
 	file := filepath.Join(z.partialDir(tinyMember().Name), stateSub, stateFile)
 	var raw map[string]any
 	if err := readJSON(file, &raw); err != nil {
@@ -625,4 +601,20 @@ func TestStopAt(t *testing.T) {
 		return weights(t, net)
 	}
 	sameWeights(t, "uninterrupted vs stopped twice", load(za), load(z))
+}
+
+// stoppedTiny trains the tiny member in a new zoo and stops it (closing
+// TrainOptions.Stop) after step, leaving its saved state.
+func stoppedTiny(t *testing.T, b backends.Backend, step int) *Zoo {
+	t.Helper()
+	stop := make(chan struct{})
+	z, _, err := trainTiny(t, b, t.TempDir(), TrainOptions{Stop: stop, Progress: func(p Progress) {
+		if p.Step == step {
+			close(stop)
+		}
+	}})
+	if !errors.Is(err, ErrStopped) {
+		t.Fatalf("got %v, want ErrStopped", err)
+	}
+	return z
 }

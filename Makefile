@@ -115,8 +115,9 @@ zoo-verify: bin/repgeo
 ## up to one of its snapshot steps (REPRO_STEP) in a temporary directory and
 ## compare the weights with the committed snapshot: prints bitwise_equal
 ## yes/no and the largest differences (VGG-11 to step 121: 1 to 4 minutes
-## on 2 cores). GOMAXPROCS is set to the zoo's 2 cores (the partition of some
-## sums depends on it); GODEBUG=cpu.avx512f=off tries the AVX2 kernels,
+## on a 2-core Intel Xeon, cpu family 6). GOMAXPROCS is set to the zoo's 2
+## cores (the partition of some sums depends on it);
+## GODEBUG=cpu.avx512f=off tries the AVX2 kernels,
 ## REPRO_EXACT=1 fails unless the weights are bitwise equal (docs/zoo.md).
 REPRO_MEMBER ?= vgg11-w0.25-s1
 REPRO_STEP ?= 121

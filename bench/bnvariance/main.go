@@ -62,6 +62,9 @@ func main() {
 }
 
 func run(member string, step, n, offset int, train bool, worst int) error {
+	if worst < 0 {
+		return fmt.Errorf("-worst=%d must not be negative", worst)
+	}
 	m, err := zoo.Lookup(member)
 	if err != nil {
 		return err
@@ -148,6 +151,9 @@ func run(member string, step, n, offset int, train bool, worst int) error {
 		fmt.Printf("%-28s %5d %9d %11.3g %11.3g %11.3g %11.3g %7d\n", names[i], len(chs), x.Shape().Size()/dims[len(dims)-1],
 			ratios[len(ratios)-1], ratios[len(ratios)/2], maxErr, maxErr2, clamped)
 		all = append(all, chs...)
+	}
+	if len(all) == 0 {
+		return fmt.Errorf("%s: no batch-norm inputs found", member)
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i].relErr > all[j].relErr })
 	fmt.Printf("\nworst %d channels by relative error of the one-pass variance:\n", worst)

@@ -33,7 +33,7 @@ func init() {
 const verifyTolerance = 0.001
 
 func runZoo(args []string, stdout io.Writer) error {
-	fs := newCommandFlags("zoo", "[--dataset=NAME] [--dir=DIR] [--members=a,b] [--list | --verify | --stop-at=N]",
+	fs := newCommandFlags("zoo", "[--dataset=NAME] [--dir=DIR] [--members=a,b] [--list | --verify] [--steps=N | --stop-at=N]",
 		"Trains every member of the model zoo (docs/zoo.md) that the zoo directory\n"+
 			"lacks, resuming an interrupted member where it stopped; SIGINT/SIGTERM\n"+
 			"save its state and stop. Each finished member is written to DIR/NAME and\n"+
@@ -41,7 +41,8 @@ func runZoo(args []string, stdout io.Writer) error {
 			"--verify re-evaluates every finished member and fails if an accuracy\n"+
 			"differs from the manifest by more than 0.1 %. --stop-at=N trains the members\n"+
 			"with their full recipe but stops after step N, into a scratch --dir: to\n"+
-			"compare the weights with a committed snapshot (repgeo weightdiff).")
+			"compare the weights with a committed snapshot (repgeo weightdiff); with\n"+
+			"--list it checks the flags and the directory and trains nothing.")
 	dataset := fs.String("dataset", data.FashionMNIST, "dataset: fashion-mnist or cifar10 (which no command downloads)")
 	dir := fs.String("dir", "", "zoo directory (default $"+zoo.EnvDir+" or zoo/ of the repository; cifar10: its cifar10/ subdirectory)")
 	dataDir := fs.String("data", "", "directory of the dataset's files (default $"+data.EnvDataDir+"; Fashion-MNIST: "+data.DefaultFashionMNISTDir+")")
@@ -65,6 +66,9 @@ func runZoo(args []string, stdout io.Writer) error {
 	}
 	if *stopAt < 0 {
 		return badInput("--stop-at=%d must not be negative", *stopAt)
+	}
+	if *stopAt > 0 && *verify {
+		return badInput("--stop-at and --verify exclude each other")
 	}
 	z, err := zoo.Open(*dir, *dataset)
 	if err != nil {

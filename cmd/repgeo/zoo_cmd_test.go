@@ -119,6 +119,7 @@ func TestZooCommand(t *testing.T) {
 		{[]string{"--stop-at=2", "--list", "--dir=" + def}, "is the zoo"},
 		{[]string{"--stop-at=2", "--list", "--dir=" + def + "/."}, "is the zoo"},
 		{[]string{"--stop-at=-1", "--list", "--dir=" + dir}, "must not be negative"},
+		{[]string{"--stop-at=2", "--verify", "--dir=" + dir}, "exclude each other"},
 	} {
 		if code, _, stderr := geoRun(append([]string{"zoo"}, tc.args...)...); code != 2 || !strings.Contains(stderr, tc.want) {
 			t.Errorf("%v: exit %d, stderr %q (want 2 and %q)", tc.args, code, stderr, tc.want)

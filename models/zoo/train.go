@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"time"
 
@@ -41,7 +42,8 @@ type TrainOptions struct {
 	// does (saving the state, returning ErrStopped), with the member's recipe
 	// and schedule unchanged: to compare the weights of a retrained member
 	// with a committed snapshot. It must lie after the saved state's step
-	// and before the member's last step.
+	// and before the member's last step, and is meant for scratch zoos: a
+	// finished member is an error.
 	StopAt int
 	// TestLimit, if positive, evaluates the curve and the final accuracy on
 	// only the first TestLimit test images (for short test runs; the zoo
@@ -79,7 +81,8 @@ type state struct {
 	WallSeconds  float64 `json:"wall_seconds"`
 	TrainSeconds float64 `json:"train_seconds"`
 	TrainedSteps int     `json:"trained_steps"`
-	// Runs are the previous runs, oldest first.
+	// Runs are the runs up to the saved step, oldest first, the current
+	// one last.
 	Runs []Run `json:"runs,omitempty"`
 }
 
@@ -133,6 +136,9 @@ func (z *Zoo) Train(m Member, opt TrainOptions) (*Entry, error) {
 		if !sameSpec(e.Spec, m) {
 			return nil, fmt.Errorf("zoo: %w: member %q was trained as %+v, the list now declares %+v: "+
 				"remove its directory and manifest entry (git) to retrain it", ErrCorrupt, m.Name, e.Spec, m)
+		}
+		if opt.StopAt > 0 {
+			return nil, fmt.Errorf("zoo: %s is finished in %s: StopAt trains only members a scratch zoo lacks", m.Name, z.Dir)
 		}
 		if err := z.removeStalePending(m); err != nil {
 			return nil, err
@@ -280,7 +286,7 @@ func (z *Zoo) train(man *Manifest, m Member, opt TrainOptions) (*Entry, error) {
 	}
 	prevRuns := slices.Clip(st.Runs)
 	cpu := thisCPU()
-	thisRun := Run{FromStep: st.Step, CPU: &cpu, Commit: commit(z.Dir)}
+	thisRun := Run{FromStep: st.Step, CPU: &cpu, Procs: runtime.GOMAXPROCS(0), Commit: commit(z.Dir)}
 	// endRun records this run up to step in st.Runs.
 	endRun := func(step int) {
 		thisRun.ToStep = step

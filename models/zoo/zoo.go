@@ -80,8 +80,8 @@ type Entry struct {
 	// had changes outside the zoo directory), or "unknown".
 	Commit string `json:"commit"`
 	// Runs are the uninterrupted runs the training took, oldest first, with
-	// the processor of each: weights are bit-exact only if every run used
-	// the same kernel path (docs/zoo.md).
+	// the processor, GOMAXPROCS and commit of each: weights are bit-exact
+	// only if every run used the same kernel path and GOMAXPROCS (docs/zoo.md).
 	Runs []Run `json:"runs,omitempty"`
 	// Finished is when training finished (UTC, RFC 3339).
 	Finished string `json:"finished"`
@@ -96,6 +96,9 @@ type Run struct {
 	// CPU is the processor of the run; nil for a run saved before the
 	// zoo recorded runs.
 	CPU *CPUInfo `json:"cpu,omitempty"`
+	// Procs is GOMAXPROCS of the run: the backend splits some sums into
+	// one part per proc, so it decides the rounding too.
+	Procs int `json:"gomaxprocs,omitempty"`
 	// WallSeconds is the run's wall time and Commit its code's commit.
 	WallSeconds float64 `json:"wall_seconds"`
 	Commit      string  `json:"commit,omitempty"`

@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -153,7 +154,8 @@ func TestTrainDeterministicAndResumable(t *testing.T) {
 			t.Fatalf("%s: %d runs %+v, want %d", what, len(runs), runs, len(bounds)-1)
 		}
 		for i, r := range runs {
-			if r.FromStep != bounds[i] || r.ToStep != bounds[i+1] || r.CPU == nil || r.CPU.Cores != thisCPU().Cores || r.WallSeconds <= 0 {
+			if r.FromStep != bounds[i] || r.ToStep != bounds[i+1] || r.CPU == nil || r.CPU.Cores != thisCPU().Cores ||
+				r.Procs != runtime.GOMAXPROCS(0) || r.WallSeconds <= 0 {
 				t.Errorf("%s: run %d is %+v, want steps %d-%d on this CPU", what, i, r, bounds[i], bounds[i+1])
 			}
 		}
@@ -590,8 +592,16 @@ func TestStopAt(t *testing.T) {
 		t.Fatal(err)
 	}
 	sameWeights(t, "snapshot at the stop", weights(t, snapA), weights(t, snapC))
-	if _, _, err := trainTiny(t, b, dir, TrainOptions{}); err != nil {
+	_, e, err := trainTiny(t, b, dir, TrainOptions{})
+	if err != nil {
 		t.Fatal(err)
+	}
+	var bounds [][2]int
+	for _, r := range e.Runs {
+		bounds = append(bounds, [2]int{r.FromStep, r.ToStep})
+	}
+	if !slices.Equal(bounds, [][2]int{{0, 3}, {3, 10}, {10, 12}}) {
+		t.Errorf("runs %v, want 0-3, 3-10, 10-12", bounds)
 	}
 	load := func(z *Zoo) map[string][]float32 {
 		net, err := z.Load(b, m.Name)
@@ -601,6 +611,9 @@ func TestStopAt(t *testing.T) {
 		return weights(t, net)
 	}
 	sameWeights(t, "uninterrupted vs stopped twice", load(za), load(z))
+	if _, _, err := trainTiny(t, b, dir, TrainOptions{StopAt: 5}); err == nil || !strings.Contains(err.Error(), "is finished") {
+		t.Errorf("StopAt on a finished member: got %v, want a refusal", err)
+	}
 }
 
 // stoppedTiny trains the tiny member in a new zoo and stops it (closing

@@ -26,6 +26,48 @@ func kernelSets() [][2]bool {
 	return sets
 }
 
+// TestGemmJRowBlocksAgree checks that the 8-row and 4-row kernels give the
+// same bits: a layer's rows go to one or the other by position, so equal
+// rows must give equal outputs. Rows 8-11 of A repeat
+// rows 0-3; rows 0-7 take the 8-row kernel and rows 8-11 the 4-row one. (In
+// the 16-column slabs the test-only selection of AVX-512 without AVX2 sends
+// 4-row blocks to plain Go, which rounds otherwise; CPUs with AVX-512 have
+// AVX2, so the real selections use kernels for both, and every column is
+// checked for them.)
+func TestGemmJRowBlocksAgree(t *testing.T) {
+	defer func(v16, v32 bool) { useKernel4x16, useKernel4x32 = v16, v32 }(useKernel4x16, useKernel4x32)
+	r := rand.New(rand.NewPCG(7, 8))
+	const m, k = 12, 37
+	for _, n := range []int{8, 24, 40} {
+		a := jView{row: k, step: 1, k2: k, k1: 1}
+		a.data = make([]float32, m*k)
+		for i := range 8 * k {
+			a.data[i] = float32(r.NormFloat64())
+		}
+		copy(a.data[8*k:], a.data[:4*k])
+		b := make([]float32, k*n)
+		for i := range b {
+			b[i] = float32(r.NormFloat64())
+		}
+		for _, ks := range kernelSets() {
+			useKernel4x16, useKernel4x32 = ks[0], ks[1]
+			c := make([]float32, m*n)
+			gemmJ(m, n, &a, b, 0, n, c, 0, n, false)
+			from := 0
+			if !ks[0] {
+				from = n - 8 // the 8-column slab only (below)
+			}
+			for i := range 4 {
+				for j := from; j < n; j++ {
+					if x, y := c[i*n+j], c[(i+8)*n+j]; math.Float32bits(x) != math.Float32bits(y) {
+						t.Errorf("n %d, avx2=%v avx512=%v: C[%d,%d] = %v but the same row at %d gives %v", n, ks[0], ks[1], i, j, x, i+8, y)
+					}
+				}
+			}
+		}
+	}
+}
+
 // TestGemmJ checks the two-level product against float64 sums for row
 // counts around the kernels' four and eight, column counts around 8, 16 and
 // 32, and contraction walks with positive, zero and negative extra jumps,

@@ -1,5 +1,6 @@
-// Package experiment runs the study the notebooks show: it trains (or loads)
-// a ResNet and a VGG, extracts their activations on fixed probe images, maps
+// Package experiment runs the study the notebooks show: it loads a ResNet and
+// a VGG from the trained model zoo (full size) or trains small stand-ins
+// (smoke size), extracts their activations on fixed probe images, maps
 // each model's path (input, every tap, logits, one-hot target) into the space
 // of a metric, and returns its layer×layer distance matrix and path measures.
 //

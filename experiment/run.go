@@ -244,6 +244,10 @@ func Activations(runs string, s Spec, log io.Writer) (*models.Activations, error
 	if acts.Target == nil {
 		return nil, fmt.Errorf("experiment: extracting %s gave no target", s.Name())
 	}
+	// A zoo member's cache directory holds no checkpoint, so nothing made it yet.
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("experiment: %w", err)
+	}
 	if err := writeActivations(path, acts); err != nil {
 		return nil, err
 	}

@@ -253,3 +253,61 @@ func TestActivationsOnUntrainedMember(t *testing.T) {
 		t.Errorf("ActivationsOn read %d taps from the untrained member's directory", len(acts.Taps))
 	}
 }
+
+// TestZooSpecActivations trains the zoo member vgg11-w0.25-s1 for 2 steps
+// into a scratch zoo and expects Activations and Path of its ZooSpec to work
+// on an empty runs directory (whose per-spec cache directory no checkpoint
+// creates), to write the activations cache there and to reuse it after.
+func TestZooSpecActivations(t *testing.T) {
+	zooDir, dataDir, runs := t.TempDir(), t.TempDir(), t.TempDir()
+	t.Setenv(zoo.EnvDir, zooDir)
+	t.Setenv(data.EnvDataDir, dataDir)
+	writeFashionMNIST(t, dataDir, 64, 40)
+	const name = "vgg11-w0.25-s1"
+	set, err := data.Load(data.FashionMNIST, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := zoo.Lookup(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Recipe.Steps, m.Recipe.BatchSize = 2, 16
+	z, err := zoo.Open("", data.FashionMNIST)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := sharedBackend()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := z.Train(m, zoo.TrainOptions{Backend: b, Set: set, TestLimit: 20}); err != nil {
+		t.Fatal(err)
+	}
+	s, err := ZooSpec(name, data.FashionMNIST, 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var log strings.Builder
+	acts, err := Activations(runs, s, &log)
+	if err != nil {
+		t.Fatalf("Activations of a zoo member on empty runs: %v", err)
+	}
+	if len(acts.Labels) != 20 || len(acts.Layers) < 3 {
+		t.Errorf("Activations: %d labels, %d layers", len(acts.Labels), len(acts.Layers))
+	}
+	if _, err := os.Stat(filepath.Join(Dir(runs, s), activationsFile)); err != nil {
+		t.Errorf("no activations cache: %v", err)
+	}
+	log.Reset()
+	if _, err := Activations(runs, s, &log); err != nil || !strings.Contains(log.String(), "loaded from") {
+		t.Errorf("second Activations: %v, log %q", err, log.String())
+	}
+	p, err := Path(runs, s, "angular-cka", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Labels) != len(acts.Layers)+1 || p.Measures.Tortuosity < 1 {
+		t.Errorf("Path: %d labels for %d layers, tortuosity %v", len(p.Labels), len(acts.Layers), p.Measures.Tortuosity)
+	}
+}

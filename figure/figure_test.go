@@ -10,7 +10,9 @@ import (
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
+	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
 )
 
 func TestRenderLayout(t *testing.T) {
@@ -269,5 +271,47 @@ func TestWritePNG(t *testing.T) {
 	}
 	if err := WritePNG(filepath.Join(dir, "no", "x.png"), nil); err == nil {
 		t.Error("no error for a missing directory")
+	}
+}
+
+// TestLegendInset renders a plot of each kind that has a legend and expects
+// the legend (top right) to keep clear of the image's right edge, where its
+// thumbnails would be clipped.
+func TestLegendInset(t *testing.T) {
+	lines, err := Lines("t", "x", "y", nil, Series{Name: "a long series name", Y: []float64{0, 0.1}}, Series{Name: "b", Y: []float64{0, 0.2}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bars, err := Bars("t", "y", []string{"g"}, Series{Name: "a long series name", Y: []float64{0.1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	paths, err := PathMap("t", PathXY{Name: "a long path name", XY: mat.NewDense(2, 2, []float64{0, 0, -1, -1})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		p    interface{ Draw(draw.Canvas) }
+	}{{"Lines", lines}, {"Bars", bars}, {"PathMap", paths}} {
+		data, err := PNG(tc.p.(*plot.Plot), 3*vg.Inch, 2*vg.Inch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, err := png.Decode(bytes.NewReader(data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := img.Bounds()
+		// The legend's rows: the top quarter of the image; its right margin:
+		// the last 3 pixel columns, where only the gray grid lines may reach
+		// (the thumbnails are colored).
+		for y := b.Min.Y; y < b.Min.Y+b.Dy()/4; y++ {
+			for x := b.Max.X - 3; x < b.Max.X; x++ {
+				if r, g, bl, _ := img.At(x, y).RGBA(); r != g || g != bl {
+					t.Fatalf("%s: pixel (%d, %d) at the right edge is colored (%x, %x, %x): the legend reaches the edge", tc.name, x, y, r, g, bl)
+				}
+			}
+		}
 	}
 }

@@ -190,6 +190,10 @@ type PathXY struct {
 	Dashed bool
 }
 
+// legendInset keeps a legend's thumbnails clear of the panel's right edge
+// (gonum draws them flush with it, where they are clipped).
+const legendInset = vg.Length(6)
+
 // PathMap draws paths as lines through their points on a map with equal
 // ranges on both axes (draw it on a square panel for equal scales), marking
 // each path's start with a triangle and its end with a square.
@@ -200,6 +204,7 @@ func PathMap(title string, paths ...PathXY) (*plot.Plot, error) {
 	p := plot.New()
 	p.Title.Text = title
 	p.Legend.Top = true
+	p.Legend.XOffs = -legendInset
 	colors := Colors(len(paths))
 	named := 0
 	next := 0
@@ -367,6 +372,7 @@ func newLinePlot(title, xlabel, ylabel string) *plot.Plot {
 	p.X.Label.Text = xlabel
 	p.Y.Label.Text = ylabel
 	p.Legend.Top = true
+	p.Legend.XOffs = -legendInset
 	p.Add(plotter.NewGrid())
 	return p
 }
@@ -482,6 +488,7 @@ func Bars(title, ylabel string, groups []string, series ...Series) (*plot.Plot, 
 	p.Title.Text = title
 	p.Y.Label.Text = ylabel
 	p.Legend.Top = true
+	p.Legend.XOffs = -legendInset
 	p.Add(plotter.NewGrid())
 	colors := Colors(len(series))
 	w := vg.Points(60 / float64(len(series)))

@@ -33,13 +33,15 @@ func init() {
 const verifyTolerance = 0.001
 
 func runZoo(args []string, stdout io.Writer) error {
-	fs := newCommandFlags("zoo", "[--dataset=NAME] [--dir=DIR] [--members=a,b] [--list | --verify]",
+	fs := newCommandFlags("zoo", "[--dataset=NAME] [--dir=DIR] [--members=a,b] [--list | --verify | --stop-at=N]",
 		"Trains every member of the model zoo (docs/zoo.md) that the zoo directory\n"+
 			"lacks, resuming an interrupted member where it stopped; SIGINT/SIGTERM\n"+
 			"save its state and stop. Each finished member is written to DIR/NAME and\n"+
 			"recorded in DIR/zoo.json. --list shows the members and their state;\n"+
 			"--verify re-evaluates every finished member and fails if an accuracy\n"+
-			"differs from the manifest by more than 0.1 %.")
+			"differs from the manifest by more than 0.1 %. --stop-at=N trains the members\n"+
+			"with their full recipe but stops after step N, into a scratch --dir: to\n"+
+			"compare the weights with a committed snapshot (repgeo weightdiff).")
 	dataset := fs.String("dataset", data.FashionMNIST, "dataset: fashion-mnist or cifar10 (which no command downloads)")
 	dir := fs.String("dir", "", "zoo directory (default $"+zoo.EnvDir+" or zoo/ of the repository; cifar10: its cifar10/ subdirectory)")
 	dataDir := fs.String("data", "", "directory of the dataset's files (default $"+data.EnvDataDir+"; Fashion-MNIST: "+data.DefaultFashionMNISTDir+")")
@@ -47,6 +49,7 @@ func runZoo(args []string, stdout io.Writer) error {
 	list := fs.Bool("list", false, "list the members and their state; train nothing")
 	verify := fs.Bool("verify", false, "re-evaluate every finished member against the manifest; train nothing")
 	steps := fs.Int("steps", 0, "train every member for only N steps (to try the machinery; such members differ from the list: use a scratch --dir)")
+	stopAt := fs.Int("stop-at", 0, "stop every member after step N, keeping its recipe and schedule (into a scratch --dir, never the zoo)")
 	saveEvery := fs.Duration("save-every", zoo.DefaultSaveEvery, "how often the state of the member in training is saved")
 	if err := parseCommandFlags(fs, args, stdout); err != nil {
 		return err
@@ -60,9 +63,20 @@ func runZoo(args []string, stdout io.Writer) error {
 	if *steps > 0 && *dir == "" && os.Getenv(zoo.EnvDir) == "" {
 		return badInput("--steps=%d trains members that differ from the list: give a scratch --dir", *steps)
 	}
+	if *stopAt < 0 {
+		return badInput("--stop-at=%d must not be negative", *stopAt)
+	}
 	z, err := zoo.Open(*dir, *dataset)
 	if err != nil {
 		return badInput("%v", err)
+	}
+	if *stopAt > 0 {
+		if *dir == "" {
+			return badInput("--stop-at=%d leaves a member half-trained: give a scratch --dir", *stopAt)
+		}
+		if err := checkScratch(z); err != nil {
+			return badInput("--stop-at=%d: %v", *stopAt, err)
+		}
 	}
 	members, err := selectMembers(*filter)
 	if err != nil {
@@ -105,14 +119,20 @@ func runZoo(args []string, stdout io.Writer) error {
 	t := newTable(stdout)
 	t.row("member", "status", "test_accuracy", "epochs", "wall", "images/s")
 	var failed error
+	var where []string
 	for _, m := range members {
 		status := "trained"
 		if _, ok := man.Members[m.Name]; ok {
 			status = "present"
 		}
 		start := time.Now()
-		e, err := z.Train(m, zoo.TrainOptions{Backend: b, Set: set, SaveEvery: *saveEvery, Stop: stop,
+		e, err := z.Train(m, zoo.TrainOptions{Backend: b, Set: set, SaveEvery: *saveEvery, Stop: stop, StopAt: *stopAt,
 			Progress: progressReporter(m, len(members))})
+		if errors.Is(err, zoo.ErrStopped) && *stopAt > 0 && !isClosed(stop) {
+			t.row(m.Name, fmt.Sprintf("stopped at step %d", *stopAt), "-", "-", fmtDuration(time.Since(start)), "-")
+			where = append(where, stoppedWeights(z, m, *stopAt))
+			continue
+		}
 		if errors.Is(err, zoo.ErrStopped) {
 			t.row(m.Name, "stopped", "-", "-", fmtDuration(time.Since(start)), "-")
 			failed = err
@@ -129,7 +149,59 @@ func runZoo(args []string, stdout io.Writer) error {
 	if err := t.flush(); err != nil {
 		return err
 	}
+	for _, w := range where {
+		fmt.Fprintln(stdout, w)
+	}
 	return failed
+}
+
+// checkScratch returns an error if z is not a scratch zoo: if it is the
+// default zoo (the repository's or $REPGEO_ZOO) or holds a manifest.
+func checkScratch(z *zoo.Zoo) error {
+	if _, err := os.Stat(filepath.Join(z.Dir, zoo.ManifestFile)); err == nil {
+		return fmt.Errorf("%s holds a %s: give an empty scratch --dir, not a zoo", z.Dir, zoo.ManifestFile)
+	}
+	def, err := zoo.DefaultDir(z.Dataset)
+	if err != nil {
+		return nil // no default zoo to protect
+	}
+	same := false
+	if a, err := filepath.Abs(z.Dir); err == nil {
+		if b, err := filepath.Abs(def); err == nil {
+			same = a == b
+		}
+	}
+	if here, err := os.Stat(z.Dir); err == nil {
+		if info, err := os.Stat(def); err == nil && os.SameFile(here, info) {
+			same = true
+		}
+	}
+	if same {
+		return fmt.Errorf("%s is the zoo: give a scratch --dir", z.Dir)
+	}
+	return nil
+}
+
+// isClosed reports whether the channel c is closed.
+func isClosed(c <-chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
+		return false
+	}
+}
+
+// stoppedWeights says where the weights of member m stopped at step are:
+// its snapshot directory if step is a snapshot step, else its state (a
+// checkpoint with the optimizer's state too; models.Load and weightdiff
+// read both).
+func stoppedWeights(z *zoo.Zoo, m zoo.Member, step int) string {
+	snap := z.PartialSnapshotDir(m.Name, step)
+	if _, err := os.Stat(snap); err == nil {
+		return fmt.Sprintf("%s: weights at step %d in %s", m.Name, step, snap)
+	}
+	return fmt.Sprintf("%s: weights at step %d (with the optimizer's state) in %s", m.Name, step, z.StateDir(m.Name))
 }
 
 // selectMembers returns the zoo's members named in the comma-separated

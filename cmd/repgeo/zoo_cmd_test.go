@@ -3,6 +3,8 @@ package main
 import (
 	"encoding/json"
 	"math"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -99,5 +101,30 @@ func TestZooCommand(t *testing.T) {
 	}
 	if code, _, stderr := geoRun("zoo", "--steps=2", "--list", "--dir="+dir); code != 0 {
 		t.Errorf("--steps with a scratch --dir: exit %d, stderr %q", code, stderr)
+	}
+	// So do members stopped early, and a directory holding a manifest or
+	// being the default zoo is no scratch directory.
+	withManifest := t.TempDir()
+	if err := os.WriteFile(filepath.Join(withManifest, zoo.ManifestFile), []byte(`{"dataset":"fashion-mnist","members":{}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	def := t.TempDir()
+	t.Setenv(zoo.EnvDir, def)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--stop-at=2", "--list"}, "give a scratch --dir"},
+		{[]string{"--stop-at=2", "--list", "--dir=" + withManifest}, "holds a zoo.json"},
+		{[]string{"--stop-at=2", "--list", "--dir=" + def}, "is the zoo"},
+		{[]string{"--stop-at=2", "--list", "--dir=" + def + "/."}, "is the zoo"},
+		{[]string{"--stop-at=-1", "--list", "--dir=" + dir}, "must not be negative"},
+	} {
+		if code, _, stderr := geoRun(append([]string{"zoo"}, tc.args...)...); code != 2 || !strings.Contains(stderr, tc.want) {
+			t.Errorf("%v: exit %d, stderr %q (want 2 and %q)", tc.args, code, stderr, tc.want)
+		}
+	}
+	if code, _, stderr := geoRun("zoo", "--stop-at=2", "--list", "--dir="+dir); code != 0 {
+		t.Errorf("--stop-at with a scratch --dir: exit %d, stderr %q", code, stderr)
 	}
 }

@@ -37,6 +37,12 @@ type TrainOptions struct {
 	// Stop, when closed, makes Train save the state after the current step
 	// and return ErrStopped.
 	Stop <-chan struct{}
+	// StopAt, if positive, stops training after that global step as Stop
+	// does (saving the state, returning ErrStopped), with the member's recipe
+	// and schedule unchanged: to compare the weights of a retrained member
+	// with a committed snapshot. It must lie after the saved state's step
+	// and before the member's last step.
+	StopAt int
 	// TestLimit, if positive, evaluates the curve and the final accuracy on
 	// only the first TestLimit test images (for short test runs; the zoo
 	// uses the full test split).
@@ -73,6 +79,8 @@ type state struct {
 	WallSeconds  float64 `json:"wall_seconds"`
 	TrainSeconds float64 `json:"train_seconds"`
 	TrainedSteps int     `json:"trained_steps"`
+	// Runs are the previous runs, oldest first.
+	Runs []Run `json:"runs,omitempty"`
 }
 
 const (
@@ -256,8 +264,29 @@ func (z *Zoo) train(man *Manifest, m Member, opt TrainOptions) (*Entry, error) {
 			return nil, fmt.Errorf("zoo: %w", err)
 		}
 	}
+	switch {
+	case opt.StopAt < 0 || opt.StopAt >= total && opt.StopAt > 0:
+		return nil, fmt.Errorf("zoo: %s: cannot stop at step %d: it must lie between 1 and %d, before the last step %d",
+			m.Name, opt.StopAt, total-1, total)
+	case opt.StopAt > 0 && opt.StopAt <= st.Step:
+		return nil, fmt.Errorf("zoo: %s: cannot stop at step %d: the saved state in %s is at step %d already (delete %s to start afresh)",
+			m.Name, opt.StopAt, stDir, st.Step, p)
+	}
 	runStart := time.Now()
 	prevWall, prevTrain, prevSteps := st.WallSeconds, st.TrainSeconds, st.TrainedSteps
+	if st.Step > 0 && len(st.Runs) == 0 {
+		// A state saved before runs were recorded: its processor is unknown.
+		st.Runs = []Run{{FromStep: 0, ToStep: st.Step, WallSeconds: st.WallSeconds}}
+	}
+	prevRuns := slices.Clip(st.Runs)
+	cpu := thisCPU()
+	thisRun := Run{FromStep: st.Step, CPU: &cpu, Commit: commit(z.Dir)}
+	// endRun records this run up to step in st.Runs.
+	endRun := func(step int) {
+		thisRun.ToStep = step
+		thisRun.WallSeconds = time.Since(runStart).Seconds()
+		st.Runs = append(prevRuns, thisRun)
+	}
 	var trainDur time.Duration
 	lastReturn := time.Time{}
 	lastSave := time.Now()
@@ -267,6 +296,7 @@ func (z *Zoo) train(man *Manifest, m Member, opt TrainOptions) (*Entry, error) {
 		st.WallSeconds = prevWall + time.Since(runStart).Seconds()
 		st.TrainSeconds = prevTrain + trainDur.Seconds()
 		st.TrainedSteps = prevSteps + step - start
+		endRun(step)
 		if err := z.saveState(net, stDir, &st); err != nil {
 			return err
 		}
@@ -328,13 +358,17 @@ func (z *Zoo) train(man *Manifest, m Member, opt TrainOptions) (*Entry, error) {
 			opt.Progress(Progress{Member: m.Name, Step: step, Steps: total, Start: start,
 				Epoch: float64(step) / float64(perEpoch), Loss: loss, ImagesPerSecond: ips})
 		}
+		stopNow := opt.StopAt > 0 && step == opt.StopAt
 		select {
 		case <-opt.Stop:
+			stopNow = true
+		default:
+		}
+		if stopNow {
 			if err := save(step); err != nil {
 				return err
 			}
 			return ErrStopped
-		default:
 		}
 		if step < total && time.Since(lastSave) >= opt.SaveEvery {
 			return save(step)
@@ -354,6 +388,7 @@ func (z *Zoo) train(man *Manifest, m Member, opt TrainOptions) (*Entry, error) {
 	st.WallSeconds = prevWall + time.Since(runStart).Seconds()
 	st.TrainSeconds = prevTrain + trainDur.Seconds()
 	st.TrainedSteps = prevSteps + total - start
+	endRun(total)
 	if err := models.SaveWeights(net, p); err != nil {
 		return nil, err
 	}
@@ -377,7 +412,7 @@ func (z *Zoo) train(man *Manifest, m Member, opt TrainOptions) (*Entry, error) {
 		TestImages: testLimit(opt.TestLimit, set),
 		QuickCheck: Evaluation{Images: quick.Images, TestAccuracy: quick.Accuracy, TestLoss: quick.Loss},
 		Curve:      st.Curve, Epochs: float64(total) / float64(perEpoch), Steps: total, SnapshotSteps: snaps,
-		WallSeconds: st.WallSeconds, Backend: b.Name(), CPU: thisCPU(), Commit: commit(z.Dir),
+		WallSeconds: st.WallSeconds, Backend: b.Name(), CPU: cpu, Commit: thisRun.Commit, Runs: st.Runs,
 		Finished: time.Now().UTC().Format(time.RFC3339)}
 	if st.TrainSeconds > 0 {
 		e.ImagesPerSecond = float64(st.TrainedSteps*m.Recipe.BatchSize) / st.TrainSeconds

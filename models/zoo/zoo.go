@@ -72,14 +72,33 @@ type Entry struct {
 	// evaluations included) and ImagesPerSecond the training throughput.
 	WallSeconds     float64 `json:"wall_seconds"`
 	ImagesPerSecond float64 `json:"images_per_second"`
-	// Backend names the GoMLX backend and CPU the processor and its kernel path.
+	// Backend names the GoMLX backend and CPU the processor and its kernel
+	// path of the last run.
 	Backend string  `json:"backend"`
 	CPU     CPUInfo `json:"cpu"`
-	// Commit is the git commit of the code ("-dirty" if it had changes
-	// outside the zoo directory), or "unknown".
+	// Commit is the git commit of the code of the last run ("-dirty" if it
+	// had changes outside the zoo directory), or "unknown".
 	Commit string `json:"commit"`
+	// Runs are the uninterrupted runs the training took, oldest first, with
+	// the processor of each: weights are bit-exact only if every run used
+	// the same kernel path (docs/zoo.md).
+	Runs []Run `json:"runs,omitempty"`
 	// Finished is when training finished (UTC, RFC 3339).
 	Finished string `json:"finished"`
+}
+
+// Run is one uninterrupted run of a member's training, from a fresh start
+// or a resumed state until it finished or was stopped.
+type Run struct {
+	// FromStep and ToStep are the steps the run started and stopped at.
+	FromStep int `json:"from_step"`
+	ToStep   int `json:"to_step"`
+	// CPU is the processor of the run; nil for a run saved before the
+	// zoo recorded runs.
+	CPU *CPUInfo `json:"cpu,omitempty"`
+	// WallSeconds is the run's wall time and Commit its code's commit.
+	WallSeconds float64 `json:"wall_seconds"`
+	Commit      string  `json:"commit,omitempty"`
 }
 
 // Evaluation is an evaluation on the first Images test images.
@@ -174,6 +193,16 @@ func (z *Zoo) MemberDir(name string) string { return filepath.Join(z.Dir, name) 
 func (z *Zoo) SnapshotDir(name string, step int) string {
 	return filepath.Join(z.MemberDir(name), snapshotSub(step))
 }
+
+// PartialSnapshotDir returns the directory of the snapshot at step of the
+// named member while it is in training (under PartialDir).
+func (z *Zoo) PartialSnapshotDir(name string, step int) string {
+	return filepath.Join(z.partialDir(name), snapshotSub(step))
+}
+
+// StateDir returns the directory of the saved state (a checkpoint of the
+// weights and the optimizer's state) of the named member in training.
+func (z *Zoo) StateDir(name string) string { return filepath.Join(z.partialDir(name), stateSub) }
 
 func snapshotSub(step int) string { return filepath.Join("snapshots", fmt.Sprintf("step-%08d", step)) }
 

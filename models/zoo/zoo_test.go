@@ -145,6 +145,22 @@ func TestTrainDeterministicAndResumable(t *testing.T) {
 	sameWeights(t, "two runs", wa, load(zb))
 	sameWeights(t, "uninterrupted vs resumed", wa, load(zc))
 
+	// Runs: one for the uninterrupted member, two (0-5, 5-12) for the
+	// resumed one, each with this machine's processor.
+	checkRuns := func(what string, runs []Run, bounds ...int) {
+		t.Helper()
+		if len(runs) != len(bounds)-1 {
+			t.Fatalf("%s: %d runs %+v, want %d", what, len(runs), runs, len(bounds)-1)
+		}
+		for i, r := range runs {
+			if r.FromStep != bounds[i] || r.ToStep != bounds[i+1] || r.CPU == nil || r.CPU.Cores != thisCPU().Cores || r.WallSeconds <= 0 {
+				t.Errorf("%s: run %d is %+v, want steps %d-%d on this CPU", what, i, r, bounds[i], bounds[i+1])
+			}
+		}
+	}
+	checkRuns("uninterrupted", ea.Runs, 0, 12)
+	checkRuns("resumed", ec.Runs, 0, 5, 12)
+
 	wantSnaps := m.SnapshotSteps(12)
 	if !slices.Equal(wantSnaps, []int{0, 2, 3, 6, 12}) { // round(12^(k/4)), k = 1..4
 		t.Errorf("snapshot steps %v", wantSnaps)
@@ -511,4 +527,102 @@ func TestResumeFromOldState(t *testing.T) {
 	if from != 4 {
 		t.Errorf("resumed from step %d, want 4", from)
 	}
+}
+
+// TestResumeStateWithoutRuns resumes a state saved before the zoo recorded
+// its runs: the earlier steps become one run of unknown processor.
+func TestResumeStateWithoutRuns(t *testing.T) {
+	b := testBackend(t)
+	stop := make(chan struct{})
+	z, _, err := trainTiny(t, b, t.TempDir(), TrainOptions{Stop: stop, Progress: func(p Progress) {
+		if p.Step == 4 {
+			close(stop)
+		}
+	}})
+	if !errors.Is(err, ErrStopped) {
+		t.Fatalf("got %v, want ErrStopped", err)
+	}
+	file := filepath.Join(z.partialDir(tinyMember().Name), stateSub, stateFile)
+	var raw map[string]any
+	if err := readJSON(file, &raw); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := raw["runs"]; !ok {
+		t.Fatal("saved state has no runs")
+	}
+	delete(raw, "runs")
+	buf, err := json.Marshal(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(file, buf, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, e, err := trainTiny(t, b, z.Dir, TrainOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(e.Runs) != 2 || e.Runs[0].CPU != nil || e.Runs[0].ToStep != 4 || e.Runs[1].FromStep != 4 || e.Runs[1].CPU == nil {
+		t.Errorf("runs %+v, want 0-4 of unknown processor and 4-12 on this one", e.Runs)
+	}
+}
+
+// TestStopAt stops the tiny member at step 3 (a snapshot step), then at
+// step 10 (after the learning rate's first drop at step 6), then finishes
+// it: the snapshot at step 3 and the final weights must be bit-identical to
+// an uninterrupted run's, so StopAt keeps the recipe's 12-step schedule.
+// Steps outside the run or not after the saved state are refused.
+func TestStopAt(t *testing.T) {
+	b := testBackend(t)
+	m := tinyMember()
+	za, _, err := trainTiny(t, b, t.TempDir(), TrainOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	for _, bad := range []int{-1, 12, 13} {
+		if _, _, err := trainTiny(t, b, dir, TrainOptions{StopAt: bad}); err == nil || errors.Is(err, ErrStopped) ||
+			!strings.Contains(err.Error(), "cannot stop at step") {
+			t.Errorf("StopAt %d: got %v, want a refusal", bad, err)
+		}
+	}
+	last := 0
+	progress := func(p Progress) { last = p.Step }
+	for _, at := range []int{3, 10} {
+		z, _, err := trainTiny(t, b, dir, TrainOptions{StopAt: at, Progress: progress})
+		if !errors.Is(err, ErrStopped) || last != at {
+			t.Fatalf("StopAt %d: got %v after step %d, want ErrStopped after step %d", at, err, last, at)
+		}
+		var st state
+		if err := readJSON(filepath.Join(z.StateDir(m.Name), stateFile), &st); err != nil {
+			t.Fatal(err)
+		}
+		if st.Step != at || st.Steps != 12 {
+			t.Errorf("StopAt %d: state at step %d of %d, want %d of 12", at, st.Step, st.Steps, at)
+		}
+	}
+	if _, _, err := trainTiny(t, b, dir, TrainOptions{StopAt: 10}); err == nil || !strings.Contains(err.Error(), "at step 10 already") {
+		t.Errorf("StopAt at the saved state's step: got %v, want a refusal", err)
+	}
+	snapA, err := za.LoadSnapshot(b, m.Name, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	z := &Zoo{Dir: dir, Dataset: data.SyntheticGray}
+	snapC, err := models.Load(b, z.PartialSnapshotDir(m.Name, 3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameWeights(t, "snapshot at the stop", weights(t, snapA), weights(t, snapC))
+	if _, _, err := trainTiny(t, b, dir, TrainOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	load := func(z *Zoo) map[string][]float32 {
+		net, err := z.Load(b, m.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return weights(t, net)
+	}
+	sameWeights(t, "uninterrupted vs stopped twice", load(za), load(z))
 }

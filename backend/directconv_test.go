@@ -27,9 +27,9 @@ func kernelSets() [][2]bool {
 }
 
 // TestGemmJ checks the two-level product against float64 sums for row
-// counts around the kernels' four, column counts around 16 and 32, and
-// contraction walks with positive, zero and negative extra jumps, adding to C
-// and overwriting it.
+// counts around the kernels' four and eight, column counts around 8, 16 and
+// 32, and contraction walks with positive, zero and negative extra jumps,
+// adding to C and overwriting it.
 func TestGemmJ(t *testing.T) {
 	defer func(v16, v32 bool) { useKernel4x16, useKernel4x32 = v16, v32 }(useKernel4x16, useKernel4x32)
 	r := rand.New(rand.NewPCG(5, 6))
@@ -44,6 +44,12 @@ func TestGemmJ(t *testing.T) {
 		{4, 33, 1, 9, 4, 3, 11},
 		{16, 16, 48, 3, 16, 1, 1040},
 		{12, 16, 8, 8, 1, 48, 96},
+		{8, 8, 24, 3, 24, 1, 216},
+		{12, 8, 9, 2, 1, 8, -5},
+		{5, 8, 7, 3, 11, 1, 4},
+		{8, 24, 24, 3, 8, 1, 40},
+		{11, 40, 6, 2, 3, 2, 0},
+		{4, 9, 5, 1, 6, 1, 0},
 	}
 	for _, ks := range kernelSets() {
 		useKernel4x16, useKernel4x32 = ks[0], ks[1]
@@ -125,6 +131,11 @@ func TestDirectConvMatchesStockOp(t *testing.T) {
 		{n: 2, h: 12, w: 12, cin: 4, cout: 16, k: 3, stride: 1, same: true, dilation: 2},
 		{n: 2, h: 8, w: 8, cin: 4, cout: 16, k: 3, stride: 1, same: true, channelsFirst: true},
 		{n: 2, h: 9, w: 8, cin: 8, cout: 12, k: 3, stride: 2, same: true, channelsFirst: true},
+		{n: 3, h: 7, w: 9, cin: 8, cout: 8, k: 3, stride: 1, same: true},
+		{n: 2, h: 9, w: 11, cin: 8, cout: 8, k: 3, stride: 2, same: true},
+		{n: 2, h: 10, w: 10, cin: 8, cout: 16, k: 3, stride: 2, same: true},
+		{n: 2, h: 9, w: 9, cin: 8, cout: 16, k: 1, stride: 2, same: false},
+		{n: 2, h: 6, w: 13, cin: 16, cout: 24, k: 3, stride: 1, same: false},
 	}
 	const tol = 2e-5
 	for seed, c := range cases {
@@ -166,6 +177,8 @@ func TestConvDeterministic(t *testing.T) {
 	for _, c := range []convCase{
 		{n: 4, h: 10, w: 12, cin: 8, cout: 32, k: 3, stride: 1, same: true},
 		{n: 8, h: 16, w: 16, cin: 3, cout: 16, k: 3, stride: 1, same: true},
+		{n: 4, h: 14, w: 14, cin: 8, cout: 8, k: 3, stride: 1, same: true},
+		{n: 4, h: 14, w: 14, cin: 8, cout: 24, k: 3, stride: 2, same: true},
 	} {
 		t.Run(c.String(), func(t *testing.T) {
 			x := randTensor(7, c.n, c.h, c.w, c.cin)

@@ -21,10 +21,10 @@ func (a *jView) at(i, p1, p2 int) int {
 // gemmJ computes C[0:m, 0:n] += A·B for A an m×(k1*k2) jView, B row-major
 // with leading dimension ldb from offset bOff, and C row-major with leading
 // dimension ldc from offset cOff. Groups of 4 rows and 32 columns, and of 8
-// (AVX-512) or 4 (AVX2) rows and 16 columns, run in the assembly
-// micro-kernels (when available); the rest in plain Go. The order of the sums
-// is fixed for a given kernel set. With acc false, C is overwritten:
-// C = A·B.
+// (AVX-512) or 4 (AVX2) rows and 16 columns, and then of 8 or 4 rows and 8
+// columns, run in the assembly micro-kernels (when available); the rest in
+// plain Go. The order of the sums is fixed for a given kernel set. With acc
+// false, C is overwritten: C = A·B.
 func gemmJ(m, n int, a *jView, b []float32, bOff, ldb int, c []float32, cOff, ldc int, acc bool) {
 	if m <= 0 || n <= 0 || a.k1 <= 0 || a.k2 <= 0 {
 		return
@@ -69,7 +69,22 @@ func gemmJ(m, n int, a *jView, b []float32, bOff, ldb int, c []float32, cOff, ld
 		gemmJGo(a, b, bOff, ldb, c, cOff, ldc, i, m, j, j+16, acc)
 	}
 	gemmJGo(a, b, bOff, ldb, c, cOff, ldc, m4, m, 0, n32, acc)
-	gemmJGo(a, b, bOff, ldb, c, cOff, ldc, 0, m, n16, n, acc)
+	// An 8-column slab after the 16-column ones (8-channel layers): 8 rows at
+	// a time, then 4, with AVX2/FMA on 256-bit registers. Widths that are
+	// multiples of 16 never reach it, so their sums keep their order.
+	n8 := n16
+	if (useKernel4x16 || useKernel4x32) && n-n16 >= 8 {
+		n8 = n16 + 8
+		i := 0
+		for ; i+8 <= m; i += 8 {
+			kernel8x8j(a.k2, a.k1, &a.data[a.off+i*a.row], a.row, a.step, a.jump, &b[bOff+n16], ldb, &c[cOff+i*ldc+n16], ldc, acc)
+		}
+		for ; i < m4; i += 4 {
+			kernel4x8j(a.k2, a.k1, &a.data[a.off+i*a.row], a.row, a.step, a.jump, &b[bOff+n16], ldb, &c[cOff+i*ldc+n16], ldc, acc)
+		}
+		gemmJGo(a, b, bOff, ldb, c, cOff, ldc, i, m, n16, n8, acc)
+	}
+	gemmJGo(a, b, bOff, ldb, c, cOff, ldc, 0, m, n8, n, acc)
 }
 
 // gemmJGo computes C[i0:i1, j0:j1] += A·B[:, j0:j1] (= with acc false) in

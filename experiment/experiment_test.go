@@ -282,6 +282,40 @@ func TestPathEndToEnd(t *testing.T) {
 	if d := j.Distances.At(n-1, last); d > 1e-7 {
 		t.Errorf("distance between the two models' targets %v, want 0", d)
 	}
+	// Joint cached each model's block for Path: s2's path measured from it
+	// is the path measured on its own (in a fresh runs directory), to within
+	// rounding (the joint matrix may hold angular CKA's points in another form).
+	pd := filepath.Join(Dir(runs, s2), pathDistancesFile("angular-cka", cacheKey(cka)))
+	if _, err := os.Stat(pd); err != nil {
+		t.Fatalf("Joint did not cache the path distances: %v", err)
+	}
+	fromJoint, err := Path(runs, s2, "angular-cka", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	alone, err := Path(t.TempDir(), s2, "angular-cka", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !mat.EqualApprox(fromJoint.Distances, alone.Distances, 1e-12) {
+		t.Error("path distances from the joint matrix differ from the path's own")
+	}
+	for i, a := range alone.Measures.Angles {
+		if d := math.Abs(fromJoint.Measures.Angles[i] - a); d > 1e-12 {
+			t.Errorf("angle %d from the joint matrix differs by %v", i, d)
+		}
+	}
+	if d := math.Abs(fromJoint.Measures.TotalLength - alone.Measures.TotalLength); d > 1e-12 {
+		t.Errorf("path length from the joint matrix differs by %v", d)
+	}
+	// A cached block of other points is reported.
+	os.Remove(filepath.Join(Dir(runs, s2), pathFile))
+	if err := writePathDistances(Dir(runs, s2), "angular-cka", cacheKey(cka), []string{"a", "b"}, mat.NewSymDense(2, nil)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Path(runs, s2, "angular-cka", nil); !errors.Is(err, ErrCache) {
+		t.Errorf("path distances of other points: error %v, want ErrCache", err)
+	}
 	s3 := s2
 	s3.Probes++
 	if _, err := Joint(runs, []Spec{s, s3}, "angular-cka", nil); err == nil {

@@ -49,8 +49,8 @@ type jointCache struct {
 // Joint returns the joint distance matrix of the paths of the models of specs
 // in the space of the named metric: read from the cache under runs, or
 // computed from their activations (see Activations) and cached, keyed as
-// Path's caches are. The models must be probed on the same inputs (same
-// dataset, Probes and Seed).
+// Path's caches are; each model's block is cached for its Path too. The
+// models must be probed on the same inputs (same dataset, Probes and Seed).
 func Joint(runs string, specs []Spec, metric string, log io.Writer) (*JointData, error) {
 	useFastBLAS()
 	if len(specs) == 0 {
@@ -123,5 +123,14 @@ func Joint(runs string, specs []Spec, metric string, log io.Writer) (*JointData,
 		return nil, err
 	}
 	out.Distances = mat.NewSymDense(n, flat)
+	// Each model's own block is its path's distances: cached for Path.
+	for k, s := range specs {
+		rows := out.Rows(k)
+		labels := out.Labels[rows[0] : rows[len(rows)-1]+1]
+		block := out.Distances.SliceSym(rows[0], rows[len(rows)-1]+1)
+		if err := writePathDistances(Dir(runs, s), metric, cacheKey(met), labels, block); err != nil {
+			return nil, err
+		}
+	}
 	return out, nil
 }

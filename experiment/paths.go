@@ -187,14 +187,9 @@ func MeasurePaths(met repgeo.Metric, srcs []Source) (*PathSet, error) {
 		if err != nil {
 			return nil, fmt.Errorf("experiment: %s path of %s: %w", met.Name(), s.Name, err)
 		}
-		ms, err := p.Measure()
-		if err != nil {
-			return nil, fmt.Errorf("experiment: %s path of %s: %w", met.Name(), s.Name, err)
-		}
 		ps.Names = append(ps.Names, s.Name)
 		ps.Labels = append(ps.Labels, labels)
 		ps.Start = append(ps.Start, len(all))
-		ps.Measures = append(ps.Measures, ms)
 		ps.Points = append(ps.Points, p.Points)
 		all = append(all, p.Points...)
 	}
@@ -203,6 +198,15 @@ func MeasurePaths(met repgeo.Metric, srcs []Source) (*PathSet, error) {
 		return nil, fmt.Errorf("experiment: %s distances: %w", met.Name(), err)
 	}
 	ps.Distances = d
+	// Each path's measures take its distances from its block of d.
+	for k, pts := range ps.Points {
+		block := d.SliceSym(ps.Start[k], ps.Start[k]+len(pts))
+		ms, err := repgeo.MeasurePathDistances(met, pts, block)
+		if err != nil {
+			return nil, fmt.Errorf("experiment: %s path of %s: %w", met.Name(), ps.Names[k], err)
+		}
+		ps.Measures = append(ps.Measures, ms)
+	}
 	return ps, nil
 }
 

@@ -301,7 +301,9 @@ type pathCache struct {
 
 // Path returns the path of the trained model of s in the space of the named
 // metric (with its default options): read from the cache under runs, or
-// computed from the activations (see Activations) and cached. The cache is
+// computed from the activations (see Activations) and cached. A joint matrix
+// that held the model (see Joint) gives the distances between its points,
+// which then agree with the path's own to within rounding. The cache is
 // keyed by the metric's full configuration and the versions of the
 // algorithms and caches (see CacheVersion); log says when it is reused.
 func Path(runs string, s Spec, metric string, log io.Writer) (*PathData, error) {
@@ -347,11 +349,17 @@ func Path(runs string, s Spec, metric string, log io.Writer) (*PathData, error) 
 	if err != nil {
 		return nil, fmt.Errorf("experiment: %s path of %s: %w", metric, s.Name(), err)
 	}
-	d, err := repgeo.PairwisePoints(met, p.Points, nil)
-	if err != nil {
+	// The distances between the path's points: from a joint matrix that
+	// held this path (see Joint), or computed.
+	var d mat.Symmetric
+	if block, found, err := readPathDistances(Dir(runs, s), metric, key, labels); err != nil {
+		return nil, err
+	} else if found {
+		d = block
+	} else if d, err = repgeo.PairwisePoints(met, p.Points, nil); err != nil {
 		return nil, fmt.Errorf("experiment: %s distances of %s: %w", metric, s.Name(), err)
 	}
-	ms, err := p.Measure()
+	ms, err := repgeo.MeasurePathDistances(met, p.Points, d)
 	if err != nil {
 		return nil, fmt.Errorf("experiment: %s path measures of %s: %w", metric, s.Name(), err)
 	}
@@ -367,6 +375,48 @@ func Path(runs string, s Spec, metric string, log io.Writer) (*PathData, error) 
 		return nil, err
 	}
 	return &PathData{Spec: s, Metric: metric, Labels: labels, Distances: mat.NewSymDense(n, flat), Measures: ms}, nil
+}
+
+// pathDistances is the cache of the distances between the points of one
+// model's path that a joint matrix computed (see Joint), for Path.
+type pathDistances struct {
+	Key       string // cacheKey of the metric
+	Labels    []string
+	Distances []float64
+}
+
+// pathDistancesFile is the name of the cache of a path's distances in the
+// space of metric with cache key key, in a spec's directory.
+func pathDistancesFile(metric, key string) string {
+	return "pathdist-" + metric + "-" + keyHash(key) + ".gob"
+}
+
+// writePathDistances caches the distances between the points of a path
+// (labels) in dir.
+func writePathDistances(dir, metric, key string, labels []string, d mat.Symmetric) error {
+	n := len(labels)
+	c := pathDistances{Key: key, Labels: labels, Distances: make([]float64, n*n)}
+	for i := 0; i < n; i++ {
+		for j := 0; j < n; j++ {
+			c.Distances[i*n+j] = d.At(i, j)
+		}
+	}
+	return writeGob(filepath.Join(dir, pathDistancesFile(metric, key)), "path distances", c)
+}
+
+// readPathDistances returns the cached distances between the points of the
+// path labels in dir, if a joint matrix cached them.
+func readPathDistances(dir, metric, key string, labels []string) (*mat.SymDense, bool, error) {
+	path := filepath.Join(dir, pathDistancesFile(metric, key))
+	var c pathDistances
+	if found, err := readGob(path, &c); err != nil || !found {
+		return nil, false, err
+	}
+	n := len(labels)
+	if c.Key != key || len(c.Distances) != n*n || strings.Join(c.Labels, "\x00") != strings.Join(labels, "\x00") {
+		return nil, false, fmt.Errorf("experiment: %w: %s holds key %q and points %q, want %q and %q", ErrCache, path, c.Key, c.Labels, key, labels)
+	}
+	return mat.NewSymDense(n, c.Distances), true, nil
 }
 
 // DisplayName returns a tap name without its numeric prefix: "02_stage1_block1"

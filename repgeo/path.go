@@ -41,14 +41,41 @@ type PathMeasures struct {
 // progress need a Riemannian metric (see Angle and Project). The operations
 // run in parallel.
 func MeasurePath(m Metric, pts []Point) (*PathMeasures, error) {
+	return measurePath("MeasurePath", m, pts, nil)
+}
+
+// MeasurePathDistances is MeasurePath with the distances between the points
+// already known: d is the len(pts)×len(pts) matrix of m's distances between
+// pts, as PairwisePoints returns it, so that only angles and projections are
+// computed. It recomputes the distance between the first and last point and
+// returns an error if d disagrees with it or is not a distance matrix.
+func MeasurePathDistances(m Metric, pts []Point, d mat.Symmetric) (*PathMeasures, error) {
+	if d == nil {
+		return nil, errorf("MeasurePathDistances: nil distance matrix")
+	}
+	return measurePath("MeasurePathDistances", m, pts, d)
+}
+
+// pathDistanceTol is the relative tolerance within which a given distance
+// matrix must agree with the metric's own distance (MeasurePathDistances).
+const pathDistanceTol = 1e-9
+
+// measurePath measures the path through pts, taking its distances from d
+// unless d is nil. op names the exported function in errors.
+func measurePath(op string, m Metric, pts []Point, d mat.Symmetric) (*PathMeasures, error) {
 	if m == nil {
-		return nil, errorf("MeasurePath: nil metric")
+		return nil, errorf("%s: nil metric", op)
 	}
 	if len(pts) < 3 {
-		return nil, errorf("MeasurePath: path has %d points, need at least 3", len(pts))
+		return nil, errorf("%s: path has %d points, need at least 3", op, len(pts))
 	}
-	if err := geomCheckPoints("MeasurePath", pts...); err != nil {
+	if err := geomCheckPoints(op, pts...); err != nil {
 		return nil, err
+	}
+	if d != nil {
+		if err := checkPathDistances(op, d, len(pts)); err != nil {
+			return nil, err
+		}
 	}
 	// Metrics that can hold points in a form cheaper for many distances
 	// (angular CKA) convert them first, as for all pairs.
@@ -61,7 +88,7 @@ func MeasurePath(m Metric, pts []Point) (*PathMeasures, error) {
 				return nil
 			})
 			if err != nil {
-				return nil, errorf("MeasurePath: %w", err)
+				return nil, errorf("%s: %w", op, err)
 			}
 		}
 	}
@@ -74,27 +101,24 @@ func MeasurePath(m Metric, pts []Point) (*PathMeasures, error) {
 		Progress:          make([]float64, n+1),
 		ProgressDistances: make([]float64, n+1),
 	}
-	// Tasks: steps 0..n-2 (step n-1 is EndDistances[n-1]), end distances
-	// 0..n-1, then angles and projections, which need the endpoint distance.
-	nSteps := n - 1
-	err := geomParallel(nSteps+n, func(k int) error {
-		var err error
-		if k < nSteps {
-			pm.StepLengths[k], err = m.Distance(pts[k], pts[k+1])
-			if err != nil {
-				return errorf("step %d: %w", k, err)
+	// The distances first: angles and projections need the endpoint distance.
+	if d != nil {
+		// The given distances; only the endpoints' is computed, as a check.
+		for i := 0; i < n; i++ {
+			pm.EndDistances[i] = d.At(i, n)
+			if i < n-1 {
+				pm.StepLengths[i] = d.At(i, i+1)
 			}
-			return nil
 		}
-		i := k - nSteps
-		pm.EndDistances[i], err = m.Distance(pts[i], last)
+		own, err := m.Distance(pts[0], last)
 		if err != nil {
-			return errorf("distance from point %d to the end: %w", i, err)
+			return nil, errorf("%s: distance from point 0 to the end: %w", op, err)
 		}
-		return nil
-	})
-	if err != nil {
-		return nil, errorf("MeasurePath: %w", err)
+		if math.Abs(own-pm.EndDistances[0]) > pathDistanceTol*(1+own) {
+			return nil, errorf("%s: the distance matrix gives %v between the first and last point, the metric %v: not this metric's distances between these points", op, pm.EndDistances[0], own)
+		}
+	} else if err := pathDistances(m, pts, pm); err != nil {
+		return nil, errorf("%s: %w", op, err)
 	}
 	pm.StepLengths[n-1] = pm.EndDistances[n-1]
 	for _, s := range pm.StepLengths {
@@ -102,13 +126,13 @@ func MeasurePath(m Metric, pts []Point) (*PathMeasures, error) {
 	}
 	pm.EndpointDistance = pm.EndDistances[0]
 	if pm.EndpointDistance == 0 {
-		return nil, errorf("MeasurePath: the first and last point: %w, tortuosity and progress are undefined", ErrCoincide)
+		return nil, errorf("%s: the first and last point: %w, tortuosity and progress are undefined", op, ErrCoincide)
 	}
 	pm.Tortuosity = pm.TotalLength / pm.EndpointDistance
 
 	// The endpoints project onto themselves.
 	pm.Progress[0], pm.Progress[n] = 0, 1
-	err = geomParallel(2*n-2, func(k int) error {
+	err := geomParallel(2*n-2, func(k int) error {
 		if k < n-1 {
 			i := k + 1
 			if pm.StepLengths[i-1] == 0 || pm.StepLengths[i] == 0 {
@@ -134,9 +158,55 @@ func MeasurePath(m Metric, pts []Point) (*PathMeasures, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, errorf("MeasurePath: %w", err)
+		return nil, errorf("%s: %w", op, err)
 	}
 	return pm, nil
+}
+
+// pathDistances computes the steps of pm but the last and the distances to
+// the end (the last of which is the last step), in parallel.
+func pathDistances(m Metric, pts []Point, pm *PathMeasures) error {
+	n := len(pts) - 1
+	last := pts[n]
+	nSteps := n - 1
+	return geomParallel(nSteps+n, func(k int) error {
+		var err error
+		if k < nSteps {
+			pm.StepLengths[k], err = m.Distance(pts[k], pts[k+1])
+			if err != nil {
+				return errorf("step %d: %w", k, err)
+			}
+			return nil
+		}
+		i := k - nSteps
+		pm.EndDistances[i], err = m.Distance(pts[i], last)
+		if err != nil {
+			return errorf("distance from point %d to the end: %w", i, err)
+		}
+		return nil
+	})
+}
+
+// checkPathDistances returns an error unless d is an n×n matrix of finite,
+// non-negative values with a zero diagonal.
+func checkPathDistances(op string, d mat.Symmetric, n int) error {
+	if r := d.SymmetricDim(); r != n {
+		return errorf("%s: %d×%d distance matrix for %d points", op, r, r, n)
+	}
+	for i := 0; i < n; i++ {
+		if v := d.At(i, i); v != 0 {
+			return errorf("%s: distance matrix has %v on its diagonal at %d, want 0", op, v, i)
+		}
+		for j := i + 1; j < n; j++ {
+			switch v := d.At(i, j); {
+			case math.IsNaN(v) || math.IsInf(v, 0):
+				return errorf("%s: distance matrix entry (%d, %d) is %v: %w", op, i, j, v, ErrNonFinite)
+			case v < 0:
+				return errorf("%s: distance matrix entry (%d, %d) is %v, a distance is never negative", op, i, j, v)
+			}
+		}
+	}
+	return nil
 }
 
 // Path is a network's path through the space of one metric: one point per

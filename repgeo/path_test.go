@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
@@ -189,5 +190,96 @@ func TestNewPath(t *testing.T) {
 	}
 	if _, err := (&Path{Metric: geoSphere{}, Labels: []string{"a"}, Points: p.Points}).Measure(); err == nil {
 		t.Error("Measure with mismatched labels: no error")
+	}
+}
+
+func TestMeasurePathDistances(t *testing.T) {
+	// With the metric's own distances it measures what MeasurePath does,
+	// on a sphere (angles and projections of a curved space) and on angular CKA.
+	rng := rand.New(rand.NewPCG(47, 48))
+	cka, err := NewMetric("angular-cka", DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ckaReps := []mat.Matrix{geoRand(rng, 12, 5), geoRand(rng, 12, 7), geoRand(rng, 12, 3), geoRand(rng, 12, 4)}
+	ckaPts, err := Points(cka, ckaReps, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		m    Metric
+		pts  []Point
+	}{
+		{"sphere", geoSphere{}, geoPoints(t, geoSphere{}, 41, 6, 5, 3)},
+		{"angular CKA", cka, ckaPts},
+	} {
+		d, err := PairwisePoints(tc.m, tc.pts, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := MeasurePath(tc.m, tc.pts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := MeasurePathDistances(tc.m, tc.pts, d)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		const tol = 1e-12
+		geoNear(t, tc.name+" total", got.TotalLength, want.TotalLength, tol)
+		geoNear(t, tc.name+" tortuosity", got.Tortuosity, want.Tortuosity, tol)
+		for _, s := range [][2][]float64{
+			{got.StepLengths, want.StepLengths}, {got.EndDistances, want.EndDistances},
+			{got.Angles, want.Angles}, {got.Progress, want.Progress}, {got.ProgressDistances, want.ProgressDistances},
+		} {
+			for i := range s[1] {
+				geoNear(t, tc.name, s[0][i], s[1][i], tol)
+			}
+		}
+	}
+}
+
+func TestMeasurePathDistancesErrors(t *testing.T) {
+	pts := []Point{geoVec(0, 0), geoVec(1, 0), geoVec(3, 0), geoVec(4, 0)}
+	good, err := PairwisePoints(geoFlat{}, pts, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// with returns a copy of good with entry (i, j) set to v.
+	with := func(i, j int, v float64) *mat.SymDense {
+		d := mat.NewSymDense(4, nil)
+		d.CopySym(good)
+		d.SetSym(i, j, v)
+		return d
+	}
+	scaled := mat.NewSymDense(4, nil)
+	scaled.ScaleSym(2, good)
+	tests := []struct {
+		name string
+		d    mat.Symmetric
+		is   error
+		msg  string
+	}{
+		{"nil matrix", nil, nil, "nil distance matrix"},
+		{"wrong size", mat.NewSymDense(3, nil), nil, "3×3 distance matrix for 4 points"},
+		{"NaN", with(1, 2, math.NaN()), ErrNonFinite, "entry (1, 2) is NaN"},
+		{"negative", with(0, 3, -1), nil, "entry (0, 3) is -1"},
+		{"infinite", with(0, 1, math.Inf(1)), ErrNonFinite, "entry (0, 1) is +Inf"},
+		{"diagonal", with(2, 2, 0.5), nil, "has 0.5 on its diagonal at 2"},
+		{"another metric's distances", scaled, nil, "not this metric's distances"},
+	}
+	for _, tc := range tests {
+		_, err := MeasurePathDistances(geoFlat{}, pts, tc.d)
+		if err == nil {
+			t.Errorf("%s: no error", tc.name)
+			continue
+		}
+		if tc.is != nil && !errors.Is(err, tc.is) {
+			t.Errorf("%s: error %q does not wrap %q", tc.name, err, tc.is)
+		}
+		if !strings.Contains(err.Error(), tc.msg) {
+			t.Errorf("%s: error %q does not say %q", tc.name, err, tc.msg)
+		}
 	}
 }

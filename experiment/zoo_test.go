@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gomlx/gomlx/backends"
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/repgeo/repgeo/data"
@@ -54,6 +55,35 @@ func writeFashionMNIST(t *testing.T, dir string, train, test int) {
 // final weights and snapshots through ZooSource and ZooSnapshots: in step
 // order, with the curve's accuracies, the activations of a direct
 // extraction, cached; members the zoo lacks give a clear error.
+// trainScratch trains the zoo member name for steps steps of 16 images into
+// the zoo that zoo.EnvDir names (a scratch one, on the Fashion-MNIST of
+// data.EnvDataDir) and returns the zoo, the backend and the entry.
+func trainScratch(t *testing.T, name string, steps int) (*zoo.Zoo, backends.Backend, *zoo.Entry) {
+	t.Helper()
+	set, err := data.Load(data.FashionMNIST, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := zoo.Lookup(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Recipe.Steps, m.Recipe.BatchSize = steps, 16
+	z, err := zoo.Open("", data.FashionMNIST)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := sharedBackend()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := z.Train(m, zoo.TrainOptions{Backend: b, Set: set, TestLimit: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return z, b, e
+}
+
 func TestZooSourceAndSnapshots(t *testing.T) {
 	zooDir, dataDir, runs := t.TempDir(), t.TempDir(), t.TempDir()
 	t.Setenv(zoo.EnvDir, zooDir)
@@ -91,24 +121,8 @@ func TestZooSourceAndSnapshots(t *testing.T) {
 		t.Errorf("snapshots of a member without them: error %v", err)
 	}
 
+	z, b, e := trainScratch(t, name, 3)
 	set, err := data.Load(data.FashionMNIST, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := zoo.Lookup(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m.Recipe.Steps, m.Recipe.BatchSize = 3, 16
-	z, err := zoo.Open("", data.FashionMNIST)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := sharedBackend()
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := z.Train(m, zoo.TrainOptions{Backend: b, Set: set, TestLimit: 20})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -264,26 +278,7 @@ func TestZooSpecActivations(t *testing.T) {
 	t.Setenv(data.EnvDataDir, dataDir)
 	writeFashionMNIST(t, dataDir, 64, 40)
 	const name = "vgg11-w0.25-s1"
-	set, err := data.Load(data.FashionMNIST, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := zoo.Lookup(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m.Recipe.Steps, m.Recipe.BatchSize = 2, 16
-	z, err := zoo.Open("", data.FashionMNIST)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := sharedBackend()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := z.Train(m, zoo.TrainOptions{Backend: b, Set: set, TestLimit: 20}); err != nil {
-		t.Fatal(err)
-	}
+	trainScratch(t, name, 2)
 	s, err := ZooSpec(name, data.FashionMNIST, 20)
 	if err != nil {
 		t.Fatal(err)

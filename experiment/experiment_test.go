@@ -285,13 +285,18 @@ func TestPathEndToEnd(t *testing.T) {
 	// Joint cached each model's block for Path: s2's path measured from it
 	// is the path measured on its own (in a fresh runs directory), to within
 	// rounding (the joint matrix may hold angular CKA's points in another form).
-	pd := filepath.Join(Dir(runs, s2), pathDistancesFile("angular-cka", cacheKey(cka)))
+	blockKey := s2.Key() + "|" + cacheKey(cka)
+	pd := filepath.Join(Dir(runs, s2), pathDistancesFile("angular-cka", blockKey))
 	if _, err := os.Stat(pd); err != nil {
 		t.Fatalf("Joint did not cache the path distances: %v", err)
 	}
-	fromJoint, err := Path(runs, s2, "angular-cka", nil)
+	log.Reset()
+	fromJoint, err := Path(runs, s2, "angular-cka", &log)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if want := "angular-cka distances from the joint matrix's cache " + filepath.Join(s2.Key(), filepath.Base(pd)); !strings.Contains(log.String(), want) {
+		t.Errorf("log %q, want it to contain %q", log.String(), want)
 	}
 	alone, err := Path(t.TempDir(), s2, "angular-cka", nil)
 	if err != nil {
@@ -301,20 +306,34 @@ func TestPathEndToEnd(t *testing.T) {
 		t.Error("path distances from the joint matrix differ from the path's own")
 	}
 	for i, a := range alone.Measures.Angles {
-		if d := math.Abs(fromJoint.Measures.Angles[i] - a); d > 1e-12 {
-			t.Errorf("angle %d from the joint matrix differs by %v", i, d)
+		if d := math.Abs(fromJoint.Measures.Angles[i] - a); !(d <= 1e-12) {
+			t.Errorf("angle %d from the joint matrix %v, alone %v", i, fromJoint.Measures.Angles[i], a)
 		}
 	}
-	if d := math.Abs(fromJoint.Measures.TotalLength - alone.Measures.TotalLength); d > 1e-12 {
+	if d := math.Abs(fromJoint.Measures.TotalLength - alone.Measures.TotalLength); !(d <= 1e-12) {
 		t.Errorf("path length from the joint matrix differs by %v", d)
 	}
-	// A cached block of other points is reported.
-	os.Remove(filepath.Join(Dir(runs, s2), pathFile))
-	if err := writePathDistances(Dir(runs, s2), "angular-cka", cacheKey(cka), []string{"a", "b"}, mat.NewSymDense(2, nil)); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := Path(runs, s2, "angular-cka", nil); !errors.Is(err, ErrCache) {
-		t.Errorf("path distances of other points: error %v, want ErrCache", err)
+	// A cached block of other points, or of other numbers, is reported
+	// with the file to delete.
+	labels := fromJoint.Labels
+	nl := len(labels)
+	scaled := mat.NewSymDense(nl, nil)
+	scaled.ScaleSym(2, fromJoint.Distances)
+	for _, tc := range []struct {
+		name   string
+		labels []string
+		d      mat.Symmetric
+	}{
+		{"other points", []string{"a", "b"}, mat.NewSymDense(2, nil)},
+		{"other distances", labels, scaled},
+	} {
+		os.Remove(filepath.Join(Dir(runs, s2), pathFile))
+		if err := writePathDistances(pd, blockKey, tc.labels, tc.d); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Path(runs, s2, "angular-cka", nil); !errors.Is(err, ErrCache) || !strings.Contains(err.Error(), pd) {
+			t.Errorf("path distances of %s: error %v, want ErrCache naming %s", tc.name, err, pd)
+		}
 	}
 	s3 := s2
 	s3.Probes++

@@ -128,7 +128,8 @@ func Joint(runs string, specs []Spec, metric string, log io.Writer) (*JointData,
 		rows := out.Rows(k)
 		labels := out.Labels[rows[0] : rows[len(rows)-1]+1]
 		block := out.Distances.SliceSym(rows[0], rows[len(rows)-1]+1)
-		if err := writePathDistances(Dir(runs, s), metric, cacheKey(met), labels, block); err != nil {
+		blockKey := s.Key() + "|" + cacheKey(met)
+		if err := writePathDistances(filepath.Join(Dir(runs, s), pathDistancesFile(metric, blockKey)), blockKey, labels, block); err != nil {
 			return nil, err
 		}
 	}

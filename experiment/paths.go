@@ -252,8 +252,9 @@ type Comparison struct {
 	// Nearest[i] is the point of B nearest to a_i, at distance NearestDistance[i].
 	Nearest         []int
 	NearestDistance []float64
-	// Match[i] is the point of B at the relative depth nearest to a_i's (see
-	// repgeo.MatchDepth); MatchDistance[i] is d(a_i, b_Match[i]).
+	// Match[i] is the point of B that a_i corresponds to (see MatchLayers:
+	// the same landmark, or the nearest relative position within a stage or
+	// between landmarks); MatchDistance[i] is d(a_i, b_Match[i]).
 	Match         []int
 	MatchDistance []float64
 	// DirectionAngle[i] is the angle between the directions of travel of A
@@ -268,9 +269,9 @@ func (ps *PathSet) Compare(a, b int) (*Comparison, error) {
 	}
 	c := &Comparison{A: ps.Names[a], B: ps.Names[b], LabelsA: ps.Labels[a], LabelsB: ps.Labels[b], Cross: ps.Cross(a, b)}
 	na, nb := len(c.LabelsA), len(c.LabelsB)
-	match, err := repgeo.MatchDepth(na, nb)
+	match, err := MatchLayers(c.LabelsA, c.LabelsB)
 	if err != nil {
-		return nil, fmt.Errorf("experiment: %w", err)
+		return nil, err
 	}
 	c.Match = match
 	pairs := make([][2]int, na)

@@ -12,6 +12,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -352,14 +353,22 @@ func Path(runs string, s Spec, metric string, log io.Writer) (*PathData, error) 
 	// The distances between the path's points: from a joint matrix that
 	// held this path (see Joint), or computed.
 	var d mat.Symmetric
-	if block, found, err := readPathDistances(Dir(runs, s), metric, key, labels); err != nil {
+	blockKey := s.Key() + "|" + key
+	blockFile := filepath.Join(Dir(runs, s), pathDistancesFile(metric, blockKey))
+	block, found, err := readPathDistances(blockFile, blockKey, labels)
+	if err != nil {
 		return nil, err
-	} else if found {
+	}
+	if found {
+		logf(log, "%s: %s distances from the joint matrix's cache %s\n", s.Name(), metric, filepath.Join(s.Key(), filepath.Base(blockFile)))
 		d = block
 	} else if d, err = repgeo.PairwisePoints(met, p.Points, nil); err != nil {
 		return nil, fmt.Errorf("experiment: %s distances of %s: %w", metric, s.Name(), err)
 	}
 	ms, err := repgeo.MeasurePathDistances(met, p.Points, d)
+	if err != nil && found {
+		return nil, fmt.Errorf("experiment: %w: %s: %s path measures of %s: %w", ErrCache, blockFile, metric, s.Name(), err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("experiment: %s path measures of %s: %w", metric, s.Name(), err)
 	}
@@ -380,7 +389,7 @@ func Path(runs string, s Spec, metric string, log io.Writer) (*PathData, error) 
 // pathDistances is the cache of the distances between the points of one
 // model's path that a joint matrix computed (see Joint), for Path.
 type pathDistances struct {
-	Key       string // cacheKey of the metric
+	Key       string // the spec's key and the cacheKey of the metric
 	Labels    []string
 	Distances []float64
 }
@@ -391,9 +400,9 @@ func pathDistancesFile(metric, key string) string {
 	return "pathdist-" + metric + "-" + keyHash(key) + ".gob"
 }
 
-// writePathDistances caches the distances between the points of a path
-// (labels) in dir.
-func writePathDistances(dir, metric, key string, labels []string, d mat.Symmetric) error {
+// writePathDistances caches at path the distances d between the points of
+// a path (labels), under key.
+func writePathDistances(path, key string, labels []string, d mat.Symmetric) error {
 	n := len(labels)
 	c := pathDistances{Key: key, Labels: labels, Distances: make([]float64, n*n)}
 	for i := 0; i < n; i++ {
@@ -401,19 +410,18 @@ func writePathDistances(dir, metric, key string, labels []string, d mat.Symmetri
 			c.Distances[i*n+j] = d.At(i, j)
 		}
 	}
-	return writeGob(filepath.Join(dir, pathDistancesFile(metric, key)), "path distances", c)
+	return writeGob(path, "path distances", c)
 }
 
-// readPathDistances returns the cached distances between the points of the
-// path labels in dir, if a joint matrix cached them.
-func readPathDistances(dir, metric, key string, labels []string) (*mat.SymDense, bool, error) {
-	path := filepath.Join(dir, pathDistancesFile(metric, key))
+// readPathDistances returns the distances between the points of the path
+// labels cached at path under key, if a joint matrix cached them.
+func readPathDistances(path, key string, labels []string) (*mat.SymDense, bool, error) {
 	var c pathDistances
 	if found, err := readGob(path, &c); err != nil || !found {
 		return nil, false, err
 	}
 	n := len(labels)
-	if c.Key != key || len(c.Distances) != n*n || strings.Join(c.Labels, "\x00") != strings.Join(labels, "\x00") {
+	if c.Key != key || len(c.Distances) != n*n || !slices.Equal(c.Labels, labels) {
 		return nil, false, fmt.Errorf("experiment: %w: %s holds key %q and points %q, want %q and %q", ErrCache, path, c.Key, c.Labels, key, labels)
 	}
 	return mat.NewSymDense(n, c.Distances), true, nil

@@ -50,11 +50,6 @@ func writeFashionMNIST(t *testing.T, dir string, train, test int) {
 	}
 }
 
-// TestZooSourceAndSnapshots trains the zoo member vgg11-w0.25-s1 for 3 steps
-// into a scratch zoo (on a small Fashion-MNIST look-alike) and reads its
-// final weights and snapshots through ZooSource and ZooSnapshots: in step
-// order, with the curve's accuracies, the activations of a direct
-// extraction, cached; members the zoo lacks give a clear error.
 // trainScratch trains the zoo member name for steps steps of 16 images into
 // the zoo that zoo.EnvDir names (a scratch one, on the Fashion-MNIST of
 // data.EnvDataDir) and returns the zoo, the backend and the entry.
@@ -84,6 +79,11 @@ func trainScratch(t *testing.T, name string, steps int) (*zoo.Zoo, backends.Back
 	return z, b, e
 }
 
+// TestZooSourceAndSnapshots trains the zoo member vgg11-w0.25-s1 for 3 steps
+// into a scratch zoo (on a small Fashion-MNIST look-alike) and reads its
+// final weights and snapshots through ZooSource and ZooSnapshots: in step
+// order, with the curve's accuracies, the activations of a direct
+// extraction, cached; members the zoo lacks give a clear error.
 func TestZooSourceAndSnapshots(t *testing.T) {
 	zooDir, dataDir, runs := t.TempDir(), t.TempDir(), t.TempDir()
 	t.Setenv(zoo.EnvDir, zooDir)

@@ -2,6 +2,7 @@ package repgeo_test
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/repgeo/repgeo/repgeo"
 )
@@ -36,4 +37,27 @@ func ExampleDirectionAngle() {
 	// layer 2 against the shortcut's point 1: 0.7289 rad
 	// layer 3 against the shortcut's point 1: 0.7289 rad
 	// cumulative lengths: [0.0000 0.3525 0.6943 1.0633]
+}
+
+func ExampleMeasurePathDistances() {
+	cka, pts := ckaPoints(pathReps())
+	// The distances between all points, computed once (for an embedding,
+	// say), also give the path's steps.
+	d, err := repgeo.PairwisePoints(cka, pts, nil)
+	if err != nil {
+		panic(err)
+	}
+	pm, err := repgeo.MeasurePathDistances(cka, pts, d)
+	if err != nil {
+		panic(err)
+	}
+	again, err := repgeo.MeasurePath(cka, pts)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Printf("length %.4f, tortuosity %.4f\n", pm.TotalLength, pm.Tortuosity)
+	fmt.Printf("the same as MeasurePath: %v\n", math.Abs(pm.TotalLength-again.TotalLength) < 1e-12)
+	// Output:
+	// length 1.0633, tortuosity 1.7917
+	// the same as MeasurePath: true
 }

@@ -47,17 +47,19 @@ func MeasurePath(m Metric, pts []Point) (*PathMeasures, error) {
 // MeasurePathDistances is MeasurePath with the distances between the points
 // already known: d is the len(pts)×len(pts) matrix of m's distances between
 // pts, as PairwisePoints returns it, so that only angles and projections are
-// computed. It recomputes the distance between the first and last point and
-// returns an error if d disagrees with it or is not a distance matrix.
+// computed. As a check it recomputes the distance between the first and last
+// point, and returns an error if d disagrees with it by more than
+// 1e-9 × (1 + distance) or is not a distance matrix.
 func MeasurePathDistances(m Metric, pts []Point, d mat.Symmetric) (*PathMeasures, error) {
-	if d == nil {
+	if d == nil || d == mat.Symmetric((*mat.SymDense)(nil)) {
 		return nil, errorf("MeasurePathDistances: nil distance matrix")
 	}
 	return measurePath("MeasurePathDistances", m, pts, d)
 }
 
-// pathDistanceTol is the relative tolerance within which a given distance
-// matrix must agree with the metric's own distance (MeasurePathDistances).
+// pathDistanceTol is the tolerance, times 1 + the distance, within which a
+// given distance matrix must agree with the metric's own distance
+// (MeasurePathDistances).
 const pathDistanceTol = 1e-9
 
 // measurePath measures the path through pts, taking its distances from d
@@ -194,7 +196,10 @@ func checkPathDistances(op string, d mat.Symmetric, n int) error {
 		return errorf("%s: %d×%d distance matrix for %d points", op, r, r, n)
 	}
 	for i := 0; i < n; i++ {
-		if v := d.At(i, i); v != 0 {
+		switch v := d.At(i, i); {
+		case math.IsNaN(v) || math.IsInf(v, 0):
+			return errorf("%s: distance matrix has %v on its diagonal at %d: %w", op, v, i, ErrNonFinite)
+		case v != 0:
 			return errorf("%s: distance matrix has %v on its diagonal at %d, want 0", op, v, i)
 		}
 		for j := i + 1; j < n; j++ {

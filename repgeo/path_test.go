@@ -240,6 +240,26 @@ func TestMeasurePathDistances(t *testing.T) {
 	}
 }
 
+func TestMeasurePathDistancesUsesD(t *testing.T) {
+	// The steps and end distances come from d, not from the metric: a step
+	// lengthened in d (with the endpoints' distance kept) lengthens the path.
+	pts := []Point{geoVec(0, 0), geoVec(1, 0), geoVec(3, 0), geoVec(4, 0)}
+	d, err := PairwisePoints(geoFlat{}, pts, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.SetSym(1, 2, 2.5)
+	d.SetSym(1, 3, 3.25)
+	pm, err := MeasurePathDistances(geoFlat{}, pts, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	geoNear(t, "step 1", pm.StepLengths[1], 2.5, 0)
+	geoNear(t, "end distance 1", pm.EndDistances[1], 3.25, 0)
+	geoNear(t, "total", pm.TotalLength, 1+2.5+1, 1e-15)
+	geoNear(t, "tortuosity", pm.Tortuosity, 4.5/4, 1e-15)
+}
+
 func TestMeasurePathDistancesErrors(t *testing.T) {
 	pts := []Point{geoVec(0, 0), geoVec(1, 0), geoVec(3, 0), geoVec(4, 0)}
 	good, err := PairwisePoints(geoFlat{}, pts, nil)
@@ -262,6 +282,8 @@ func TestMeasurePathDistancesErrors(t *testing.T) {
 		msg  string
 	}{
 		{"nil matrix", nil, nil, "nil distance matrix"},
+		{"nil SymDense", (*mat.SymDense)(nil), nil, "nil distance matrix"},
+		{"NaN on the diagonal", with(1, 1, math.NaN()), ErrNonFinite, "has NaN on its diagonal at 1"},
 		{"wrong size", mat.NewSymDense(3, nil), nil, "3×3 distance matrix for 4 points"},
 		{"NaN", with(1, 2, math.NaN()), ErrNonFinite, "entry (1, 2) is NaN"},
 		{"negative", with(0, 3, -1), nil, "entry (0, 3) is -1"},

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"gonum.org/v1/gonum/mat"
@@ -145,6 +146,47 @@ func (ps *PathSet) Rows(k int) []int {
 		idx[i] = ps.Start[k] + i
 	}
 	return idx
+}
+
+// Subset returns the path set of the named paths of ps, in the order given:
+// their blocks of Distances, their measures and points, with nothing
+// computed again. Every name must be a path of ps, once.
+func (ps *PathSet) Subset(names ...string) (*PathSet, error) {
+	if len(names) == 0 {
+		return nil, errors.New("experiment: Subset of no paths")
+	}
+	out := &PathSet{Metric: ps.Metric}
+	var rows []int
+	for i, name := range names {
+		k := slices.Index(ps.Names, name)
+		if k < 0 {
+			return nil, fmt.Errorf("experiment: Subset: no path named %q (paths: %s)", name, strings.Join(ps.Names, ", "))
+		}
+		if slices.Contains(names[:i], name) {
+			return nil, fmt.Errorf("experiment: Subset: path %q named twice", name)
+		}
+		out.Names = append(out.Names, name)
+		out.Labels = append(out.Labels, ps.Labels[k])
+		out.Start = append(out.Start, len(rows))
+		out.Measures = append(out.Measures, ps.Measures[k])
+		if ps.Points != nil {
+			if out.Points == nil {
+				out.Points = make([][]repgeo.Point, len(names))
+			}
+			out.Points[i] = ps.Points[k]
+		}
+		if k < len(ps.srcs) {
+			out.srcs = append(out.srcs, ps.srcs[k])
+		}
+		rows = append(rows, ps.Rows(k)...)
+	}
+	out.Distances = mat.NewSymDense(len(rows), nil)
+	for i, r := range rows {
+		for j := i; j < len(rows); j++ {
+			out.Distances.SetSym(i, j, ps.Distances.At(r, rows[j]))
+		}
+	}
+	return out, nil
 }
 
 // Cross returns the len(Labels[a])×len(Labels[b]) matrix of distances between

@@ -6,9 +6,11 @@ import (
 	"math"
 	"math/rand/v2"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
+	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/repgeo/repgeo/data"
@@ -434,5 +436,59 @@ func TestTinySnapshots(t *testing.T) {
 	}
 	if _, err := TinySnapshots(runs, s, 5, 7, nil); err == nil {
 		t.Error("more snapshots than steps accepted")
+	}
+}
+
+func TestPathSetSubset(t *testing.T) {
+	met := testMetric(t, "angular-cka")
+	srcs := []Source{{Name: "a", Acts: fakeActs(1, 24, 3, 4)}, {Name: "b", Acts: fakeActs(2, 24, 3, 6)}, {Name: "c", Acts: fakeActs(3, 24, 3, 3)}}
+	ps, err := MeasurePaths(met, srcs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub, err := ps.Subset("c", "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(sub.Names, []string{"c", "a"}) || sub.Start[1] != len(ps.Labels[2]) || sub.Measures[0] != ps.Measures[2] {
+		t.Fatalf("subset names %v, starts %v", sub.Names, sub.Start)
+	}
+	// Its distances are the blocks of the whole set's, and its comparisons
+	// the same as on the whole set (mapped again where the points are gone).
+	for _, pair := range [][2]int{{0, 0}, {0, 1}, {1, 1}} {
+		whole := map[int]int{0: 2, 1: 0}
+		if !mat.Equal(sub.Cross(pair[0], pair[1]), ps.Cross(whole[pair[0]], whole[pair[1]])) {
+			t.Errorf("cross block %v differs from the whole set's", pair)
+		}
+	}
+	ps.Points = nil
+	sub2, err := ps.Subset("c", "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c1, err := sub.Compare(0, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c2, err := sub2.Compare(0, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// (Equal to rounding: the points the distances were computed from are
+	// held in the form cheapest for distances.)
+	if !slices.Equal(c1.Match, c2.Match) || !floats.EqualApprox(c1.DirectionAngle, c2.DirectionAngle, 1e-12) {
+		t.Errorf("comparison with the points mapped again differs: %v against %v", c2.DirectionAngle, c1.DirectionAngle)
+	}
+	for _, tc := range []struct {
+		names []string
+		want  string
+	}{
+		{nil, "Subset of no paths"},
+		{[]string{"a", "d"}, `no path named "d" (paths: a, b, c)`},
+		{[]string{"b", "b"}, `path "b" named twice`},
+	} {
+		if _, err := ps.Subset(tc.names...); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Subset(%q): error %v, want %q", tc.names, err, tc.want)
+		}
 	}
 }

@@ -3,7 +3,13 @@
 figures as PNG files in NAME_files/, all in OUTDIR. Code hosts display such
 pages with their images; nothing is loaded from the machine that rendered them.
 
-Usage: render_notebooks.py OUTDIR EXECUTED.ipynb...
+Usage: render_notebooks.py [--text-from DIR] OUTDIR EXECUTED.ipynb...
+
+--text-from DIR takes the Markdown cells from the notebook of the same name
+in DIR (the sources, notebooks/) before rendering, and writes them into the
+executed notebook too: for prose written after a run from the numbers it
+printed, without running it again. The code cells of both must be the same,
+or the notebook is not rendered.
 
 HTML outputs that embed PNG frames (the sliders of ui.ShowSlider) become one
 image per frame, each under its caption, since a Markdown page runs no script.
@@ -45,10 +51,32 @@ def split_frames(nb):
         cell.outputs = outs
 
 
-def render(path, outdir):
-    """Writes the Markdown rendering of the notebook at path into outdir."""
+def refresh_text(path, nb, srcdir):
+    """Replaces the Markdown cells of the executed notebook nb (read from path)
+    with those of its source in srcdir, whose code cells must be the same,
+    and saves nb at path."""
+    src_path = os.path.join(srcdir, os.path.basename(path))
+    src = nbformat.read(src_path, as_version=4)
+    kinds = [c.cell_type for c in nb.cells]
+    if kinds != [c.cell_type for c in src.cells]:
+        raise SystemExit("%s: not rendered: its cells differ from those of %s (run it again)" % (path, src_path))
+    for i, (cell, new) in enumerate(zip(nb.cells, src.cells)):
+        if cell.cell_type == "code" and cell.source != new.source:
+            raise SystemExit("%s: not rendered: code cell %d differs from that of %s (run it again)" % (path, i, src_path))
+        if cell.cell_type == "markdown":
+            cell.source = new.source
+    with open(path + ".tmp", "w") as f:
+        nbformat.write(nb, f)
+    os.replace(path + ".tmp", path)
+
+
+def render(path, outdir, srcdir=None):
+    """Writes the Markdown rendering of the notebook at path into outdir,
+    with the Markdown cells of its source in srcdir if given."""
     name = os.path.splitext(os.path.basename(path))[0]
     nb = nbformat.read(path, as_version=4)
+    if srcdir:
+        refresh_text(path, nb, srcdir)
     for i, cell in enumerate(nb.cells):
         if any(out.get("output_type") == "error" or (out.get("name") == "stderr" and FAILED.search(out.get("text", "")))
                for out in cell.get("outputs", [])):
@@ -74,13 +102,16 @@ def render(path, outdir):
 
 
 def main(args):
+    srcdir = None
+    if args[:1] == ["--text-from"] and len(args) > 1:
+        srcdir, args = args[1], args[2:]
     if len(args) < 2:
         print(__doc__.strip(), file=sys.stderr)
         return 2
     outdir = args[0]
     os.makedirs(outdir, exist_ok=True)
     for p in args[1:]:
-        print("rendered %s" % render(p, outdir))
+        print("rendered %s" % render(p, outdir, srcdir))
     return 0
 
 

@@ -92,8 +92,9 @@ type stageRun struct {
 	start, n int
 }
 
-// stageRuns splits labels into runs of blocks of one stage, or returns nil
-// unless every label is a block (or there are none) or a stage recurs.
+// stageRuns splits labels into runs of blocks of one stage. It returns nil
+// if there are no labels, if a label is not a block or if a stage recurs
+// after another.
 func stageRuns(labels []string) []stageRun {
 	var runs []stageRun
 	for i, l := range labels {

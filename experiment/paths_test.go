@@ -461,6 +461,20 @@ func TestPathSetSubset(t *testing.T) {
 			t.Errorf("cross block %v differs from the whole set's", pair)
 		}
 	}
+	if sub.Measures[1] != ps.Measures[0] {
+		t.Error("subset's second path has not the measures of the whole set's first")
+	}
+	whole, err := ps.Compare(2, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	part, err := sub.Compare(0, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(part.Match, whole.Match) || !slices.Equal(part.DirectionAngle, whole.DirectionAngle) || !mat.Equal(part.Cross, whole.Cross) {
+		t.Errorf("subset's comparison differs from the whole set's: angles %v against %v", part.DirectionAngle, whole.DirectionAngle)
+	}
 	ps.Points = nil
 	sub2, err := ps.Subset("c", "a")
 	if err != nil {

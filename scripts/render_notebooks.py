@@ -54,8 +54,11 @@ def split_frames(nb):
 def refresh_text(path, nb, srcdir):
     """Replaces the Markdown cells of the executed notebook nb (read from path)
     with those of its source in srcdir, whose code cells must be the same,
-    and saves nb at path."""
+    and saves nb at path (before render checks its outputs: only its Markdown
+    changes)."""
     src_path = os.path.join(srcdir, os.path.basename(path))
+    if not os.path.isfile(src_path):
+        raise SystemExit("%s: not rendered: no source notebook %s" % (path, src_path))
     src = nbformat.read(src_path, as_version=4)
     kinds = [c.cell_type for c in nb.cells]
     if kinds != [c.cell_type for c in src.cells]:
@@ -105,7 +108,7 @@ def main(args):
     srcdir = None
     if args[:1] == ["--text-from"] and len(args) > 1:
         srcdir, args = args[1], args[2:]
-    if len(args) < 2:
+    if len(args) < 2 or any(a.startswith("--") for a in args):
         print(__doc__.strip(), file=sys.stderr)
         return 2
     outdir = args[0]

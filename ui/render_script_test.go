@@ -38,13 +38,16 @@ func TestRenderTextFrom(t *testing.T) {
 	if _, err := os.Stat(python); err != nil {
 		t.Fatalf("%s is needed (make setup installs it with nbconvert): %v", python, err)
 	}
+	// srcCode is the source's code cell; "" writes no source notebook.
 	tests := []struct {
 		name    string
 		srcCode string
 		ok      bool
+		refusal string // what the script says when it refuses
 	}{
-		{"same code: the text is taken from the source", "fmt.Println(42)", true},
-		{"other code: refused", "fmt.Println(43)", false},
+		{"same code: the text is taken from the source", "fmt.Println(42)", true, ""},
+		{"other code: refused", "fmt.Println(43)", false, "not rendered: code cell 1 differs"},
+		{"no source notebook: refused", "", false, "not rendered: no source notebook"},
 	}
 	for _, tc := range tests {
 		dir := t.TempDir()
@@ -57,14 +60,16 @@ func TestRenderTextFrom(t *testing.T) {
 		if err := os.WriteFile(executed, notebook("# Old conclusions", "fmt.Println(42)"), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join(dir, "src", "nb.ipynb"), notebook("# New conclusions", tc.srcCode), 0o644); err != nil {
-			t.Fatal(err)
+		if tc.srcCode != "" {
+			if err := os.WriteFile(filepath.Join(dir, "src", "nb.ipynb"), notebook("# New conclusions", tc.srcCode), 0o644); err != nil {
+				t.Fatal(err)
+			}
 		}
 		out, err := exec.Command(python, renderScript, "--text-from", filepath.Join(dir, "src"), filepath.Join(dir, "out"), executed).CombinedOutput()
 		md, _ := os.ReadFile(filepath.Join(dir, "out", "nb.md"))
 		saved, _ := os.ReadFile(executed)
 		if !tc.ok {
-			if err == nil || !strings.Contains(string(out), "code cell 1 differs") || len(md) > 0 || !strings.Contains(string(saved), "Old conclusions") {
+			if err == nil || !strings.Contains(string(out), tc.refusal) || len(md) > 0 || !strings.Contains(string(saved), "Old conclusions") {
 				t.Errorf("%s: error %v, output %q, rendering %q", tc.name, err, out, md)
 			}
 			continue

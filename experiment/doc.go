@@ -18,7 +18,8 @@
 // snapshots it keeps; both read the zoo and never train, reporting a missing
 // member with ErrNotTrained). Members are named as in package models/zoo
 // (zoo.Lookup). MeasurePaths maps their paths
-// into one metric's space (PathSet, with Compare for two of them);
+// into one metric's space (PathSet, with Subset for some of them and Compare
+// for two, whose layers MatchLayers pairs by their role in the network);
 // TrainingDynamics follows a network's snapshots; SampleSweep measures how the
 // answers depend on the number of probe inputs.
 //

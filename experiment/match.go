@@ -14,13 +14,14 @@ import (
 var blockLabel = regexp.MustCompile(`^(stage\d+)_block\d+$`)
 
 // MatchLayers returns, for each point of a path labelled a, the index of the
-// point of a path labelled b that it corresponds to. The first and last points
-// match, and so does every landmark both paths have once (a label outside the
-// stages that is not a number, such as "stem", "pool" or "logits"). Between two landmarks, when
-// both paths hold blocks of the same stages (ResNets of different depths),
-// each block matches the block at the nearest relative position within its
-// stage; otherwise each point matches the point at the nearest relative depth
-// between the landmarks (repgeo.MatchDepth).
+// point of a path labelled b that it corresponds to. The first and last
+// points match, and so does every landmark both paths have once (a label
+// outside the stages that is not a number, such as "stem", "pool" or
+// "logits"). Between two landmarks, when both paths hold blocks of the same
+// stages (ResNets of different depths), each block matches the block at the
+// nearest relative position within its stage; otherwise each point matches
+// the point at the nearest relative depth between the landmarks
+// (repgeo.MatchDepth).
 func MatchLayers(a, b []string) ([]int, error) {
 	na, nb := len(a), len(b)
 	if na < 2 || nb < 2 {

@@ -85,6 +85,9 @@ func run(member string, step, n, offset int, train bool, worst int) error {
 	if err != nil {
 		return err
 	}
+	if _, err := z.Current(m); err != nil {
+		return err
+	}
 	var net *models.Net
 	if step < 0 {
 		net, err = z.Load(b, m.Name)

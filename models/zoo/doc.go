@@ -11,7 +11,11 @@
 // steps under snapshots/step-NNNNNNNN. The manifest zoo.json, written only
 // by Zoo.Train, records for every finished member its spec, the sha256 of
 // every file, its test accuracy and loss, its training curve, its speed and
-// the code, backend and CPU it was trained with.
+// the code, backend and CPU it was trained with. Zoo.Current returns a
+// member's entry only if that spec is the one the list declares: a member
+// trained before the list changed is stale (ErrStale): the zoo's readers
+// refuse it, and Train retrains it only once its directory and manifest
+// entry are removed.
 //
 // Training survives being stopped at any moment: the state of a member in
 // training (weights, optimizer state, step, curve so far and the snapshots

@@ -1,8 +1,11 @@
 package zoo_test
 
 import (
+	"errors"
 	"fmt"
+	"os"
 
+	"github.com/repgeo/repgeo/data"
 	"github.com/repgeo/repgeo/models/zoo"
 )
 
@@ -24,4 +27,38 @@ func ExampleLookup() {
 	// resnet20-w1-s1: resnet20 ×1, seed 1, sgd lr 0.1 (step schedule), batch 128, 8 epochs = 3744 steps
 	// snapshots: [0 2 4 8 16 31 61 121 241 479 950 1886 3744]
 	// 15 members
+}
+
+// Current tells a member trained as the list declares from one the zoo
+// lacks and one trained with another spec (stale), which must not be used.
+func ExampleZoo_Current() {
+	dir, err := os.MkdirTemp("", "zoo-example-")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer os.RemoveAll(dir)
+	z, err := zoo.Open(dir, data.FashionMNIST)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	m, err := zoo.Lookup("resnet20-w1-s1")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	e, err := z.Current(m)
+	switch {
+	case errors.Is(err, zoo.ErrNotTrained):
+		fmt.Println(m.Name, "is not trained yet")
+	case errors.Is(err, zoo.ErrStale):
+		fmt.Println(m.Name, "was trained with another spec: retrain it")
+	case err != nil:
+		fmt.Println(err)
+	default:
+		fmt.Printf("%s: test accuracy %.4f\n", m.Name, e.TestAccuracy)
+	}
+	// Output:
+	// resnet20-w1-s1 is not trained yet
 }

@@ -104,7 +104,8 @@ func (z *Zoo) Finished(name string) (bool, error) {
 }
 
 // Train trains the member m into the zoo, unless the manifest lists it
-// already (then it returns its entry), resuming from its saved state if a
+// already (then it returns its entry, or an error wrapping ErrStale if it
+// was trained with another spec than m), resuming from its saved state if a
 // previous run was stopped. When done it installs the member's directory,
 // adds it to the manifest and removes the state.
 func (z *Zoo) Train(m Member, opt TrainOptions) (*Entry, error) {
@@ -132,11 +133,7 @@ func (z *Zoo) Train(m Member, opt TrainOptions) (*Entry, error) {
 	if err != nil {
 		return nil, err
 	}
-	if e, ok := man.Members[m.Name]; ok {
-		if !sameSpec(e.Spec, m) {
-			return nil, fmt.Errorf("zoo: %w: member %q was trained as %+v, the list now declares %+v: "+
-				"remove its directory and manifest entry (git) to retrain it", ErrCorrupt, m.Name, e.Spec, m)
-		}
+	if e, err := z.current(man, m); err == nil {
 		if opt.StopAt > 0 {
 			return nil, fmt.Errorf("zoo: %s is finished in %s: StopAt trains only members a scratch zoo lacks", m.Name, z.Dir)
 		}
@@ -144,6 +141,8 @@ func (z *Zoo) Train(m Member, opt TrainOptions) (*Entry, error) {
 			return nil, err
 		}
 		return e, nil
+	} else if !errors.Is(err, ErrNotTrained) {
+		return nil, err
 	}
 	if e, err := z.install(man, m); e != nil || err != nil {
 		return e, err

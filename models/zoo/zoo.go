@@ -10,7 +10,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/gomlx/gomlx/backends"
@@ -38,6 +40,11 @@ var ErrNotTrained = errors.New("member not trained")
 // ErrCorrupt is wrapped by the errors about a manifest or member directory
 // that does not match what it should hold.
 var ErrCorrupt = errors.New("corrupt zoo")
+
+// ErrStale is wrapped by the errors of Zoo.Current and Zoo.Train for a
+// finished member that was trained with another spec (model, width, seed,
+// recipe or snapshots) than the one the list declares now.
+var ErrStale = errors.New("stale member")
 
 // Manifest is the content of zoo.json.
 type Manifest struct {
@@ -249,7 +256,8 @@ func (z *Zoo) writeManifest(m *Manifest) error {
 }
 
 // Entry returns the manifest entry of the named finished member, wrapping
-// ErrNotTrained if there is none.
+// ErrNotTrained if there is none. It does not compare the member with the
+// list: Current does.
 func (z *Zoo) Entry(name string) (*Entry, error) {
 	m, err := z.Manifest()
 	if err != nil {
@@ -257,12 +265,85 @@ func (z *Zoo) Entry(name string) (*Entry, error) {
 	}
 	e, ok := m.Members[name]
 	if !ok {
-		return nil, fmt.Errorf("zoo: %w: %s has no finished member %q (run make zoo)", ErrNotTrained, z.Dir, name)
+		return nil, z.notTrained(name)
 	}
 	return e, nil
 }
 
-// Load returns the final weights of the named finished member.
+// Current returns the manifest entry of the finished member m if it was
+// trained as m declares. A member the manifest lacks gives an error wrapping
+// ErrNotTrained; one trained with another spec an error wrapping ErrStale
+// that names the fields that differ and how to retrain it.
+func (z *Zoo) Current(m Member) (*Entry, error) {
+	man, err := z.Manifest()
+	if err != nil {
+		return nil, err
+	}
+	return z.current(man, m)
+}
+
+// current is Current on the manifest man of z.
+func (z *Zoo) current(man *Manifest, m Member) (*Entry, error) {
+	e, ok := man.Members[m.Name]
+	if !ok {
+		return nil, z.notTrained(m.Name)
+	}
+	if !sameSpec(e.Spec, m) {
+		return nil, fmt.Errorf("zoo: %w: %q in %s was trained with %s: to retrain it, remove its directory %s and its entry in %s, "+
+			"then train it (make zoo, or repgeo zoo --members=%s)",
+			ErrStale, m.Name, z.Dir, specDiff(e.Spec, m), z.MemberDir(m.Name), filepath.Join(z.Dir, ManifestFile), m.Name)
+	}
+	return e, nil
+}
+
+func (z *Zoo) notTrained(name string) error {
+	return fmt.Errorf("zoo: %w: %s has no finished member %q (run make zoo)", ErrNotTrained, z.Dir, name)
+}
+
+// specDiff describes how the member spec got differs from want, field by
+// field under their JSON names, such as "recipe.epochs 8 where the list
+// declares 12"; it returns "" when they are the same.
+func specDiff(got, want Member) string {
+	if sameSpec(got, want) {
+		return ""
+	}
+	var parts []string
+	var walk func(prefix string, a, b reflect.Value)
+	walk = func(prefix string, a, b reflect.Value) {
+		for i := range a.NumField() {
+			f := a.Type().Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if name == "" {
+				name = f.Name
+			}
+			name = prefix + name
+			x, y := a.Field(i), b.Field(i)
+			if f.Type.Kind() == reflect.Struct {
+				walk(name+".", x, y)
+				continue
+			}
+			if !reflect.DeepEqual(x.Interface(), y.Interface()) {
+				parts = append(parts, fmt.Sprintf("%s %s where the list declares %s", name, specValue(x), specValue(y)))
+			}
+		}
+	}
+	walk("", reflect.ValueOf(got), reflect.ValueOf(want))
+	if len(parts) == 0 { // Equal fields whose JSON differs: show it all.
+		return fmt.Sprintf("%+v where the list declares %+v", got, want)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// specValue formats a field of a Member for specDiff: strings quoted.
+func specValue(v reflect.Value) string {
+	if v.Kind() == reflect.String {
+		return strconv.Quote(v.String())
+	}
+	return fmt.Sprint(v.Interface())
+}
+
+// Load returns the final weights of the named finished member, whatever
+// spec it was trained with (Current checks it against the list).
 func (z *Zoo) Load(b backends.Backend, name string) (*models.Net, error) {
 	if _, err := z.Entry(name); err != nil {
 		return nil, err

@@ -631,3 +631,73 @@ func stoppedTiny(t *testing.T, b backends.Backend, step int) *Zoo {
 	}
 	return z
 }
+
+// TestCurrent trains the tiny member and asks Current and Train about it as
+// the list might declare it: the same (its entry), under another name (not
+// trained), or with another spec (stale, naming the fields that differ and
+// how to retrain it; Train refuses it without training).
+func TestCurrent(t *testing.T) {
+	b := testBackend(t)
+	z, want, err := trainTiny(t, b, t.TempDir(), TrainOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	with := func(change func(*Member)) Member {
+		m := tinyMember()
+		change(&m)
+		return m
+	}
+	for _, tc := range []struct {
+		name string
+		m    Member
+		is   error    // nil: current
+		says []string // in the error
+	}{
+		{"current", tinyMember(), nil, nil},
+		{"missing", with(func(m *Member) { m.Name = "tiny-other" }), ErrNotTrained, []string{`"tiny-other"`}},
+		{"epochs", with(func(m *Member) { m.Recipe.Epochs = 12 }), ErrStale,
+			[]string{"recipe.epochs 8 where the list declares 12", `"tiny-resnet20"`}},
+		{"steps", with(func(m *Member) { m.Recipe.Steps = 40 }), ErrStale,
+			[]string{"recipe.steps 12 where the list declares 40"}},
+		{"two fields", with(func(m *Member) { m.Recipe.Optimizer, m.Snapshots = models.Adam, 0 }), ErrStale,
+			[]string{`recipe.optimizer "sgd" where the list declares "adam"`, "snapshots 4 where the list declares 0"}},
+	} {
+		e, err := z.Current(tc.m)
+		if tc.is == nil {
+			if err != nil || e == nil || e.Finished != want.Finished {
+				t.Errorf("%s: got %v, %v; want the entry", tc.name, e, err)
+			}
+			continue
+		}
+		if !errors.Is(err, tc.is) || e != nil {
+			t.Errorf("%s: got %v, %v; want an error wrapping %v", tc.name, e, err, tc.is)
+			continue
+		}
+		if tc.is == ErrStale {
+			tc.says = append(tc.says, z.MemberDir(tc.m.Name), filepath.Join(z.Dir, ManifestFile), "--members="+tc.m.Name)
+			_, err := z.Train(tc.m, TrainOptions{Backend: b, Set: tinySet(t), Progress: func(Progress) { t.Errorf("%s: trained a stale member", tc.name) }})
+			if !errors.Is(err, ErrStale) || err.Error() != mustErr(z.Current(tc.m)).Error() {
+				t.Errorf("%s: Train of a stale member: %v, want Current's error", tc.name, err)
+			}
+		}
+		t.Logf("%s: %v", tc.name, err)
+		for _, s := range tc.says {
+			if !strings.Contains(err.Error(), s) {
+				t.Errorf("%s: error %q does not say %q", tc.name, err, s)
+			}
+		}
+	}
+	// The stale member is left as it was.
+	if err := z.Verify(want.Spec.Name); err != nil {
+		t.Error(err)
+	}
+	if e, err := z.Entry(want.Spec.Name); err != nil || e.Finished != want.Finished || !sameSpec(e.Spec, tinyMember()) {
+		t.Errorf("entry after refused retrainings: %+v, %v", e, err)
+	}
+	if d := specDiff(tinyMember(), tinyMember()); d != "" {
+		t.Errorf("specDiff of equal specs: %q", d)
+	}
+}
+
+// mustErr returns the error of a call returning an entry and an error.
+func mustErr(_ *Entry, err error) error { return err }

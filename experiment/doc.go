@@ -16,7 +16,8 @@
 // smoke size (SmokeSource), a snapshot during training (TinySnapshots), or a
 // member of the trained model zoo (ZooSource, and ZooSnapshots for the
 // snapshots it keeps; both read the zoo and never train, reporting a missing
-// member with ErrNotTrained). Members are named as in package models/zoo
+// member with ErrNotTrained and one trained with another spec than the list
+// declares with zoo.ErrStale). Members are named as in package models/zoo
 // (zoo.Lookup). MeasurePaths maps their paths
 // into one metric's space (PathSet, with Subset for some of them and Compare
 // for two, whose layers MatchLayers pairs by their role in the network);

@@ -351,8 +351,11 @@ func TestPathEndToEnd(t *testing.T) {
 }
 
 // TestZooNetLoads puts a member named resnet20-w1-s1 into a scratch zoo
-// (trained for 2 steps on synthetic images shaped like Fashion-MNIST) and
-// expects Net to load it from there, and the spec's key to carry its tag.
+// (trained for 2 steps on synthetic images shaped like Fashion-MNIST). As
+// the list declares another recipe, Net must refuse it (zoo.ErrStale)
+// without loading or retraining it, and the spec's key must say so; with
+// the test's trial recipes accepted, Net must load it from there, and the
+// key carry its tag.
 func TestZooNetLoads(t *testing.T) {
 	dir := t.TempDir()
 	t.Setenv("REPGEO_ZOO", dir)
@@ -379,11 +382,30 @@ func TestZooNetLoads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := z.Train(m, zoo.TrainOptions{Backend: b, Set: set}); err != nil {
+	trained, err := z.Train(m, zoo.TrainOptions{Backend: b, Set: set})
+	if err != nil {
 		t.Fatal(err)
 	}
 	var log strings.Builder
-	net, info, err := Net(t.TempDir(), s, &log)
+	runs := t.TempDir()
+	if _, _, err := Net(runs, s, &log); !errors.Is(err, zoo.ErrStale) || !strings.Contains(err.Error(), "recipe.steps 2 where the list declares 0") {
+		t.Errorf("Net of a member trained with another recipe: %v, want an error wrapping zoo.ErrStale naming the steps", err)
+	}
+	if _, err := ActivationsOn(runs, s, 5, &log); !errors.Is(err, zoo.ErrStale) {
+		t.Errorf("ActivationsOn of a member trained with another recipe: %v, want zoo.ErrStale", err)
+	}
+	if log.Len() != 0 {
+		t.Errorf("Net loaded or trained a stale member: log %q", log.String())
+	}
+	if e, err := z.Entry(m.Name); err != nil || e.Finished != trained.Finished {
+		t.Errorf("stale member's entry changed: %v", err)
+	}
+	if k := s.Key(); !strings.HasSuffix(k, "-stale") {
+		t.Errorf("key %q of a stale member", k)
+	}
+	trialRecipes = true
+	t.Cleanup(func() { trialRecipes = false })
+	net, info, err := Net(runs, s, &log)
 	if err != nil {
 		t.Fatal(err)
 	}

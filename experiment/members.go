@@ -47,8 +47,9 @@ func SmokeSource(runs, name string, steps, probes int, probeSeed uint64, log io.
 // zooMember returns the Fashion-MNIST zoo (zoo.DefaultDir), the manifest
 // entry of its finished member name and the member's Spec probed on probes
 // test images. A member the zoo lacks gives an error wrapping ErrNotTrained
-// (and zoo.ErrNotTrained) that names it and how to train it: unlike Net,
-// the functions reading the zoo never train.
+// (and zoo.ErrNotTrained) that names it and how to train it, one trained
+// with another spec than the list declares an error wrapping zoo.ErrStale:
+// unlike Net, the functions reading the zoo never train.
 func zooMember(name string, probes int) (*zoo.Zoo, *zoo.Entry, Spec, error) {
 	s, err := ZooSpec(name, data.FashionMNIST, probes)
 	if err != nil {
@@ -57,11 +58,15 @@ func zooMember(name string, probes int) (*zoo.Zoo, *zoo.Entry, Spec, error) {
 	if err := s.Validate(); err != nil {
 		return nil, nil, Spec{}, err
 	}
+	m, err := zoo.Lookup(name)
+	if err != nil {
+		return nil, nil, Spec{}, fmt.Errorf("experiment: %w", err)
+	}
 	z, err := zoo.Open("", data.FashionMNIST)
 	if err != nil {
 		return nil, nil, Spec{}, fmt.Errorf("experiment: %w", err)
 	}
-	e, err := z.Entry(name)
+	e, err := currentEntry(z, m)
 	if errors.Is(err, zoo.ErrNotTrained) {
 		return nil, nil, Spec{}, fmt.Errorf("experiment: zoo member %s %w, or `repgeo zoo --members=%s` to train only it (%w)",
 			name, ErrNotTrained, name, err)
@@ -69,24 +74,24 @@ func zooMember(name string, probes int) (*zoo.Zoo, *zoo.Entry, Spec, error) {
 	if err != nil {
 		return nil, nil, Spec{}, fmt.Errorf("experiment: %w", err)
 	}
-	want, err := zoo.Lookup(name)
-	if err != nil {
-		return nil, nil, Spec{}, fmt.Errorf("experiment: %w", err)
-	}
-	got := e.Spec
-	if trialRecipes {
-		got.Recipe = want.Recipe
-	}
-	if got != want {
-		return nil, nil, Spec{}, fmt.Errorf("experiment: zoo member %s in %s was trained as %+v, the list declares %+v: retrain it (`repgeo zoo --members=%s` into a zoo without it)",
-			name, z.Dir, e.Spec, want, name)
-	}
 	return z, e, s, nil
 }
 
-// trialRecipes, set only by tests, lets zooMember accept a member trained
-// with a recipe other than the list's (a few steps, into a scratch zoo); its
-// model, width, seed and snapshots must still match.
+// currentEntry returns the manifest entry of the member m of z if it was
+// trained as m declares (zoo.Zoo.Current); with trialRecipes, whatever its
+// recipe.
+func currentEntry(z *zoo.Zoo, m zoo.Member) (*zoo.Entry, error) {
+	if trialRecipes {
+		if e, err := z.Entry(m.Name); err == nil {
+			m.Recipe = e.Spec.Recipe
+		}
+	}
+	return z.Current(m)
+}
+
+// trialRecipes, set only by tests, lets the functions reading the zoo accept
+// a member trained with a recipe other than the list's (a few steps, into a
+// scratch zoo); its model, width, seed and snapshots must still match.
 var trialRecipes bool
 
 // zooActivations returns the activations of the member's weights loaded by
@@ -127,7 +132,9 @@ func verifier(z *zoo.Zoo, name string) func() error {
 // probeSeed. The activations are cached under runs, keyed by the member's
 // files in the zoo's manifest, so retraining the member extracts them again.
 // A member the zoo lacks is not trained here: the error wraps ErrNotTrained
-// and names the member and the command that trains it.
+// and names the member and the command that trains it. A member trained
+// with another spec than the list declares gives an error wrapping
+// zoo.ErrStale.
 func ZooSource(runs, name string, probes int, probeSeed uint64, log io.Writer) (Source, error) {
 	z, e, s, err := zooMember(name, probes)
 	if err != nil {
@@ -158,7 +165,8 @@ func ZooSource(runs, name string, probes int, probeSeed uint64, log io.Writer) (
 // each one's test accuracy from the member's training curve and its
 // activations on probes test images chosen with probeSeed (cached under
 // runs like ZooSource's). Only the members with Snapshots > 0 keep
-// snapshots; a member the zoo lacks gives an error wrapping ErrNotTrained.
+// snapshots; a member the zoo lacks gives an error wrapping ErrNotTrained,
+// one trained with another spec than the list declares zoo.ErrStale.
 func ZooSnapshots(runs, name string, probes int, probeSeed uint64, log io.Writer) ([]Snapshot, error) {
 	m, err := zoo.Lookup(name)
 	if err != nil {

@@ -63,10 +63,10 @@ func ActivationsOn(runs string, s Spec, probeSeed uint64, log io.Writer) (*model
 		return nil, err
 	}
 	useFastBLAS()
-	// A zoo member not trained yet has a key ending in "-untrained": its
-	// directory holds no activations to trust, and Net trains the member,
-	// which changes the key.
-	if key := s.Key(); !strings.HasSuffix(key, "-untrained") {
+	// A zoo member not trained yet has a key ending in "-untrained", a stale
+	// one in "-stale": their directories hold no activations to trust. Net
+	// trains the former, which changes the key, and refuses the latter.
+	if key := s.Key(); !strings.HasSuffix(key, "-untrained") && !strings.HasSuffix(key, "-stale") {
 		path := filepath.Join(Dir(runs, s), probeActivationsFile(probeSeed))
 		if _, err := os.Stat(path); err == nil {
 			return readActivations(path)

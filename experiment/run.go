@@ -99,6 +99,9 @@ func logf(w io.Writer, format string, args ...any) {
 // Net returns the trained model of s: loaded from its checkpoint under runs
 // when training finished before, trained otherwise (resuming from the latest
 // checkpoint of an interrupted run). Progress is written to log, which may be nil.
+// A zoo member (Spec.Zoo) comes from the zoo, trained into it if the zoo
+// lacks it; one the zoo holds trained with another spec than the list
+// declares is an error wrapping zoo.ErrStale.
 func Net(runs string, s Spec, log io.Writer) (*models.Net, *TrainInfo, error) {
 	if err := s.Validate(); err != nil {
 		return nil, nil, err
@@ -168,7 +171,9 @@ func Net(runs string, s Spec, log io.Writer) (*models.Net, *TrainInfo, error) {
 }
 
 // zooNet returns the zoo member of s: loaded from the zoo, or trained into it
-// first (with the zoo's driver, resumable) when the zoo lacks it.
+// first (with the zoo's driver, resumable) when the zoo lacks it. A member
+// the zoo holds trained with another spec than the list declares is an
+// error wrapping zoo.ErrStale: neither loaded nor trained over.
 func zooNet(b backends.Backend, s Spec, log io.Writer) (*models.Net, *TrainInfo, error) {
 	m, err := zoo.Lookup(s.Zoo)
 	if err != nil {
@@ -178,7 +183,7 @@ func zooNet(b backends.Backend, s Spec, log io.Writer) (*models.Net, *TrainInfo,
 	if err != nil {
 		return nil, nil, fmt.Errorf("experiment: %w", err)
 	}
-	e, err := z.Entry(m.Name)
+	e, err := currentEntry(z, m)
 	if errors.Is(err, zoo.ErrNotTrained) {
 		set, err := data.Load(s.Dataset, "")
 		if err != nil {

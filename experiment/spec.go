@@ -157,8 +157,9 @@ func (s Spec) Name() string {
 // Key returns the name of the spec's cache directory: the model, its width
 // and a hash of the whole spec, so that any change of the spec gets a fresh
 // cache. For a zoo member it ends with a hash of the member's files in the
-// zoo's manifest ("untrained" before it is), so that retraining the member
-// gets a fresh cache too.
+// zoo's manifest ("untrained" before it is, "stale" if it was trained with
+// another spec than the list declares), so that retraining the member gets
+// a fresh cache too.
 func (s Spec) Key() string {
 	b, err := json.Marshal(s)
 	if err != nil {
@@ -173,13 +174,20 @@ func (s Spec) Key() string {
 }
 
 // zooTag returns the first 8 hex digits of a hash of the zoo member's files
-// (names and sha256) as its manifest lists them, or "untrained".
+// (names and sha256) as its manifest lists them, "untrained" or "stale".
 func zooTag(s Spec) string {
 	z, err := zoo.Open("", s.Dataset)
 	if err != nil {
 		return "untrained"
 	}
-	e, err := z.Entry(s.Zoo)
+	m, err := zoo.Lookup(s.Zoo)
+	if err != nil {
+		return "untrained"
+	}
+	e, err := currentEntry(z, m)
+	if errors.Is(err, zoo.ErrStale) {
+		return "stale"
+	}
 	if err != nil {
 		return "untrained"
 	}

@@ -1,10 +1,8 @@
 package experiment
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,39 +12,17 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/repgeo/repgeo/data"
+	"github.com/repgeo/repgeo/internal/fakefashion"
 	"github.com/repgeo/repgeo/models"
 	"github.com/repgeo/repgeo/models/zoo"
 )
 
 // writeFashionMNIST writes a small Fashion-MNIST look-alike (random 28×28
-// images, labels cycling through the 10 classes) as IDX files into dir.
+// images, labels cycling through the 10 classes) into dir.
 func writeFashionMNIST(t *testing.T, dir string, train, test int) {
 	t.Helper()
-	rng := rand.New(rand.NewPCG(5, 6))
-	write := func(name string, magic uint32, dims []uint32, body []byte) {
-		var hdr []byte
-		hdr = binary.BigEndian.AppendUint32(hdr, magic)
-		for _, d := range dims {
-			hdr = binary.BigEndian.AppendUint32(hdr, d)
-		}
-		if err := os.WriteFile(filepath.Join(dir, name), append(hdr, body...), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, split := range []struct {
-		prefix string
-		n      int
-	}{{"train", train}, {"t10k", test}} {
-		pixels := make([]byte, split.n*28*28)
-		for i := range pixels {
-			pixels[i] = byte(rng.IntN(256))
-		}
-		labels := make([]byte, split.n)
-		for i := range labels {
-			labels[i] = byte(i % 10)
-		}
-		write(split.prefix+"-images-idx3-ubyte", 0x803, []uint32{uint32(split.n), 28, 28}, pixels)
-		write(split.prefix+"-labels-idx1-ubyte", 0x801, []uint32{uint32(split.n)}, labels)
+	if err := fakefashion.Write(dir, train, test, 5); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -161,11 +137,11 @@ func TestZooSourceAndSnapshots(t *testing.T) {
 
 	// A member trained with another recipe than the list's is refused,
 	// unless the test opts in to its trial recipe.
-	if _, err := ZooSource(runs, name, probes, probeSeed, nil); err == nil || !strings.Contains(err.Error(), "the list declares") {
-		t.Errorf("ZooSource of a member of another recipe: error %v", err)
+	if _, err := ZooSource(runs, name, probes, probeSeed, nil); !errors.Is(err, zoo.ErrStale) || !strings.Contains(err.Error(), "the list declares") {
+		t.Errorf("ZooSource of a member of another recipe: error %v, want zoo.ErrStale", err)
 	}
-	if _, err := ZooSnapshots(runs, name, probes, probeSeed, nil); err == nil || !strings.Contains(err.Error(), "the list declares") {
-		t.Errorf("ZooSnapshots of a member of another recipe: error %v", err)
+	if _, err := ZooSnapshots(runs, name, probes, probeSeed, nil); !errors.Is(err, zoo.ErrStale) || !strings.Contains(err.Error(), "the list declares") {
+		t.Errorf("ZooSnapshots of a member of another recipe: error %v, want zoo.ErrStale", err)
 	}
 	trialRecipes = true
 	t.Cleanup(func() { trialRecipes = false })
@@ -279,6 +255,8 @@ func TestZooSpecActivations(t *testing.T) {
 	writeFashionMNIST(t, dataDir, 64, 40)
 	const name = "vgg11-w0.25-s1"
 	trainScratch(t, name, 2)
+	trialRecipes = true // trained for 2 steps, not the list's recipe
+	t.Cleanup(func() { trialRecipes = false })
 	s, err := ZooSpec(name, data.FashionMNIST, 20)
 	if err != nil {
 		t.Fatal(err)

@@ -107,7 +107,8 @@ zoo: bin/repgeo
 	./bin/repgeo zoo $(ZOO_FLAGS)
 
 ## zoo-verify: re-evaluate every finished member on the full test set; fails
-## if a file differs from zoo.json or an accuracy by more than 0.1 %.
+## if a member is stale, a file differs from zoo.json or an accuracy by more
+## than 0.1 %.
 zoo-verify: bin/repgeo
 	./bin/repgeo zoo --verify $(ZOO_FLAGS)
 
@@ -133,6 +134,6 @@ zoo-repro: bin/repgeo
 	echo "$(REPRO_MEMBER) at step $(REPRO_STEP): committed snapshot against retrained (cpu family $$(grep -m1 'cpu family' /proc/cpuinfo | cut -d: -f2 | tr -d ' '), GODEBUG=$$GODEBUG):" && \
 	./bin/repgeo weightdiff $(if $(REPRO_EXACT),--exact) "$$ref" "$$tmp/.partial/$(REPRO_MEMBER)/snapshots/$$(basename $$ref)"
 
-## zoo-list: the members and their state (finished, partial, missing).
+## zoo-list: the members and their state (finished, stale, partial, missing).
 zoo-list: bin/repgeo
 	./bin/repgeo zoo --list $(ZOO_FLAGS)

@@ -13,7 +13,10 @@
 # scripts/zoo_commit.sh --partial. DATASET=cifar10 trains the CIFAR-10 zoo
 # (into zoo/cifar10, as make zoo, unless ZOO_DIR says otherwise);
 # ZOO_MEMBERS=a,b restricts the members; ZOO_STEPS=N trains each for only N
-# steps (to try the machinery, into a scratch ZOO_DIR).
+# steps (to try the machinery, into a scratch ZOO_DIR). A member trained
+# with another spec than the list declares (stale: repgeo zoo --list) stops
+# it before anything trains: remove the member's directory and manifest
+# entry to retrain it.
 set -uo pipefail
 cd "$(git rev-parse --show-toplevel)"
 dataset=${DATASET:-fashion-mnist}
@@ -33,7 +36,16 @@ stop() {
 }
 trap stop TERM INT
 
-list=$(./bin/repgeo zoo --list "${flags[@]}") || { echo "zoo_train: repgeo zoo --list failed (exit $?)"; exit 1; }
+list=$(./bin/repgeo zoo --list "${flags[@]}" ${ZOO_STEPS:+--steps="$ZOO_STEPS"}) ||
+	{ echo "zoo_train: repgeo zoo --list failed (exit $?)"; exit 1; }
+# Rows after the header line and the table's header: member ... state (6th).
+mapfile -t stale < <(awk 'NR > 2 && $6 == "stale" { print $1 }' <<<"$list")
+if [ ${#stale[@]} -gt 0 ]; then
+	echo "zoo_train: ${#stale[@]} members were trained with another spec than the list declares: ${stale[*]}"
+	echo "zoo_train: nothing trained. To retrain them, remove their directories in $ZOO_DIR and their entries in"
+	echo "zoo_train: $ZOO_DIR/zoo.json, then run this again (repgeo zoo --verify --dataset=$dataset --dir=$ZOO_DIR says how each differs)"
+	exit 1
+fi
 mapfile -t missing < <(awk 'NR > 2 && $6 != "finished" { print $1 }' <<<"$list")
 echo "zoo_train: ${#missing[@]} members to train: ${missing[*]}"
 for m in "${missing[@]}"; do

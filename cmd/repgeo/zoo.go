@@ -37,12 +37,15 @@ func runZoo(args []string, stdout io.Writer) error {
 		"Trains every member of the model zoo (docs/zoo.md) that the zoo directory\n"+
 			"lacks, resuming an interrupted member where it stopped; SIGINT/SIGTERM\n"+
 			"save its state and stop. Each finished member is written to DIR/NAME and\n"+
-			"recorded in DIR/zoo.json. --list shows the members and their state;\n"+
-			"--verify re-evaluates every finished member and fails if an accuracy\n"+
-			"differs from the manifest by more than 0.1 %. --stop-at=N trains the members\n"+
-			"with their full recipe but stops after step N, into a scratch --dir: to\n"+
-			"compare the weights with a committed snapshot (repgeo weightdiff); with\n"+
-			"--list it checks the flags and the directory and trains nothing.")
+			"recorded in DIR/zoo.json. --list shows the members and their state:\n"+
+			"finished, stale (trained with another spec than the list declares; to\n"+
+			"retrain it, remove its directory and manifest entry), partial or missing.\n"+
+			"--verify re-evaluates every finished member and fails if one is stale or\n"+
+			"its accuracy differs from the manifest by more than 0.1 %. --stop-at=N\n"+
+			"trains the members with their full recipe but stops after step N, into a\n"+
+			"scratch --dir: to compare the weights with a committed snapshot (repgeo\n"+
+			"weightdiff); with --list it checks the flags and the directory and trains\n"+
+			"nothing.")
 	dataset := fs.String("dataset", data.FashionMNIST, "dataset: fashion-mnist or cifar10 (which no command downloads)")
 	dir := fs.String("dir", "", "zoo directory (default $"+zoo.EnvDir+" or zoo/ of the repository; cifar10: its cifar10/ subdirectory)")
 	dataDir := fs.String("data", "", "directory of the dataset's files (default $"+data.EnvDataDir+"; Fashion-MNIST: "+data.DefaultFashionMNISTDir+")")
@@ -89,9 +92,12 @@ func runZoo(args []string, stdout io.Writer) error {
 	if *steps < 0 {
 		return badInput("--steps=%d must not be negative", *steps)
 	}
-	for i := range members {
-		if *steps > 0 {
-			members[i].Recipe.Steps = *steps
+	all := zoo.Members()
+	for _, ms := range [][]zoo.Member{members, all} {
+		for i := range ms {
+			if *steps > 0 {
+				ms[i].Recipe.Steps = *steps
+			}
 		}
 	}
 	man, err := z.Manifest()
@@ -99,7 +105,12 @@ func runZoo(args []string, stdout io.Writer) error {
 		return err
 	}
 	if *list {
-		return listZoo(stdout, z, man, members)
+		return listZoo(stdout, z, man, all, members)
+	}
+	if !*verify {
+		if err := refuseStale(z, members); err != nil {
+			return err
+		}
 	}
 	set, b, err := loadWithBackend(*dataset, *dataDir)
 	if err != nil {
@@ -143,7 +154,11 @@ func runZoo(args []string, stdout io.Writer) error {
 			break
 		}
 		if err != nil {
-			t.row(m.Name, "failed", "-", "-", fmtDuration(time.Since(start)), "-")
+			status = "failed"
+			if errors.Is(err, zoo.ErrStale) {
+				status = "stale"
+			}
+			t.row(m.Name, status, "-", "-", fmtDuration(time.Since(start)), "-")
 			failed = fmt.Errorf("%s: %w", m.Name, err)
 			break
 		}
@@ -238,16 +253,79 @@ func selectMembers(filter string) ([]zoo.Member, error) {
 	return out, nil
 }
 
-func listZoo(stdout io.Writer, z *zoo.Zoo, man *zoo.Manifest, members []zoo.Member) error {
-	fmt.Fprintf(stdout, "zoo of %s in %s: %d of %d members finished\n", z.Dataset, z.Dir, len(man.Members), len(zoo.Members()))
+// refuseStale returns an error naming the stale members among members,
+// with each one's reason, so that training stops before it starts.
+func refuseStale(z *zoo.Zoo, members []zoo.Member) error {
+	var names []string
+	var stale []error
+	for _, m := range members {
+		if _, err := z.Current(m); errors.Is(err, zoo.ErrStale) {
+			names = append(names, m.Name)
+			stale = append(stale, err)
+		} else if err != nil && !errors.Is(err, zoo.ErrNotTrained) {
+			return err
+		}
+	}
+	if len(stale) == 0 {
+		return nil
+	}
+	head := fmt.Errorf("nothing trained: %d members were trained with another spec than the list declares (%s)",
+		len(stale), strings.Join(names, ", "))
+	return errors.Join(append([]error{head}, stale...)...)
+}
+
+// memberState returns the state of member m in z: "finished" (the manifest
+// lists it, trained as m declares), "stale" (listed, trained with another
+// spec; the error says how), "partial" (in training) or "missing".
+func memberState(z *zoo.Zoo, m zoo.Member) (string, error) {
+	_, err := z.Current(m)
+	switch {
+	case err == nil:
+		return "finished", nil
+	case errors.Is(err, zoo.ErrStale):
+		return "stale", err
+	case !errors.Is(err, zoo.ErrNotTrained):
+		return "", err
+	}
+	if _, err := os.Stat(filepath.Join(z.Dir, zoo.PartialDir, m.Name)); err == nil {
+		return "partial", nil
+	}
+	return "missing", nil
+}
+
+// listZoo prints the state of members (see memberState); the header counts
+// the finished and stale members of the whole list all (members are among
+// them). The test accuracy of a stale member, recorded for the spec it was
+// trained with, is shown in parentheses.
+func listZoo(stdout io.Writer, z *zoo.Zoo, man *zoo.Manifest, all, members []zoo.Member) error {
+	states := map[string]string{}
+	finished, stale := 0, 0
+	for _, m := range all {
+		st, err := memberState(z, m)
+		if err != nil && st != "stale" {
+			return err
+		}
+		states[m.Name] = st
+		switch st {
+		case "finished":
+			finished++
+		case "stale":
+			stale++
+		}
+	}
+	fmt.Fprintf(stdout, "zoo of %s in %s: %d of %d members finished", z.Dataset, z.Dir, finished, len(all))
+	if stale > 0 {
+		fmt.Fprintf(stdout, " (%d stale: trained with another spec than the list declares; --verify says how)", stale)
+	}
+	fmt.Fprintln(stdout)
 	t := newTable(stdout)
 	t.row("member", "model", "width", "seed", "snapshots", "state", "test_accuracy")
 	for _, m := range members {
-		state, acc := "missing", "-"
-		if e, ok := man.Members[m.Name]; ok {
-			state, acc = "finished", fmt.Sprintf("%.4f", e.TestAccuracy)
-		} else if _, err := os.Stat(filepath.Join(z.Dir, zoo.PartialDir, m.Name)); err == nil {
-			state = "partial"
+		state, acc := states[m.Name], "-"
+		if e, ok := man.Members[m.Name]; ok && state == "finished" {
+			acc = fmt.Sprintf("%.4f", e.TestAccuracy)
+		} else if ok && state == "stale" {
+			acc = fmt.Sprintf("(%.4f)", e.TestAccuracy)
 		}
 		t.row(m.Name, m.Model, fmt.Sprint(m.Width), fmt.Sprint(m.Seed), fmt.Sprint(m.Snapshots), state, acc)
 	}
@@ -255,18 +333,28 @@ func listZoo(stdout io.Writer, z *zoo.Zoo, man *zoo.Manifest, members []zoo.Memb
 }
 
 // verifyZoo re-evaluates every finished member among members on the test
-// images of its entry and fails if a file's hash or an accuracy (beyond
-// verifyTolerance) differs from the manifest.
+// images of its entry and fails if a member is stale (trained with another
+// spec than members declares; the error gives each one's reason), or a
+// file's hash or an accuracy (beyond verifyTolerance) differs from the
+// manifest.
 func verifyZoo(stdout io.Writer, z *zoo.Zoo, man *zoo.Manifest, members []zoo.Member, set *data.Set, b backends.Backend) error {
 	t := newTable(stdout)
 	t.row("member", "files", "test_accuracy", "manifest", "difference", "images", "verdict")
 	bad, checked := 0, 0
+	var stale []error // the reasons, returned with the verdict
 	for _, m := range members {
 		e, ok := man.Members[m.Name]
 		if !ok {
 			continue
 		}
 		checked++
+		if _, err := z.Current(m); errors.Is(err, zoo.ErrStale) {
+			t.row(m.Name, "-", "-", fmt.Sprintf("%.4f", e.TestAccuracy), "-", "-", "STALE")
+			stale = append(stale, err)
+			continue
+		} else if err != nil {
+			return err
+		}
 		if err := z.Verify(m.Name); err != nil {
 			t.row(m.Name, "CHANGED", "-", fmt.Sprintf("%.4f", e.TestAccuracy), "-", "-", "FAIL")
 			fmt.Fprintln(os.Stderr, err)
@@ -296,10 +384,17 @@ func verifyZoo(stdout io.Writer, z *zoo.Zoo, man *zoo.Manifest, members []zoo.Me
 	if checked == 0 {
 		fmt.Fprintf(stdout, "NOTE: no finished member to verify in %s (train them with make zoo)\n", z.Dir)
 	}
-	if bad > 0 {
-		return fmt.Errorf("%d of %d members differ from %s", bad, checked, zoo.ManifestFile)
+	var fails []string
+	if len(stale) > 0 {
+		fails = append(fails, fmt.Sprintf("%d of %d members are stale (trained with another spec than the list declares)", len(stale), checked))
 	}
-	return nil
+	if bad > 0 {
+		fails = append(fails, fmt.Sprintf("%d of %d members differ from %s", bad, checked, zoo.ManifestFile))
+	}
+	if len(fails) == 0 {
+		return nil
+	}
+	return errors.Join(append([]error{errors.New(strings.Join(fails, "; "))}, stale...)...)
 }
 
 // progressReporter returns the Progress function of one member: a progress

@@ -2,13 +2,16 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/repgeo/repgeo/internal/fakefashion"
 	"github.com/repgeo/repgeo/models/zoo"
 )
 
@@ -127,5 +130,78 @@ func TestZooCommand(t *testing.T) {
 	}
 	if code, _, stderr := geoRun("zoo", "--stop-at=2", "--list", "--dir="+dir); code != 0 {
 		t.Errorf("--stop-at with a scratch --dir: exit %d, stderr %q", code, stderr)
+	}
+}
+
+// TestZooStale trains vgg11-w0.25-s2 for 2 steps into a scratch zoo (on a
+// Fashion-MNIST look-alike). The list declares the member's full recipe, so
+// without --steps it is stale: --list says so and does not count it as
+// finished, --verify fails on it with the difference, and training refuses
+// to go over it; with the same --steps=2 it is finished and verifies.
+func TestZooStale(t *testing.T) {
+	dir, dataDir := t.TempDir(), t.TempDir()
+	if err := fakefashion.Write(dataDir, 256, 40, 3); err != nil {
+		t.Fatal(err)
+	}
+	const name = "vgg11-w0.25-s2"
+	zooRun := func(args ...string) (int, string, string) {
+		t.Helper()
+		return geoRun(append([]string{"zoo", "--dir=" + dir, "--data=" + dataDir}, args...)...)
+	}
+	if code, _, stderr := zooRun("--members="+name, "--steps=2"); code != 0 {
+		t.Fatalf("zoo --steps=2: exit %d: %s", code, stderr)
+	}
+	// row returns the fields of the member's row in a table.
+	row := func(out string) []string {
+		t.Helper()
+		for _, l := range strings.Split(out, "\n") {
+			if f := strings.Fields(l); len(f) > 0 && f[0] == name {
+				return f
+			}
+		}
+		t.Fatalf("no row of %s in:\n%s", name, out)
+		return nil
+	}
+	for _, tc := range []struct {
+		steps  []string
+		header string
+		state  string
+		acc    string // the test_accuracy cell's form
+	}{
+		{nil, "0 of 15 members finished (1 stale", "stale", `^\(0\.\d{4}\)$`},
+		{[]string{"--steps=2"}, "1 of 15 members finished\n", "finished", `^0\.\d{4}$`},
+	} {
+		code, stdout, stderr := zooRun(append([]string{"--list"}, tc.steps...)...)
+		if code != 0 {
+			t.Fatalf("zoo --list %v: exit %d: %s", tc.steps, code, stderr)
+		}
+		f := row(stdout)
+		if !strings.Contains(stdout, tc.header) || len(f) != 7 || f[5] != tc.state || !regexp.MustCompile(tc.acc).MatchString(f[6]) {
+			t.Errorf("zoo --list %v: want %q, state %s, accuracy like %s:\n%s", tc.steps, tc.header, tc.state, tc.acc, stdout)
+		}
+	}
+	code, stdout, stderr := zooRun("--verify")
+	if f := row(stdout); code != 1 || f[len(f)-1] != "STALE" {
+		t.Errorf("zoo --verify of a stale member: exit %d, row %v, want 1 and STALE", code, f)
+	}
+	for _, want := range []string{"1 of 1 members are stale", `"` + name + `"`, "recipe.steps 2 where the list declares 0", "remove its directory"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("zoo --verify: stderr %q does not say %q", stderr, want)
+		}
+	}
+	if code, stdout, stderr := zooRun("--verify", "--steps=2"); code != 0 || row(stdout)[6] != "ok" {
+		t.Errorf("zoo --verify --steps=2: exit %d, stderr %q:\n%s", code, stderr, stdout)
+	}
+	// Training stops before it starts, even for a missing member listed
+	// before the stale one.
+	const missing = "resnet20-w1-s2"
+	code, stdout, stderr = zooRun("--members=" + missing + "," + name)
+	if code != 1 || stdout != "" || !strings.Contains(stderr, "nothing trained: 1 members") || !strings.Contains(stderr, "stale member: \""+name) {
+		t.Errorf("zoo over a stale member: exit %d, stderr %q:\n%s", code, stderr, stdout)
+	}
+	for _, p := range []string{filepath.Join(dir, missing), filepath.Join(dir, zoo.PartialDir, missing)} {
+		if _, err := os.Stat(p); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s exists after a refused training (%v)", p, err)
+		}
 	}
 }

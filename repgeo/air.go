@@ -134,9 +134,11 @@ func (a *AIR) String() string {
 }
 
 // airPoint is a symmetric positive definite matrix with its
-// eigendecomposition (values descending) and m, the number of inputs.
+// eigendecomposition (values descending), m, the number of inputs, and cfg,
+// the configuration (as Config returns it) of the metric that made it.
 type airPoint struct {
 	m    int
+	cfg  AIRConfig
 	s    *mat.SymDense
 	vals []float64
 	vecs *mat.Dense
@@ -156,9 +158,9 @@ func (p *airPoint) roots() (half, invHalf *mat.SymDense) {
 
 func (p *airPoint) Inputs() int { return p.m }
 
-// newAIRPoint eigendecomposes s and returns an error naming the problem if
-// it is not positive definite.
-func newAIRPoint(m int, s *mat.SymDense) (*airPoint, error) {
+// newAIRPoint eigendecomposes s, a matrix of the metric configured by cfg,
+// and returns an error naming the problem if it is not positive definite.
+func newAIRPoint(m int, cfg AIRConfig, s *mat.SymDense) (*airPoint, error) {
 	vals, vecs, err := eigSym(s, true)
 	if err != nil {
 		return nil, errorf("air: %w", err)
@@ -171,9 +173,9 @@ func newAIRPoint(m int, s *mat.SymDense) (*airPoint, error) {
 				rank++
 			}
 		}
-		return nil, errorOf(ErrSingular, "air: the %d×%d matrix is singular (numerical rank %d, eigenvalues from %.3g to %.3g): the distance would be infinite; use a ridge (Eps ≥ 0)", n, n, rank, vals[n-1], vals[0])
+		return nil, errorOf(ErrSingular, "air: the %d×%d matrix is singular (numerical rank %d, eigenvalues from %.3g to %.3g): the distance would be infinite; a positive ridge eps, larger than about %.3g, avoids it", n, n, rank, vals[n-1], vals[0], airSingularTol*math.Max(vals[0], 0))
 	}
-	return &airPoint{m: m, s: s, vals: vals, vecs: vecs}, nil
+	return &airPoint{m: m, cfg: cfg, s: s, vals: vals, vecs: vecs}, nil
 }
 
 // pow returns P^t.
@@ -182,7 +184,9 @@ func (p *airPoint) pow(t float64) *mat.SymDense {
 }
 
 // ToPoint returns the SPD matrix of x (see AIR). A singular matrix (no
-// ridge and a rank-deficient representation) is an error.
+// ridge and a rank-deficient representation) is an error wrapping
+// ErrSingular, and values whose squares overflow float64 one wrapping
+// ErrOverflow.
 func (a *AIR) ToPoint(x mat.Matrix) (Point, error) {
 	if _, err := NewAIR(a.cfg); err != nil {
 		return nil, errorf("air: the metric is not configured (make it with NewAIR): %w", err)
@@ -190,7 +194,10 @@ func (a *AIR) ToPoint(x mat.Matrix) (Point, error) {
 	if err := CheckRepresentation(x); err != nil {
 		return nil, err
 	}
-	xc := centreColumns(x)
+	xc, ssX, _ := centreColumnsSums(x)
+	if math.IsInf(ssX, 0) {
+		return nil, errorOf(ErrOverflow, "air: the representation's values are too large (their squares overflow float64)")
+	}
 	m, d := xc.Dims()
 	eps := a.cfg.eps()
 	var s *mat.SymDense
@@ -224,13 +231,21 @@ func (a *AIR) ToPoint(x mat.Matrix) (Point, error) {
 			}
 		}
 	}
-	return newAIRPoint(m, s)
+	if !isFiniteMatrix(s) {
+		return nil, errorOf(ErrOverflow, "air: the representation's values are too large (its %d×%d matrix overflows float64)", s.SymmetricDim(), s.SymmetricDim())
+	}
+	return newAIRPoint(m, a.Config(), s)
 }
 
+// point returns p as a point of this metric: a point of another metric, or
+// of AIR with another mode, P or ridge, is an error wrapping ErrForeignPoint.
 func (a *AIR) point(p Point) (*airPoint, error) {
 	ap, ok := p.(*airPoint)
 	if !ok || ap == nil {
 		return nil, errorf("air: %w: point of type %T was not made by the air metric", ErrForeignPoint, p)
+	}
+	if ap.cfg != a.Config() {
+		return nil, errorf("air: %w: point made by %v, metric is %v", ErrForeignPoint, &AIR{cfg: ap.cfg}, a)
 	}
 	return ap, nil
 }
@@ -282,7 +297,7 @@ func (a *AIR) Distance(p, q Point) (float64, error) {
 		lg := math.Log(v)
 		sum += lg * lg
 	}
-	return math.Sqrt(sum), nil
+	return finiteDistance("air", math.Sqrt(sum))
 }
 
 // symPowOf returns S^t for a symmetric positive definite S.
@@ -310,7 +325,7 @@ func (a *AIR) Geodesic(p, q Point, t float64) (Point, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newAIRPoint(x.m, congruence(half, wt))
+	return newAIRPoint(x.m, x.cfg, congruence(half, wt))
 }
 
 // Log returns P^1/2 log(P^-1/2 Q P^-1/2) P^1/2.
@@ -359,7 +374,7 @@ func (a *AIR) Exp(p Point, v *mat.Dense) (Point, error) {
 		return nil, errorf("air: %w", err)
 	}
 	e := symFunc(vals, vecs, math.Exp)
-	return newAIRPoint(x.m, congruence(half, e))
+	return newAIRPoint(x.m, x.cfg, congruence(half, e))
 }
 
 // Inner returns tr(P^-1 V P^-1 W). It panics with an error wrapping

@@ -1,6 +1,7 @@
 package repgeo
 
 import (
+	"errors"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -176,20 +177,30 @@ func TestAIRInvariances(t *testing.T) {
 
 func TestAIRErrors(t *testing.T) {
 	reps := shReps(51, 10, 4, 12)
+	var huge mat.Dense
+	huge.Scale(1e160, reps[0])
+	// The advice for a singular matrix holds in the API (where Eps = 0
+	// selects the default ridge) and on the command line (where --eps=0 is
+	// no ridge): a positive ridge, large enough.
+	const advice = "a positive ridge eps, larger than about"
 	cases := []struct {
 		name string
 		opts Options
 		x    *mat.Dense
 		want string // in the error of NewMetric or ToPoint
+		is   error  // a sentinel the error must wrap, if any
 	}{
-		{"gram eps 0 is singular", airOpts("gram", 0, 0), reps[0], "singular"},
-		{"cov eps 0 padded is singular", airOpts("cov", 6, 0), reps[0], "singular"},
-		{"cov eps 0 rank-deficient", airOpts("cov", 12, 0), reps[1], "singular"},
-		{"cov without P", airOpts("cov", 0, 0.1), reps[0], "P > 0"},
-		{"no ridge in gram", airOpts("gram", 0, NoRidge), reps[0], "singular"},
-		{"infinite eps", airOpts("gram", 0, math.Inf(1)), reps[0], "Eps"},
-		{"NaN eps", airOpts("gram", 0, math.NaN()), reps[0], "Eps"},
-		{"unknown mode", Options{Mode: AIRMode(5), Eps: 0.1}, reps[0], "unknown mode 5"},
+		{"gram eps 0 is singular", airOpts("gram", 0, 0), reps[0], "singular", ErrSingular},
+		{"cov eps 0 padded is singular", airOpts("cov", 6, 0), reps[0], advice, ErrSingular},
+		{"cov eps 0 rank-deficient", airOpts("cov", 12, 0), reps[1], advice, ErrSingular},
+		{"gram tiny eps is singular", airOpts("gram", 0, 1e-20), reps[0], advice, ErrSingular},
+		{"cov without P", airOpts("cov", 0, 0.1), reps[0], "P > 0", nil},
+		{"no ridge in gram", airOpts("gram", 0, NoRidge), reps[0], "singular", ErrSingular},
+		{"infinite eps", airOpts("gram", 0, math.Inf(1)), reps[0], "Eps", nil},
+		{"NaN eps", airOpts("gram", 0, math.NaN()), reps[0], "Eps", nil},
+		{"unknown mode", Options{Mode: AIRMode(5), Eps: 0.1}, reps[0], "unknown mode 5", nil},
+		{"gram overflow", airOpts("gram", 0, 0.1), &huge, "too large", ErrOverflow},
+		{"cov overflow", airOpts("cov", 3, 0.1), &huge, "too large", ErrOverflow},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -199,6 +210,9 @@ func TestAIRErrors(t *testing.T) {
 			}
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Errorf("got error %v, want one containing %q", err, c.want)
+			}
+			if c.is != nil && !errors.Is(err, c.is) {
+				t.Errorf("error %v does not wrap %v", err, c.is)
 			}
 		})
 	}

@@ -55,3 +55,13 @@ func pointPair[T Point](point func(Point) (T, error), p, q Point) (a, b T, err e
 	}
 	return a, b, nil
 }
+
+// finiteDistance returns d, or an error wrapping ErrOverflow if d is NaN or
+// infinite (an intermediate result of the metric named overflowed): a
+// distance between points is never returned as NaN or Inf.
+func finiteDistance(metric string, d float64) (float64, error) {
+	if math.IsNaN(d) || math.IsInf(d, 0) {
+		return 0, errorOf(ErrOverflow, "%s: the distance is %v (an intermediate result overflows float64)", metric, d)
+	}
+	return d, nil
+}

@@ -144,7 +144,9 @@ func (p *ckaPoint) fullMatrix() *mat.Dense {
 }
 
 // ToPoint maps an m×d representation to its normalized centred kernel
-// matrix. A constant representation (all rows equal, so Kc = 0) is an error.
+// matrix. A constant representation (all rows equal, so Kc = 0) is an error
+// wrapping ErrConstant, and values whose squares overflow float64 one
+// wrapping ErrOverflow.
 func (c *AngularCKA) ToPoint(x mat.Matrix) (Point, error) {
 	return c.toPoint(x, false)
 }
@@ -165,7 +167,7 @@ func (c *AngularCKA) toPoint(x mat.Matrix, dense bool) (*ckaPoint, error) {
 	p := &ckaPoint{m: m, cfg: c.cfg}
 	xc, ssX, ssXc := pkdCentred(x)
 	if math.IsInf(ssX, 0) {
-		return nil, errorf("angular-cka: the representation's values are too large (their squares overflow float64)")
+		return nil, errorOf(ErrOverflow, "angular-cka: the representation's values are too large (their squares overflow float64)")
 	}
 	// Every row equal, up to the rounding of the column means.
 	if ssXc == 0 || ssXc <= 1e-24*ssX {
@@ -209,7 +211,7 @@ func (c *AngularCKA) toPoint(x mat.Matrix, dense bool) (*ckaPoint, error) {
 	}
 	ss := pkdDot(m, k, k)
 	if math.IsNaN(ss) || math.IsInf(ss, 0) {
-		return nil, errorf("angular-cka: the kernel matrix overflows float64")
+		return nil, errorOf(ErrOverflow, "angular-cka: the kernel matrix overflows float64")
 	}
 	if ss == 0 {
 		return nil, errCKAConstant
@@ -395,7 +397,7 @@ func (c *AngularCKA) Distance(p, q Point) (float64, error) {
 	if a == b {
 		return 0, nil
 	}
-	return math.Acos(clip1(ckaInner(a, b))), nil
+	return finiteDistance("angular-cka", math.Acos(clip1(ckaInner(a, b))))
 }
 
 // clip1 clips x to [-1, 1].
@@ -496,7 +498,10 @@ func symmetricUpper(m int, v *mat.Dense) ([]float64, error) {
 }
 
 // Exp follows the great circle from p in the direction of the tangent vector
-// v (a symmetric m×m matrix orthogonal to P) for length |v|.
+// v (a symmetric m×m matrix) for length |v|. Only the tangent part of v is
+// used: its component <P, v> P along P is removed first (as the shape
+// metrics' Exp does), so that a v that is not orthogonal to P moves the
+// length of its tangent part; a tangent v is used as it is.
 func (c *AngularCKA) Exp(p Point, v *mat.Dense) (Point, error) {
 	a, err := c.point(p)
 	if err != nil {
@@ -506,12 +511,17 @@ func (c *AngularCKA) Exp(p Point, v *mat.Dense) (Point, error) {
 	if err != nil {
 		return nil, errorf("angular-cka: %w", err)
 	}
+	pa := a.packed()
+	floats.AddScaled(u, -pkdDot(a.m, pa, u), pa)
 	n := math.Sqrt(pkdDot(a.m, u, u))
+	if math.IsInf(n, 0) || math.IsNaN(n) {
+		return nil, errorOf(ErrOverflow, "angular-cka: the norm of the tangent vector overflows float64")
+	}
 	if n == 0 {
 		return a, nil
 	}
 	g := make([]float64, len(u))
-	floats.AddScaledTo(g, floats.ScaleTo(g, math.Cos(n), a.packed()), math.Sin(n)/n, u)
+	floats.AddScaledTo(g, floats.ScaleTo(g, math.Cos(n), pa), math.Sin(n)/n, u)
 	return newCKAPacked(a, g), nil
 }
 

@@ -593,16 +593,18 @@ func TestCKAErrors(t *testing.T) {
 		opts Options
 		x    mat.Matrix
 		want string
+		is   error // a sentinel the error must wrap, if any
 	}{
-		{"constant linear", Options{Kernel: LinearKernel}, constant, "constant representation"},
-		{"constant unbiased", Options{Kernel: LinearKernel, Unbiased: true}, constant, "constant representation"},
-		{"constant rbf median", Options{Kernel: RBFKernel}, constant, "constant representation"},
-		{"constant laplace 1", Options{Kernel: LaplaceKernel, LengthScale: 1}, constant, "constant representation"},
-		{"constant wide", Options{Kernel: LinearKernel}, mat.NewDense(4, 9, nil), "constant representation"},
-		{"NaN", Options{Kernel: LinearKernel}, nan, "non-finite"},
-		{"two rows", Options{Kernel: LinearKernel}, mat.NewDense(2, 3, []float64{1, 2, 3, 4, 5, 6}), "rows"},
-		{"median zero", Options{Kernel: RBFKernel}, dup, "median distance"},
-		{"overflow", Options{Kernel: LinearKernel}, mat.NewDense(3, 1, []float64{1e200, -1e200, 0}), "too large"},
+		{"constant linear", Options{Kernel: LinearKernel}, constant, "constant representation", ErrConstant},
+		{"constant unbiased", Options{Kernel: LinearKernel, Unbiased: true}, constant, "constant representation", ErrConstant},
+		{"constant rbf median", Options{Kernel: RBFKernel}, constant, "constant representation", ErrConstant},
+		{"constant laplace 1", Options{Kernel: LaplaceKernel, LengthScale: 1}, constant, "constant representation", ErrConstant},
+		{"constant wide", Options{Kernel: LinearKernel}, mat.NewDense(4, 9, nil), "constant representation", ErrConstant},
+		{"NaN", Options{Kernel: LinearKernel}, nan, "non-finite", ErrNonFinite},
+		{"two rows", Options{Kernel: LinearKernel}, mat.NewDense(2, 3, []float64{1, 2, 3, 4, 5, 6}), "rows", ErrTooFewRows},
+		{"median zero", Options{Kernel: RBFKernel}, dup, "median distance", nil},
+		{"overflow", Options{Kernel: LinearKernel}, mat.NewDense(3, 1, []float64{1e200, -1e200, 0}), "too large", ErrOverflow},
+		{"overflow rbf", Options{Kernel: RBFKernel}, mat.NewDense(3, 1, []float64{1e200, -1e200, 0}), "too large", ErrOverflow},
 	}
 	for _, c := range cases {
 		m, err := NewMetric("angular-cka", c.opts)
@@ -612,6 +614,9 @@ func TestCKAErrors(t *testing.T) {
 		_, err = m.ToPoint(c.x)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: error %v, want one containing %q", c.name, err, c.want)
+		}
+		if c.is != nil && !errors.Is(err, c.is) {
+			t.Errorf("%s: error %v does not wrap %v", c.name, err, c.is)
 		}
 	}
 	for _, o := range []Options{{Kernel: Kernel(7)}, {Kernel: RBFKernel, LengthScale: -1}, {Kernel: RBFKernel, LengthScale: math.NaN()}} {
@@ -700,5 +705,54 @@ func TestCKAConcurrentForms(t *testing.T) {
 	first := a.(*ckaPoint).packed()
 	if second := a.(*ckaPoint).packed(); &first[0] != &second[0] {
 		t.Error("the packed matrix was formed twice")
+	}
+}
+
+// TestCKAExpNonTangent checks that Exp uses only the tangent part of its
+// vector: W + cP, W tangent at P, goes where W goes (distance |W| from P),
+// as the shape metrics' Exp does; c = 0 is the Exp(Log) round trip. A vector
+// whose norm overflows is an error wrapping ErrOverflow, not a NaN point.
+func TestCKAExpNonTangent(t *testing.T) {
+	for _, v := range ckaVariants {
+		m := shMust(NewMetric("angular-cka", v.opts)).(*AngularCKA)
+		reps := relatedReps(7, 20, []int{4, 30})
+		a, b := mustPoint(t, m, reps[0]), mustPoint(t, m, reps[1])
+		w := shMust(m.Log(a, b))
+		lw := math.Sqrt(m.Inner(a, w, w))
+		pa := a.(*ckaPoint).fullMatrix()
+		for _, tc := range []struct {
+			name  string
+			c     float64 // multiple of P added to W
+			scale float64 // of the whole vector
+			err   error
+		}{
+			{"tangent", 0, 1, nil},
+			{"plus 0.3 P", 0.3, 1, nil},
+			{"minus 0.7 P", -0.7, 1, nil},
+			{"plus 2 P", 2, 1, nil},
+			{"norm overflows", 0.5, 1e200, ErrOverflow},
+		} {
+			t.Run(v.name+"/"+tc.name, func(t *testing.T) {
+				vec := mat.DenseCopyOf(w)
+				vec.Add(vec, scaled(tc.c, pa))
+				vec.Scale(tc.scale, vec)
+				e, err := m.Exp(a, vec)
+				if tc.err != nil {
+					if !errors.Is(err, tc.err) {
+						t.Fatalf("Exp: point %v, error %v; want one wrapping %v", e, err, tc.err)
+					}
+					return
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				if d := mustDist(t, m, a, e); math.Abs(d-lw) > 1e-10 {
+					t.Errorf("d(P, Exp(W + cP)) = %v, want |W| = %v", d, lw)
+				}
+				if !mat.EqualApprox(e.(*ckaPoint).fullMatrix(), b.(*ckaPoint).fullMatrix(), 1e-10) {
+					t.Error("Exp(W + cP) differs from Q = Exp(W) entrywise")
+				}
+			})
+		}
 	}
 }

@@ -208,21 +208,40 @@ func TestEnums(t *testing.T) {
 	}
 }
 
-// TestForeignPoints checks that a metric refuses points of another
-// configuration of itself with ErrForeignPoint.
+// TestForeignPoints checks that a metric refuses points of another metric,
+// or of another configuration of itself, with ErrForeignPoint, and accepts
+// those of the same configuration however it was spelled.
 func TestForeignPoints(t *testing.T) {
-	x := randRep(rand.New(rand.NewPCG(3, 4)), 20, 5)
+	const m = 20
+	x := randRep(rand.New(rand.NewPCG(3, 4)), m, 5)
 	half, _ := NewAngularShape(ShapeConfig{Whiten: 0.5})
 	eucl, _ := NewEuclideanShape(ShapeConfig{})
+	air5 := shMust(NewAIR(AIRConfig{Eps: 5}))
+	airDefault := shMust(NewAIR(AIRConfig{Eps: DefaultAIREps}))
+	// A cov-mode point of the gram-mode size m×m.
+	airCov := shMust(NewAIR(AIRConfig{Mode: CovMode, P: m}))
+	airCovNoRidge := shMust(NewAIR(AIRConfig{Mode: CovMode, P: 4, Eps: NoRidge}))
+	airCovRidge := shMust(NewAIR(AIRConfig{Mode: CovMode, P: 4}))
 	for _, tc := range []struct {
-		name   string
-		metric Metric
-		maker  Metric
+		name    string
+		metric  Metric
+		maker   Metric
+		foreign bool
 	}{
-		{"shape alpha", &ShapeMetric{}, half},
-		{"shape kind", &ShapeMetric{}, eucl},
-		{"cka kernel", &AngularCKA{}, &AngularCKA{cfg: CKAConfig{Kernel: RBFKernel}}},
-		{"cka from shape", &AngularCKA{}, eucl},
+		{"shape alpha", &ShapeMetric{}, half, true},
+		{"shape kind", &ShapeMetric{}, eucl, true},
+		{"cka kernel", &AngularCKA{}, &AngularCKA{cfg: CKAConfig{Kernel: RBFKernel}}, true},
+		{"cka from shape", &AngularCKA{}, eucl, true},
+		{"air eps 5 measuring eps 0.1", air5, &AIR{}, true},
+		{"air eps 0.1 measuring eps 5", &AIR{}, air5, true},
+		{"air gram measuring cov", &AIR{}, airCov, true},
+		{"air cov measuring gram", airCov, &AIR{}, true},
+		{"air ridge measuring no ridge", airCovRidge, airCovNoRidge, true},
+		{"air no ridge measuring ridge", airCovNoRidge, airCovRidge, true},
+		{"air from cka", &AIR{}, &AngularCKA{}, true},
+		{"stress from cka", &Stress{}, &AngularCKA{}, true},
+		{"air zero value and explicit default", &AIR{}, airDefault, false},
+		{"air explicit default and zero value", airDefault, &AIR{}, false},
 	} {
 		p, err := tc.maker.ToPoint(x)
 		if err != nil {
@@ -232,8 +251,17 @@ func TestForeignPoints(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if d, err := tc.metric.Distance(q, p); !errors.Is(err, ErrForeignPoint) {
+		d, err := tc.metric.Distance(q, p)
+		switch {
+		case tc.foreign && !errors.Is(err, ErrForeignPoint):
 			t.Errorf("%s: distance %v, error %v; want ErrForeignPoint", tc.name, d, err)
+		case !tc.foreign && (err != nil || d > 1e-10):
+			t.Errorf("%s: distance %v, error %v; want 0", tc.name, d, err)
+		}
+		if r, ok := tc.metric.(Riemannian); ok && tc.foreign {
+			if _, err := r.Log(q, p); !errors.Is(err, ErrForeignPoint) {
+				t.Errorf("%s: Log error %v; want ErrForeignPoint", tc.name, err)
+			}
 		}
 	}
 }

@@ -34,6 +34,9 @@ var (
 	ErrShapeMismatch = newSentinel("tangent vector of the wrong size")
 	// ErrNoConvergence: an iteration did not converge.
 	ErrNoConvergence = newSentinel("iteration did not converge")
+	// ErrOverflow: finite input whose values are too large for a metric's
+	// computations in float64 (their squares or products overflow).
+	ErrOverflow = newSentinel("values too large (float64 overflow)")
 )
 
 // Message returns the text of err without the package prefix "repgeo: "

@@ -558,7 +558,7 @@ func projectIterate(r Riemannian, a, b, c Point, v, w *mat.Dense, dab, t0 float6
 		// exact; on curved spaces it is between -1 and 0.
 		t += sec.step(t, f)
 	}
-	return Projection{}, errorf("Project did not converge in %d iterations (last T = %v)", projectMaxIter, t)
+	return Projection{}, errorOf(ErrNoConvergence, "Project did not converge in %d iterations (last T = %v)", projectMaxIter, t)
 }
 
 // projectSecant accelerates Project's fixed-point iterations t <- t + f(t),

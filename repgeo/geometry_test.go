@@ -619,7 +619,7 @@ func TestProjectReportsNonConvergence(t *testing.T) {
 	pts := geoPoints(t, geoFlat{}, 51, 3, 4, 3)
 	m := geoNoisyLog{target: pts[2], rng: rand.New(rand.NewPCG(52, 53))}
 	pr, err := Project(m, pts[0], pts[1], pts[2])
-	if err == nil || !strings.Contains(err.Error(), "did not converge") {
-		t.Fatalf("Project with a noisy log map: %+v, error %v; want a convergence error", pr, err)
+	if err == nil || !strings.Contains(err.Error(), "did not converge") || !errors.Is(err, ErrNoConvergence) {
+		t.Fatalf("Project with a noisy log map: %+v, error %v; want a convergence error wrapping ErrNoConvergence", pr, err)
 	}
 }

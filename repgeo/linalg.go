@@ -26,8 +26,17 @@ var errNoConvergence = errorOf(ErrNoConvergence, "eigenvalue iteration did not c
 
 // centreColumns returns a float64 copy of x with each column's mean removed.
 func centreColumns(x mat.Matrix) *mat.Dense {
+	xc, _, _ := centreColumnsSums(x)
+	return xc
+}
+
+// centreColumnsSums is centreColumns that also returns the sums of squares
+// of x (ssX) and of the centred copy (ssXc), for the tests of a constant
+// representation (ssXc negligible next to ssX) and of overflow (ssX
+// infinite) that the normalizing metrics make.
+func centreColumnsSums(x mat.Matrix) (xc *mat.Dense, ssX, ssXc float64) {
 	m, d := x.Dims()
-	xc := mat.NewDense(m, d, nil)
+	xc = mat.NewDense(m, d, nil)
 	xc.Copy(x)
 	raw := xc.RawMatrix()
 	mean := make([]float64, d)
@@ -35,6 +44,7 @@ func centreColumns(x mat.Matrix) *mat.Dense {
 		row := raw.Data[i*raw.Stride : i*raw.Stride+d]
 		for j, v := range row {
 			mean[j] += v
+			ssX += v * v
 		}
 	}
 	for j := range mean {
@@ -44,9 +54,10 @@ func centreColumns(x mat.Matrix) *mat.Dense {
 		row := raw.Data[i*raw.Stride : i*raw.Stride+d]
 		for j := range row {
 			row[j] -= mean[j]
+			ssXc += row[j] * row[j]
 		}
 	}
-	return xc
+	return xc, ssX, ssXc
 }
 
 // gram returns a^T a as a symmetric matrix (a is m×k, the result k×k).
@@ -78,7 +89,8 @@ func eigSym(s mat.Symmetric, vectors bool) ([]float64, *mat.Dense, error) {
 	}
 	for _, v := range a.Data {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return nil, nil, errorf("symmetric matrix has a non-finite entry")
+			// The inputs are checked to be finite: an overflow made it.
+			return nil, nil, errorOf(ErrOverflow, "symmetric matrix has a non-finite entry (overflow)")
 		}
 	}
 	job := lapack.EVNone
@@ -195,7 +207,7 @@ func singularValuesInPlace(g blas64.General) ([]float64, error) {
 	s, err := svd.Values(g)
 	switch {
 	case errors.Is(err, svd.ErrNotFinite):
-		return nil, errorf("matrix has a non-finite entry")
+		return nil, errorOf(ErrOverflow, "matrix has a non-finite entry (overflow)")
 	case err != nil:
 		return nil, errNoConvergence
 	}

@@ -107,7 +107,7 @@ func mdsTopEigen(op string, b *mat.SymDense, k int) (*mat.Dense, error) {
 	n := b.SymmetricDim()
 	var eig mat.EigenSym
 	if !eig.Factorize(b, true) {
-		return nil, errorf("%s: the eigendecomposition did not converge", op)
+		return nil, errorOf(ErrNoConvergence, "%s: the eigendecomposition did not converge", op)
 	}
 	vals := eig.Values(nil)
 	var vecs mat.Dense

@@ -137,7 +137,7 @@ func FrechetMean(m Metric, pts []Point, opts *MeanOptions) (Point, error) {
 			return nil, errorf("FrechetMean: %w", err)
 		}
 	}
-	return nil, errorf("FrechetMean did not converge in %d iterations (gradient norm %g, tolerance %g)", o.MaxIter, gnorm, o.Tol*scale)
+	return nil, errorOf(ErrNoConvergence, "FrechetMean did not converge in %d iterations (gradient norm %g, tolerance %g)", o.MaxIter, gnorm, o.Tol*scale)
 }
 
 // geomScaled returns s*v as a new matrix.

@@ -1,6 +1,7 @@
 package repgeo
 
 import (
+	"errors"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -96,22 +97,27 @@ func TestFrechetMeanErrors(t *testing.T) {
 		m    Metric
 		pts  []Point
 		opts *MeanOptions
+		is   error // a sentinel the error must wrap, if any
 	}{
-		{"nil metric", nil, pts, nil},
-		{"not Riemannian", geoGeodesicOnly{s}, pts, nil},
-		{"no points", s, nil, nil},
-		{"input mismatch", s, append([]Point{other}, pts...), nil},
-		{"weights count", s, pts, &MeanOptions{Weights: []float64{1, 2}}},
-		{"negative weight", s, pts, &MeanOptions{Weights: []float64{1, -1, 1, 1}}},
-		{"NaN weight", s, pts, &MeanOptions{Weights: []float64{1, math.NaN(), 1, 1}}},
-		{"zero weights", s, pts, &MeanOptions{Weights: []float64{0, 0, 0, 0}}},
-		{"bad step", s, pts, &MeanOptions{Step: 2}},
-		{"negative tolerance", s, pts, &MeanOptions{Tol: -1}},
-		{"not converged", s, pts, &MeanOptions{MaxIter: 1, Tol: 1e-14}},
+		{"nil metric", nil, pts, nil, nil},
+		{"not Riemannian", geoGeodesicOnly{s}, pts, nil, nil},
+		{"no points", s, nil, nil, nil},
+		{"input mismatch", s, append([]Point{other}, pts...), nil, ErrInputMismatch},
+		{"weights count", s, pts, &MeanOptions{Weights: []float64{1, 2}}, nil},
+		{"negative weight", s, pts, &MeanOptions{Weights: []float64{1, -1, 1, 1}}, nil},
+		{"NaN weight", s, pts, &MeanOptions{Weights: []float64{1, math.NaN(), 1, 1}}, nil},
+		{"zero weights", s, pts, &MeanOptions{Weights: []float64{0, 0, 0, 0}}, nil},
+		{"bad step", s, pts, &MeanOptions{Step: 2}, nil},
+		{"negative tolerance", s, pts, &MeanOptions{Tol: -1}, nil},
+		{"not converged", s, pts, &MeanOptions{MaxIter: 1, Tol: 1e-14}, ErrNoConvergence},
 	}
 	for _, tc := range tests {
-		if _, err := FrechetMean(tc.m, tc.pts, tc.opts); err == nil {
+		_, err := FrechetMean(tc.m, tc.pts, tc.opts)
+		if err == nil {
 			t.Errorf("%s: no error", tc.name)
+		}
+		if tc.is != nil && !errors.Is(err, tc.is) {
+			t.Errorf("%s: error %v does not wrap %v", tc.name, err, tc.is)
 		}
 	}
 	// A single point and coincident points are their own mean.

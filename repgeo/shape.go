@@ -195,14 +195,25 @@ func (p *shapePoint) Inputs() int { return p.m }
 
 // ToPoint centres x, reduces it by PCA to P components when it is wider,
 // partially whitens it with Alpha, scales it to unit norm (angular metric
-// only) and stores it in rank space. It returns an error for bad input and,
-// for the angular metric, for a constant representation (zero after centring).
+// only) and stores it in rank space. It returns an error for bad input, for
+// values whose squares overflow float64 (wrapping ErrOverflow) and, for the
+// angular metric, for a constant representation (wrapping ErrConstant: zero
+// after centring up to rounding, |Xc|² ≤ 1e-24 |X|², as in angular CKA).
 func (s *ShapeMetric) ToPoint(x mat.Matrix) (Point, error) {
 	if err := CheckRepresentation(x); err != nil {
 		return nil, err
 	}
-	xc := centreColumns(x)
+	xc, ssX, ssXc := centreColumnsSums(x)
 	m, d := xc.Dims()
+	if math.IsInf(ssX, 0) {
+		return nil, errorOf(ErrOverflow, "%s: the representation's values are too large (their squares overflow float64)", s.Name())
+	}
+	// Every row equal, up to the rounding of the column means: the test of
+	// angular CKA. The Euclidean metric keeps such a representation, a point
+	// at (or within rounding of) the origin.
+	if !s.euclidean && ssXc <= 1e-24*ssX {
+		return nil, errShapeConstant(s.Name())
+	}
 	var (
 		c   *mat.Dense
 		tri bool
@@ -245,15 +256,24 @@ func (s *ShapeMetric) ToPoint(x mat.Matrix) (Point, error) {
 	return p, nil
 }
 
+// errShapeConstant is the error of a constant representation under the
+// angular shape metric.
+func errShapeConstant(name string) error {
+	return errorOf(ErrConstant, "%s: the representation is constant (every row is the same), so it has no shape", name)
+}
+
 // newPoint wraps the representative c, normalizing it for the angular metric.
 func (s *ShapeMetric) newPoint(m int, c *mat.Dense) (*shapePoint, error) {
 	if !isFiniteMatrix(c) {
-		return nil, errorf("%s: non-finite values in the point (overflow)", s.Name())
+		return nil, errorOf(ErrOverflow, "%s: non-finite values in the point (overflow)", s.Name())
 	}
 	sq := frobDot(c, c)
+	if math.IsInf(sq, 0) {
+		return nil, errorOf(ErrOverflow, "%s: the point's squared norm overflows float64 (values too large)", s.Name())
+	}
 	if !s.euclidean {
 		if sq == 0 {
-			return nil, errorOf(ErrConstant, "%s: the representation is constant (every row is the same), so it has no shape", s.Name())
+			return nil, errShapeConstant(s.Name())
 		}
 		scaleInPlace(1/math.Sqrt(sq), c)
 		sq = 1
@@ -370,7 +390,7 @@ func qrFactor(xc *mat.Dense) (*mat.Dense, error) {
 		}
 	}
 	if err := svd.R(g); err != nil {
-		return nil, errorf("non-finite values after centring (overflow): %w", err)
+		return nil, errorOf(ErrOverflow, "non-finite values after centring (overflow): %w", err)
 	}
 	c := mat.NewDense(m, m, nil)
 	for i := 0; i < m; i++ {
@@ -459,19 +479,24 @@ func (s *ShapeMetric) Distance(p, q Point) (float64, error) {
 	exact := max(ra, rb) <= chordMaxWidth
 	if !s.euclidean {
 		if nuc < 1-1e-6 || !exact {
-			return math.Acos(clampUnit(nuc)), nil
+			return finiteDistance(s.Name(), math.Acos(clampUnit(nuc)))
 		}
 		chord, err := s.alignedGap(a, b)
 		if err != nil {
 			return 0, err
 		}
-		return 2 * math.Asin(math.Min(1, chord/2)), nil
+		return finiteDistance(s.Name(), 2*math.Asin(math.Min(1, chord/2)))
 	}
 	d2 := a.sq + b.sq - 2*nuc
 	if d2 > 1e-6*(a.sq+b.sq) || !exact {
-		return math.Sqrt(d2), nil
+		// Rounding can leave d2 slightly negative for coincident wide points.
+		return finiteDistance(s.Name(), math.Sqrt(math.Max(d2, 0)))
 	}
-	return s.alignedGap(a, b)
+	d, err := s.alignedGap(a, b)
+	if err != nil {
+		return 0, err
+	}
+	return finiteDistance(s.Name(), d)
 }
 
 // crossBuffers recycles the cross products of Distance: the all-pairs engine

@@ -717,3 +717,91 @@ func TestShapePCA(t *testing.T) {
 		}
 	}
 }
+
+// TestShapeDegenerateRepresentations checks the representations at the
+// limits of float64: a constant one whose centring leaves rounding residue
+// has no angular shape (ErrConstant, as in angular CKA) but is the origin of
+// the Euclidean metric, values whose squares overflow are an error wrapping
+// ErrOverflow, and large values below that limit are ordinary points.
+func TestShapeDegenerateRepresentations(t *testing.T) {
+	rows := func(m int, row ...float64) *mat.Dense {
+		x := mat.NewDense(m, len(row), nil)
+		for i := 0; i < m; i++ {
+			x.SetRow(i, row)
+		}
+		return x
+	}
+	big := func(m, d int, scale float64) *mat.Dense {
+		x := randRep(rand.New(rand.NewPCG(61, uint64(d))), m, d)
+		x.Scale(scale, x)
+		return x
+	}
+	cases := []struct {
+		name   string
+		metric string
+		opts   Options
+		x      *mat.Dense
+		want   error // nil: a valid point
+	}{
+		{"constant 3×2 with rounding", "angular-shape", DefaultOptions(), rows(3, 0.1, 0.7), ErrConstant},
+		{"constant 10×3 with rounding", "angular-shape", DefaultOptions(), rows(10, 0.1, 0.7, -3), ErrConstant},
+		{"constant wide with rounding", "angular-shape", DefaultOptions(), rows(3, 0.1, 0.7, -3, 1e-3, 0.3), ErrConstant},
+		{"constant whitened with rounding", "angular-shape", shapeOpts(0.5, "netrep", 0), rows(10, 0.1, 0.7, -3), ErrConstant},
+		{"constant fully whitened with rounding", "angular-shape", shapeOpts(0, "repsim", 0), rows(10, 0.1, 0.7, -3), ErrConstant},
+		{"constant PCA with rounding", "angular-shape", shapeOpts(1, "", 2), rows(10, 0.1, 0.7, -3), ErrConstant},
+		{"constant exactly", "angular-shape", DefaultOptions(), rows(4, 2, 2), ErrConstant},
+		{"constant euclidean is the origin", "euclidean-shape", DefaultOptions(), rows(10, 0.1, 0.7, -3), nil},
+		{"overflow", "angular-shape", DefaultOptions(), big(6, 2, 1e160), ErrOverflow},
+		{"overflow wide", "angular-shape", DefaultOptions(), big(4, 9, 1e160), ErrOverflow},
+		{"overflow whitened", "angular-shape", shapeOpts(0.5, "netrep", 0), big(6, 2, 1e160), ErrOverflow},
+		{"overflow euclidean", "euclidean-shape", DefaultOptions(), big(6, 2, 1e160), ErrOverflow},
+		{"large angular", "angular-shape", DefaultOptions(), big(6, 2, 1e150), nil},
+		{"large wide", "angular-shape", DefaultOptions(), big(4, 9, 1e150), nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			m := shMust(NewMetric(tc.metric, tc.opts))
+			p, err := m.ToPoint(tc.x)
+			if tc.want != nil {
+				if !errors.Is(err, tc.want) {
+					t.Fatalf("ToPoint: point %v, error %v; want one wrapping %v", p, err, tc.want)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("ToPoint: %v", err)
+			}
+			r, _ := tc.x.Dims()
+			y := randRep(rand.New(rand.NewPCG(62, 1)), r, 3)
+			if tc.metric == "euclidean-shape" {
+				// The distance from the origin is the norm of the centred Y.
+				want := frobeniusNorm(centreColumns(y))
+				shNear(t, "d(constant, Y)", mustDist(t, m, p, mustPoint(t, m, y)), want, 1e-12*want)
+				return
+			}
+			// The angular metric is scale invariant: the large representation
+			// is at distance 0 from itself scaled down to ordinary values.
+			small := mat.DenseCopyOf(tc.x)
+			small.Scale(1e-150, small)
+			shNear(t, "d(X, 1e-150 X)", mustDist(t, m, p, mustPoint(t, m, small)), 0, 1e-7)
+		})
+	}
+}
+
+// TestShapeEuclideanWideCoincident checks that two points of the same wide
+// representation (rank above chordMaxWidth, where Distance uses the formula
+// sqrt(|A|² + |B|² - 2 ||A^T B||_*) without the aligned recomputation) are at
+// a finite, near-zero distance: rounding can make the radicand negative.
+func TestShapeEuclideanWideCoincident(t *testing.T) {
+	for _, seed := range []uint64{1, 2, 3} {
+		x := randRep(rand.New(rand.NewPCG(63, seed)), chordMaxWidth+10, chordMaxWidth+5)
+		for _, name := range []string{"euclidean-shape", "angular-shape"} {
+			m := shMust(NewMetric(name, DefaultOptions()))
+			p, q := mustPoint(t, m, x), mustPoint(t, m, x)
+			d, err := m.Distance(p, q)
+			if err != nil || !(d < 1e-5*math.Sqrt(p.(*shapePoint).sq)) {
+				t.Errorf("%s, seed %d: d(X, X) = %v, error %v; want near 0", name, seed, d, err)
+			}
+		}
+	}
+}

@@ -40,13 +40,17 @@ func (*Stress) String() string { return "stress()" }
 
 // ToPoint returns the matrix of Euclidean distances between the rows of x,
 // sqrt(max(|xi|² + |xj|² - 2 xi·xj, 0)) with the columns centred first (which
-// leaves the distances unchanged and avoids cancellation).
+// leaves the distances unchanged and avoids cancellation). Values whose
+// squares overflow float64 are an error wrapping ErrOverflow.
 func (*Stress) ToPoint(x mat.Matrix) (Point, error) {
 	if err := CheckRepresentation(x); err != nil {
 		return nil, err
 	}
 	m, _ := x.Dims()
-	xc, _, _ := pkdCentred(x)
+	xc, ssX, _ := pkdCentred(x)
+	if math.IsInf(ssX, 0) {
+		return nil, errStressOverflow
+	}
 	raw := xc.RawMatrix()
 	sq := make([]float64, m)
 	for i := range sq {
@@ -64,13 +68,33 @@ func (*Stress) ToPoint(x mat.Matrix) (Point, error) {
 			}
 		}
 	})
+	// Near the largest float64 the sums above can still overflow (and
+	// Inf - Inf is NaN, which max(·, 0) keeps).
+	for _, v := range p.d {
+		if !(v < math.Inf(1)) {
+			return nil, errStressOverflow
+		}
+	}
+	return p, nil
+}
+
+var errStressOverflow = errorOf(ErrOverflow, "stress: the representation's values are too large (their squares overflow float64)")
+
+// stressFinite returns p, or an error wrapping ErrOverflow naming op if an
+// entry of p overflowed.
+func stressFinite(op string, p *stressPoint) (*stressPoint, error) {
+	for _, v := range p.d {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil, errorOf(ErrOverflow, "stress: %s: the point has a non-finite entry (overflow)", op)
+		}
+	}
 	return p, nil
 }
 
 func (*Stress) point(p Point) (*stressPoint, error) {
 	a, ok := p.(*stressPoint)
 	if !ok || a == nil {
-		return nil, errorf("stress: %T is not a point of stress", p)
+		return nil, errorf("stress: %w: %T is not a point of stress", ErrForeignPoint, p)
 	}
 	return a, nil
 }
@@ -91,7 +115,21 @@ func (s *Stress) Distance(p, q Point) (float64, error) {
 		e := v - b.d[k]
 		ss += e * e
 	}
-	return math.Sqrt(ss / float64(len(a.d))), nil
+	n := float64(len(a.d))
+	if !math.IsInf(ss, 0) {
+		return finiteDistance("stress", math.Sqrt(ss/n))
+	}
+	// The squares overflow: scale the differences by the largest one.
+	var big float64
+	for k, v := range a.d {
+		big = math.Max(big, math.Abs(v-b.d[k]))
+	}
+	ss = 0
+	for k, v := range a.d {
+		e := (v - b.d[k]) / big
+		ss += e * e
+	}
+	return finiteDistance("stress", big*math.Sqrt(ss/n))
 }
 
 // Geodesic returns (1-t) D1 + t D2 for any real t.
@@ -105,7 +143,7 @@ func (s *Stress) Geodesic(p, q Point, t float64) (Point, error) {
 	}
 	g := &stressPoint{m: a.m, d: make([]float64, len(a.d))}
 	floats.AddScaledTo(g.d, floats.ScaleTo(g.d, 1-t, a.d), t, b.d)
-	return g, nil
+	return stressFinite("Geodesic", g)
 }
 
 // Log returns D2 - D1 as a symmetric m×m matrix with a zero diagonal.
@@ -146,7 +184,7 @@ func (s *Stress) Exp(p Point, v *mat.Dense) (Point, error) {
 			g.d[o+j-i-1] = a.d[o+j-i-1] + e
 		}
 	}
-	return g, nil
+	return stressFinite("Exp", g)
 }
 
 // Inner returns the mean over i<j of v_ij w_ij, the inner product under

@@ -110,7 +110,105 @@ func TestStressErrors(t *testing.T) {
 		t.Errorf("5 vs 6 inputs: error %v, want ErrInputMismatch", err)
 	}
 	cka, _ := NewMetric("angular-cka", DefaultOptions())
-	if _, err := s.Distance(c, mustPoint(t, cka, randRep(rand.New(rand.NewPCG(1, 3)), 5, 2))); err == nil {
-		t.Error("angular-cka point in stress: no error")
+	if _, err := s.Distance(c, mustPoint(t, cka, randRep(rand.New(rand.NewPCG(1, 3)), 5, 2))); !errors.Is(err, ErrForeignPoint) {
+		t.Errorf("angular-cka point in stress: error %v, want ErrForeignPoint", err)
+	}
+}
+
+// TestStressOverflow checks values at the limits of float64: a
+// representation whose squares overflow is an error wrapping ErrOverflow
+// (not a point with NaN distances), a distance whose squared differences
+// overflow is still computed, and Geodesic and Exp report the points they
+// cannot represent; large values below the limit give the scaled distance.
+func TestStressOverflow(t *testing.T) {
+	s := &Stress{}
+	r := rand.New(rand.NewPCG(64, 1))
+	x, y := randRep(r, 6, 3), randRep(r, 6, 4)
+	p, q := shMust(s.ToPoint(x)), shMust(s.ToPoint(y))
+	dxy := shMust(s.Distance(p, q))
+	scaledRep := func(a *mat.Dense, f float64) *mat.Dense {
+		var b mat.Dense
+		b.Scale(f, a)
+		return &b
+	}
+	// upper has the value v above the diagonal of a 6×6 matrix.
+	upper := func(v float64) *mat.Dense {
+		u := mat.NewDense(6, 6, nil)
+		for i := 0; i < 6; i++ {
+			for j := i + 1; j < 6; j++ {
+				u.Set(i, j, v)
+			}
+		}
+		return u
+	}
+	cases := []struct {
+		name string
+		run  func() (float64, error)
+		want float64 // when err is nil
+		err  error
+	}{
+		{"entries 1e160", func() (float64, error) {
+			a, err := s.ToPoint(scaledRep(x, 1e160))
+			if err != nil {
+				return 0, err
+			}
+			return s.Distance(a, q)
+		}, 0, ErrOverflow},
+		{"entries 1e200 against 1e200", func() (float64, error) {
+			a, err := s.ToPoint(scaledRep(x, 1e200))
+			if err != nil {
+				return 0, err
+			}
+			b, err := s.ToPoint(scaledRep(y, 1e200))
+			if err != nil {
+				return 0, err
+			}
+			return s.Distance(a, b)
+		}, 0, ErrOverflow},
+		{"entries 1e150 scale the distance", func() (float64, error) {
+			a := shMust(s.ToPoint(scaledRep(x, 1e150)))
+			b := shMust(s.ToPoint(scaledRep(y, 1e150)))
+			d, err := s.Distance(a, b)
+			return d / 1e150, err
+		}, dxy, nil},
+		{"squared differences overflow", func() (float64, error) {
+			far, err := s.Exp(p, upper(1e200))
+			if err != nil {
+				return 0, err
+			}
+			return s.Distance(p, far)
+		}, 1e200, nil},
+		{"geodesic extrapolated beyond float64", func() (float64, error) {
+			g, err := s.Geodesic(p, q, 1e308)
+			if err != nil {
+				return 0, err
+			}
+			return s.Distance(p, g)
+		}, 0, ErrOverflow},
+		{"exp beyond float64", func() (float64, error) {
+			far, err := s.Exp(p, upper(1e308))
+			if err != nil {
+				return 0, err
+			}
+			farther, err := s.Exp(far, upper(1e308))
+			if err != nil {
+				return 0, err
+			}
+			return s.Distance(p, farther)
+		}, 0, ErrOverflow},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			d, err := tc.run()
+			if tc.err != nil {
+				if !errors.Is(err, tc.err) {
+					t.Errorf("distance %v, error %v; want an error wrapping %v", d, err, tc.err)
+				}
+				return
+			}
+			if err != nil || math.Abs(d-tc.want) > 1e-12*tc.want {
+				t.Errorf("distance %v, error %v; want %v", d, err, tc.want)
+			}
+		})
 	}
 }

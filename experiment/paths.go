@@ -63,24 +63,54 @@ func ActivationsOn(runs string, s Spec, probeSeed uint64, log io.Writer) (*model
 		return nil, err
 	}
 	useFastBLAS()
-	// A zoo member not trained yet has a key ending in "-untrained", a stale
-	// one in "-stale": their directories hold no activations to trust. Net
-	// trains the former, which changes the key, and refuses the latter.
-	if key := s.Key(); !strings.HasSuffix(key, "-untrained") && !strings.HasSuffix(key, "-stale") {
-		path := filepath.Join(Dir(runs, s), probeActivationsFile(probeSeed))
-		if _, err := os.Stat(path); err == nil {
-			return readActivations(path)
-		}
+	if acts, _, err := cachedActivations(runs, s, probeActivationsFile(probeSeed)); acts != nil || err != nil {
+		return acts, err
 	}
 	net, _, err := Net(runs, s, log)
 	if err != nil {
 		return nil, err
 	}
-	if strings.HasSuffix(s.Key(), "-untrained") {
-		return nil, fmt.Errorf("experiment: zoo member %s is still untrained after training it", s.Zoo)
+	path, err := trainedCachePath(runs, s, probeActivationsFile(probeSeed))
+	if err != nil {
+		return nil, err
 	}
-	path := filepath.Join(Dir(runs, s), probeActivationsFile(probeSeed))
 	return probeActivations(net, s.Dataset, s.Probes, probeSeed, path)
+}
+
+// untrainedKey ends the cache key of a zoo member not trained yet and
+// staleKey that of one trained with another spec than the list's (see
+// Spec.Key).
+const (
+	untrainedKey = "-untrained"
+	staleKey     = "-stale"
+)
+
+// cachedActivations reads the activations cached as file in the cache
+// directory of s under runs and returns them with the file's path; nil
+// activations (and no error) when there are none to trust: no such file,
+// or s is a zoo member not trained yet or stale, whose directory holds
+// nothing that the member made (Net trains the former, which changes the
+// key, and refuses the latter).
+func cachedActivations(runs string, s Spec, file string) (*models.Activations, string, error) {
+	if key := s.Key(); strings.HasSuffix(key, untrainedKey) || strings.HasSuffix(key, staleKey) {
+		return nil, "", nil
+	}
+	path := filepath.Join(Dir(runs, s), file)
+	if _, err := os.Stat(path); err != nil {
+		return nil, path, nil
+	}
+	acts, err := readActivations(path)
+	return acts, path, err
+}
+
+// trainedCachePath returns the path of file in the cache directory of s
+// under runs once Net has returned the trained model of s: a zoo member
+// trained just now has a new key, and one still untrained is an error.
+func trainedCachePath(runs string, s Spec, file string) (string, error) {
+	if strings.HasSuffix(s.Key(), untrainedKey) {
+		return "", fmt.Errorf("experiment: zoo member %s is still untrained after training it", s.Zoo)
+	}
+	return filepath.Join(Dir(runs, s), file), nil
 }
 
 // probeActivationsFile is the name of the cache of a model's activations on
@@ -364,8 +394,11 @@ func (ps *PathSet) points(k int) ([]repgeo.Point, error) {
 	return ps.Points[k], nil
 }
 
-// pathSetCache is the on-disk form of a PathSet.
+// pathSetCache is the on-disk form of a PathSet. Key is the full cache key
+// (see CachedMeasurePaths), which a read compares with its own, as it does
+// Names and Labels with the sources'.
 type pathSetCache struct {
+	Key       string
 	Names     []string
 	Labels    [][]string
 	Start     []int
@@ -373,28 +406,67 @@ type pathSetCache struct {
 	Measures  []repgeo.PathMeasures
 }
 
+// checkFileName returns an error unless name, which what describes, can be
+// used as (part of) a file name under the runs directory: it must not be
+// empty, "." or "..", nor hold a path separator (either slash) or a NUL, so
+// that no cache is written outside its directory.
+func checkFileName(what, name string) error {
+	if name == "" || name == "." || name == ".." || strings.ContainsAny(name, "/\\\x00") {
+		return fmt.Errorf("experiment: %s %q is not a plain file name (it names a cache file: no path separators, not empty, \".\" or \"..\")", what, name)
+	}
+	return nil
+}
+
+// activationsKey returns the hex SHA-256 of the fingerprints (taps, shapes
+// and every value) of the activations of srcs, in order; false if one has
+// no activations, a missing layer or no target.
+func activationsKey(srcs ...Source) (string, bool) {
+	h := sha256.New()
+	for _, s := range srcs {
+		if s.Acts == nil || !fingerprint(h, s.Acts) {
+			return "", false
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil)), true
+}
+
 // CachedMeasurePaths is MeasurePaths with its distances and measures cached
-// under runs. The file is named after key (a readable label such as
-// "angular-cka") and a hash of the metric's full configuration, the algorithm
-// and cache versions, and the sources' names, taps and activations; points
-// are mapped again only when Compare needs them.
+// under runs, in runs/pathsets. The file is named after key (a readable
+// label such as "angular-cka", a plain file name) and a hash of the full
+// cache key: key, the metric's full configuration, the algorithm and cache
+// versions, the sources' names and a hash of their taps and activations.
+// The file holds the full key and the paths' names and labels; a file whose
+// key or names differ is ErrCache. Points are mapped again only when
+// Compare needs them.
 func CachedMeasurePaths(runs, key string, met repgeo.Metric, srcs []Source) (*PathSet, error) {
+	if err := checkFileName("CachedMeasurePaths: key", key); err != nil {
+		return nil, err
+	}
 	if met == nil || len(srcs) == 0 {
 		return MeasurePaths(met, srcs)
 	}
-	h := sha256.New()
-	fmt.Fprintf(h, "%s|%s|", key, cacheKey(met))
-	for _, s := range srcs {
-		fmt.Fprintf(h, "%s|", s.Name)
-		if s.Acts == nil || !fingerprint(h, s.Acts) {
+	names := make([]string, len(srcs))
+	labels := make([][]string, len(srcs))
+	for k, s := range srcs {
+		l, _, err := pathOf(s.Acts)
+		if err != nil {
 			return MeasurePaths(met, srcs) // reports the error
 		}
+		names[k], labels[k] = s.Name, l
 	}
-	path := filepath.Join(runs, "pathsets", key+"-"+hex.EncodeToString(h.Sum(nil))[:12]+".gob")
+	acts, ok := activationsKey(srcs...)
+	if !ok {
+		return MeasurePaths(met, srcs) // reports the error
+	}
+	fullKey := fmt.Sprintf("%s|%s|%q|%s", key, cacheKey(met), names, acts)
+	path := filepath.Join(runs, "pathsets", key+"-"+keyHash(fullKey)+".gob")
 	var c pathSetCache
 	if found, err := readGob(path, &c); err != nil {
 		return nil, err
 	} else if found {
+		if c.Key != fullKey || !slices.Equal(c.Names, names) || !slices.EqualFunc(c.Labels, labels, slices.Equal) {
+			return nil, fmt.Errorf("experiment: %w: %s holds key %q of paths %q, want %q of %q", ErrCache, path, c.Key, c.Names, fullKey, names)
+		}
 		n := 0
 		for _, l := range c.Labels {
 			n += len(l)
@@ -420,7 +492,7 @@ func CachedMeasurePaths(runs, key string, met repgeo.Metric, srcs []Source) (*Pa
 		return nil, err
 	}
 	n, _ := ps.Distances.Dims()
-	c = pathSetCache{Names: ps.Names, Labels: ps.Labels, Start: ps.Start, Distances: make([]float64, n*n)}
+	c = pathSetCache{Key: fullKey, Names: ps.Names, Labels: ps.Labels, Start: ps.Start, Distances: make([]float64, n*n)}
 	for i := 0; i < n; i++ {
 		for j := 0; j < n; j++ {
 			c.Distances[i*n+j] = ps.Distances.At(i, j)

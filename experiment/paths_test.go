@@ -247,11 +247,11 @@ func TestSampleSweep(t *testing.T) {
 	if len(files) != 1 {
 		t.Fatalf("sweep caches %v, want 1", files)
 	}
-	var bad Sweep
+	var bad sweepCache
 	if _, err := readGob(files[0], &bad); err != nil {
 		t.Fatal(err)
 	}
-	bad.Std = nil
+	bad.Sweep.Std = nil
 	if err := writeGob(files[0], "sample-size", bad); err != nil {
 		t.Fatal(err)
 	}

@@ -39,11 +39,12 @@ const Target = models.TargetName
 // CacheVersion is the version of the study's cached results: of the
 // extraction of activations, of the cache files' formats and of what a path
 // or joint matrix holds. A change to any of them that alters their numbers
-// must bump it. The activations' file name carries it, and the keys of the
-// path and joint caches hold it with repgeo.AlgorithmVersion and the
-// metric's full configuration (Metric.String), so that no result of older
-// code is reused.
-const CacheVersion = 2
+// or their files must bump it. The activations' file name carries it, and
+// the keys of the path, joint, path-set and sample-size caches hold it with
+// repgeo.AlgorithmVersion and the metric's full configuration
+// (Metric.String), so that no result of older code is reused. Version 3:
+// the path-set and sample-size caches hold their full key.
+const CacheVersion = 3
 
 // cacheKey returns the key of the cached results of met: everything besides
 // the specs that decides their numbers.
@@ -220,12 +221,11 @@ func Activations(runs string, s Spec, log io.Writer) (*models.Activations, error
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
-	path := filepath.Join(Dir(runs, s), activationsFile)
-	if _, err := os.Stat(path); err == nil {
-		acts, err := readActivations(path)
-		if err != nil {
-			return nil, err
-		}
+	acts, path, err := cachedActivations(runs, s, activationsFile)
+	if err != nil {
+		return nil, err
+	}
+	if acts != nil {
 		logf(log, "%s: activations of %d taps on %d probes loaded from %s\n", s.Name(), len(acts.Taps), len(acts.Labels), filepath.Join(s.Key(), filepath.Base(path)))
 		return acts, nil
 	}
@@ -233,8 +233,9 @@ func Activations(runs string, s Spec, log io.Writer) (*models.Activations, error
 	if err != nil {
 		return nil, err
 	}
-	// A zoo member trained just now has a new cache key.
-	path = filepath.Join(Dir(runs, s), activationsFile)
+	if path, err = trainedCachePath(runs, s, activationsFile); err != nil {
+		return nil, err
+	}
 	set, err := data.Load(s.Dataset, "")
 	if err != nil {
 		return nil, fmt.Errorf("experiment: %w", err)
@@ -243,7 +244,7 @@ func Activations(runs string, s Spec, log io.Writer) (*models.Activations, error
 	if err != nil {
 		return nil, fmt.Errorf("experiment: %w", err)
 	}
-	acts, err := models.Extract(net, images, labels, models.ExtractOptions{Grain: models.Coarse})
+	acts, err = models.Extract(net, images, labels, models.ExtractOptions{Grain: models.Coarse})
 	if err != nil {
 		return nil, fmt.Errorf("experiment: extracting %s: %w", s.Name(), err)
 	}

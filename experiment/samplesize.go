@@ -1,12 +1,11 @@
 package experiment
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"math"
 	"path/filepath"
+	"slices"
 	"sort"
 
 	"gonum.org/v1/gonum/mat"
@@ -288,38 +287,55 @@ func rowsOf(x mat.Matrix, idx []int) *mat.Dense {
 	return out
 }
 
-// CachedSampleSweep is SampleSweep with its result cached under runs: the
-// source's name and activations, the variants' names and metrics' full
-// configurations (with the algorithm and cache versions), and opts decide
-// the cache file.
+// sweepCache is the on-disk form of a Sweep: Key is the full cache key (see
+// CachedSampleSweep), which a read compares with its own.
+type sweepCache struct {
+	Key   string
+	Sweep Sweep
+}
+
+// CachedSampleSweep is SampleSweep with its result cached under runs, in
+// runs/samplesize: the source's name (a plain file name) and activations,
+// the variants' names and metrics' full configurations (with the algorithm
+// and cache versions), and opts make the cache key. The file is named after
+// the source and a hash of the key, and holds the full key; a file whose
+// key, variants or quantities differ is ErrCache.
 func CachedSampleSweep(runs string, src Source, variants []Variant, opts SweepOptions) (*Sweep, error) {
+	if err := checkFileName("CachedSampleSweep: source name", src.Name); err != nil {
+		return nil, err
+	}
 	names := make([]string, len(variants))
+	keys := make([]string, len(variants))
 	for i, v := range variants {
-		names[i] = v.Name
+		names[i], keys[i] = v.Name, v.Name
 		if v.Metric != nil {
-			names[i] += "=" + cacheKey(v.Metric)
+			keys[i] += "=" + cacheKey(v.Metric)
 		}
 	}
-	h := sha256.New()
-	fmt.Fprintf(h, "%s|%q|%+v|", src.Name, names, opts)
-	if src.Acts == nil || !fingerprint(h, src.Acts) {
+	acts, ok := activationsKey(src)
+	if !ok {
 		return SampleSweep(src.Acts, variants, opts) // reports the error
 	}
-	path := filepath.Join(runs, "samplesize", src.Name+"-"+hex.EncodeToString(h.Sum(nil))[:10]+".gob")
-	var cached Sweep
+	key := fmt.Sprintf("%s|%q|%+v|%s", src.Name, keys, opts, acts)
+	path := filepath.Join(runs, "samplesize", src.Name+"-"+keyHash(key)+".gob")
+	var cached sweepCache
 	if found, err := readGob(path, &cached); err != nil {
 		return nil, err
 	} else if found {
-		if !cached.consistent(len(variants), len(opts.Sizes)) {
+		sw := &cached.Sweep
+		if cached.Key != key || !slices.Equal(sw.Variants, names) || !slices.Equal(sw.Quantities, Quantities) {
+			return nil, fmt.Errorf("experiment: %w: %s holds key %q of variants %q, want %q of %q", ErrCache, path, cached.Key, sw.Variants, key, names)
+		}
+		if !sw.consistent(len(variants), len(opts.Sizes)) {
 			return nil, fmt.Errorf("experiment: %w: %s: inconsistent sizes", ErrCache, path)
 		}
-		return &cached, nil
+		return sw, nil
 	}
 	sw, err := SampleSweep(src.Acts, variants, opts)
 	if err != nil {
 		return nil, err
 	}
-	if err := writeGob(path, "sample-size", sw); err != nil {
+	if err := writeGob(path, "sample-size", sweepCache{Key: key, Sweep: *sw}); err != nil {
 		return nil, err
 	}
 	return sw, nil

@@ -212,8 +212,9 @@ func TestZooSourceAndSnapshots(t *testing.T) {
 }
 
 // TestActivationsOnUntrainedMember puts activations into the cache
-// directory of a zoo member not trained yet: ActivationsOn must not read
-// them but train the member, which here fails on corrupt data.
+// directory of a zoo member not trained yet: neither Activations nor
+// ActivationsOn may read them; both must train the member, which here
+// fails on corrupt data.
 func TestActivationsOnUntrainedMember(t *testing.T) {
 	t.Setenv(zoo.EnvDir, t.TempDir())
 	// Corrupt dataset files: training fails at once.
@@ -232,15 +233,23 @@ func TestActivationsOnUntrainedMember(t *testing.T) {
 	if !strings.HasSuffix(s.Key(), "-untrained") {
 		t.Fatalf("key %q of a member of an empty zoo", s.Key())
 	}
-	stale := filepath.Join(Dir(runs, s), probeActivationsFile(5))
-	if err := os.MkdirAll(filepath.Dir(stale), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := writeActivations(stale, fakeActs(1, 20, 10, 3)); err != nil {
-		t.Fatal(err)
-	}
-	if acts, err := ActivationsOn(runs, s, 5, nil); err == nil {
-		t.Errorf("ActivationsOn read %d taps from the untrained member's directory", len(acts.Taps))
+	for _, tc := range []struct {
+		name, file string
+		get        func() (*models.Activations, error)
+	}{
+		{"Activations", activationsFile, func() (*models.Activations, error) { return Activations(runs, s, nil) }},
+		{"ActivationsOn", probeActivationsFile(5), func() (*models.Activations, error) { return ActivationsOn(runs, s, 5, nil) }},
+	} {
+		stale := filepath.Join(Dir(runs, s), tc.file)
+		if err := os.MkdirAll(filepath.Dir(stale), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := writeActivations(stale, fakeActs(1, 20, 10, 3)); err != nil {
+			t.Fatal(err)
+		}
+		if acts, err := tc.get(); err == nil {
+			t.Errorf("%s read %d taps from the untrained member's directory", tc.name, len(acts.Taps))
+		}
 	}
 }
 

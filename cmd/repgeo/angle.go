@@ -18,7 +18,7 @@ func runAngle(args []string, stdout io.Writer) error {
 	fs := newCommandFlags("angle", "[metric flags] [--json] A B C",
 		"Prints the angle at B, in radians in [0, π], between the geodesics from B\nto A and from B to C; π means B lies on the geodesic from A to C.")
 	mf := addMetricFlags(fs)
-	asJSON := fs.Bool("json", false, `print JSON {"angle": x}`)
+	asJSON := fs.Bool("json", false, `print JSON {"angle": x, "metric": "..."}`)
 	if err := parseCommandFlags(fs, args, stdout); err != nil {
 		return err
 	}
@@ -32,11 +32,12 @@ func runAngle(args []string, stdout io.Writer) error {
 	}
 	if *asJSON {
 		return emitJSON(stdout, struct {
-			Angle jsonFloat `json:"angle"`
-		}{jsonFloat(a)})
+			Angle  jsonFloat `json:"angle"`
+			Metric string    `json:"metric"`
+		}{jsonFloat(a), m.String()})
 	}
 	t := newTable(stdout)
 	t.row("metric", "A", "B", "C", "angle (rad)", "angle (deg)")
-	t.row(m.Name(), reps.labels[0], reps.labels[1], reps.labels[2], a, a*180/math.Pi)
+	t.row(m.String(), reps.labels[0], reps.labels[1], reps.labels[2], a, a*180/math.Pi)
 	return t.flush()
 }

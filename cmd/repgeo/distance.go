@@ -15,7 +15,7 @@ func runDistance(args []string, stdout io.Writer) error {
 	fs := newCommandFlags("distance", "[metric flags] [--json] A B",
 		"Prints the distance between representations A and B (.npy files, or\nthe arrays of .npz files, two in all) under the chosen metric.")
 	mf := addMetricFlags(fs)
-	asJSON := fs.Bool("json", false, `print JSON {"distance": x}`)
+	asJSON := fs.Bool("json", false, `print JSON {"distance": x, "metric": "..."}`)
 	if err := parseCommandFlags(fs, args, stdout); err != nil {
 		return err
 	}
@@ -30,10 +30,11 @@ func runDistance(args []string, stdout io.Writer) error {
 	if *asJSON {
 		return emitJSON(stdout, struct {
 			Distance jsonFloat `json:"distance"`
-		}{jsonFloat(d)})
+			Metric   string    `json:"metric"`
+		}{jsonFloat(d), m.String()})
 	}
 	t := newTable(stdout)
 	t.row("metric", "A", "B", "distance")
-	t.row(m.Name(), reps.labels[0], reps.labels[1], d)
+	t.row(m.String(), reps.labels[0], reps.labels[1], d)
 	return t.flush()
 }

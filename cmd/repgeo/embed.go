@@ -3,7 +3,8 @@ package main
 import (
 	"fmt"
 	"io"
-	"math"
+	"slices"
+	"strings"
 
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/plot/vg"
@@ -19,10 +20,16 @@ func init() {
 	}
 }
 
+// angularMetrics are the metrics whose distances are angles in [0, π], the
+// only ones spherical MDS can embed.
+var angularMetrics = []string{"angular-cka", "angular-shape"}
+
 // embedJSON is the JSON output of repgeo embed.
 type embedJSON struct {
 	Labels      []string      `json:"labels"`
 	Coordinates [][]jsonFloat `json:"coordinates"`
+	// Metric is the metric with its full configuration (Metric.String).
+	Metric string `json:"metric"`
 }
 
 func runEmbed(args []string, stdout io.Writer) error {
@@ -30,9 +37,9 @@ func runEmbed(args []string, stdout io.Writer) error {
 		"Embeds the representations (every array of every file, in order; at\nleast 3) in --dim dimensions so that their distances are kept: by classical\nMDS, or with --spherical by spherical MDS, which places them on the unit\nsphere S^dim (dim+1 coordinates) with angles matching the distances of an\nangular metric. --png draws the 2-D embedding as a path; the spherical one\nis drawn in the azimuthal equidistant projection around the points' mean\ndirection, which keeps the angles from that centre.")
 	mf := addMetricFlags(fs)
 	dim := fs.Int("dim", 2, "dimension of the embedding: 2 or 3")
-	spherical := fs.Bool("spherical", false, "spherical MDS (for the angular metrics)")
-	seed := fs.Uint64("seed", 1, "seed of spherical MDS's random choices")
-	asJSON := fs.Bool("json", false, `print JSON {"labels": [...], "coordinates": [[...]]}`)
+	spherical := fs.Bool("spherical", false, "spherical MDS, for the angular metrics angular-cka and angular-shape")
+	seed := fs.Uint64("seed", 1, "with --spherical: seed of spherical MDS's random choices")
+	asJSON := fs.Bool("json", false, `print JSON {"labels": [...], "coordinates": [[...]], "metric": "..."}`)
 	png := fs.String("png", "", "draw the 2-D embedding into this PNG file (written atomically)")
 	if err := parseCommandFlags(fs, args, stdout); err != nil {
 		return err
@@ -48,9 +55,18 @@ func runEmbed(args []string, stdout io.Writer) error {
 			return err
 		}
 	}
+	if !*spherical {
+		if err := rejectFlags(fs, "without --spherical", "seed"); err != nil {
+			return err
+		}
+	}
 	m, err := mf.metric()
 	if err != nil {
 		return err
+	}
+	if *spherical && !slices.Contains(angularMetrics, m.Name()) {
+		return badInput("--spherical needs an angular metric (%s), whose distances are angles; %s is not one",
+			strings.Join(angularMetrics, " or "), m.Name())
 	}
 	reps, err := readRepresentations(fs.Args(), 3, -1, "FILE...")
 	if err != nil {
@@ -63,9 +79,6 @@ func runEmbed(args []string, stdout io.Writer) error {
 	var x *mat.Dense
 	if *spherical {
 		x, err = repgeo.SphericalMDS(d, *dim, *seed)
-		if err != nil && mat.Max(d) > math.Pi {
-			return badInput("--spherical needs distances that are angles in [0, π] (an angular metric); %s gives up to %.6g", m.Name(), mat.Max(d))
-		}
 	} else {
 		x, err = repgeo.ClassicalMDS(d, *dim)
 	}
@@ -73,12 +86,12 @@ func runEmbed(args []string, stdout io.Writer) error {
 		return err
 	}
 	if *png != "" {
-		if err := plotEmbedding(*png, reps.labels, x, m.Name(), *spherical); err != nil {
+		if err := plotEmbedding(*png, reps.labels, x, m.String(), *spherical); err != nil {
 			return err
 		}
 	}
 	if *asJSON {
-		return emitJSON(stdout, embedJSON{Labels: reps.labels, Coordinates: jsonRows(x)})
+		return emitJSON(stdout, embedJSON{Labels: reps.labels, Coordinates: jsonRows(x), Metric: m.String()})
 	}
 	_, c := x.Dims()
 	t := newTable(stdout)
@@ -94,7 +107,10 @@ func runEmbed(args []string, stdout io.Writer) error {
 		}
 		t.row(cells...)
 	}
-	return t.flush()
+	if err := t.flush(); err != nil {
+		return err
+	}
+	return printMetric(stdout, m)
 }
 
 // embedPNGSize is the side of the square picture of --png, that of the
@@ -102,12 +118,15 @@ func runEmbed(args []string, stdout io.Writer) error {
 const embedPNGSize = 5.5 * vg.Inch
 
 // plotEmbedding draws the embedding x (a spherical one in the azimuthal
-// equidistant projection) with figure.EmbeddingMap, as the notebooks do, and
-// writes the PNG atomically to path.
+// equidistant projection) with figure.EmbeddingMap, as the notebooks do,
+// titled with the metric's full configuration, and writes the PNG
+// atomically to path.
 func plotEmbedding(path string, labels []string, x *mat.Dense, metric string, spherical bool) error {
-	title := metric + ": classical MDS"
+	// The metric's full configuration can be long: the method goes on a
+	// second line.
+	title := metric + "\nclassical MDS"
 	if spherical {
-		title = metric + ": spherical MDS (azimuthal equidistant, rad)"
+		title = metric + "\nspherical MDS (azimuthal equidistant, rad)"
 	}
 	p, err := figure.EmbeddingMap(title, labels, x, spherical)
 	if err != nil {

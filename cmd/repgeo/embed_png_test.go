@@ -25,8 +25,9 @@ func TestEmbedPNGMatchesNotebook(t *testing.T) {
 		spherical bool
 		title     string
 	}{
-		{"classical", nil, false, "angular-cka: classical MDS"},
-		{"spherical", []string{"--spherical"}, true, "angular-cka: spherical MDS (azimuthal equidistant, rad)"},
+		{"classical", nil, false, "angular-cka(kernel=linear,unbiased=false)\nclassical MDS"},
+		{"spherical", []string{"--spherical"}, true, "angular-cka(kernel=linear,unbiased=false)\nspherical MDS (azimuthal equidistant, rad)"},
+		{"unbiased", []string{"--unbiased"}, false, "angular-cka(kernel=linear,unbiased=true)\nclassical MDS"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "embed.png")

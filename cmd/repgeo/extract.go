@@ -1,6 +1,7 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -25,16 +26,17 @@ func runExtract(args []string, stdout io.Writer) error {
 			"split, stratified by class and seeded) and writes one array per tap, in\n"+
 			"path order (keys \"00_input\", \"01_...\", ...), then the one-hot \"target\"\n"+
 			"(not with --inputs). A checkpoint directory of \"repgeo train\" carries its\n"+
-			"model and dataset, so --dataset defaults to the one it was trained on.")
+			"model and dataset, so --dataset defaults to the one it was trained on.\n"+
+			"A flag the chosen form does not use is refused, even at its default value.")
 	checkpoint := fs.String("checkpoint", "", "checkpoint directory written by \"repgeo train\"")
 	var oc onnxExtract
 	fs.StringVar(&oc.Model, "onnx", "", "an ONNX model instead of a checkpoint")
 	fs.StringVar(&oc.Dataset, "dataset", "", "dataset of the probe images: "+strings.Join(data.Names(), ", "))
-	fs.StringVar(&oc.DataDir, "data", "", "directory of the dataset's files (default $"+data.EnvDataDir+")")
+	fs.StringVar(&oc.DataDir, "data", "", "directory of the dataset's files (default $"+data.EnvDataDir+"); not with --inputs")
 	fs.StringVar(&oc.Inputs, "inputs", "", "probe images from a float .npy file, N×C×H×W (as PyTorch) or N×H×W×C with --nhwc;\nwith --checkpoint fed as they are (normalize them as the training data)")
-	fs.BoolVar(&oc.NHWC, "nhwc", false, "the --inputs array is N×H×W×C")
+	fs.BoolVar(&oc.NHWC, "nhwc", false, "the --inputs array is N×H×W×C (only with --inputs)")
 	fs.IntVar(&oc.M, "m", 0, "number of probe images (with --inputs: the first M, default all)")
-	fs.Uint64Var(&oc.Seed, "seed", 0, "seed of the stratified choice of probe images")
+	fs.Uint64Var(&oc.Seed, "seed", 0, "seed of the stratified choice of probe images from the dataset; not with --inputs")
 	fs.StringVar(&oc.Layers, "layers", "", "taps: all (coarse, the default), fine, or a comma-separated list of tap names")
 	fs.StringVar(&oc.Out, "out", "", "output .npz file")
 	oc.Flags = addONNXFlags(fs)
@@ -47,13 +49,50 @@ func runExtract(args []string, stdout io.Writer) error {
 	switch {
 	case *checkpoint != "" && oc.Model != "":
 		return badInput("give one of --checkpoint and --onnx, not both")
-	case oc.Model != "":
-		// ONNX models are handled by package models/onnxmodel.
-		return runExtractONNX(oc, stdout)
-	case *checkpoint == "":
+	case oc.Model == "" && *checkpoint == "":
 		return badInput("--checkpoint=DIR or --onnx=FILE is required")
 	}
+	if err := rejectExtractFlags(fs, oc, *checkpoint != ""); err != nil {
+		return err
+	}
+	if oc.Model != "" {
+		// ONNX models are handled by package models/onnxmodel.
+		return runExtractONNX(oc, stdout)
+	}
 	return extractCheckpoint(*checkpoint, oc, stdout)
+}
+
+// onnxOnlyFlags are the flags of extract that only the --onnx form uses.
+var onnxOnlyFlags = []string{"list", "normalize", "resize", "tokens"}
+
+// rejectExtractFlags returns a bad-input error for a flag given on the
+// command line that the chosen form of extract would ignore: an ONNX-only
+// flag with --checkpoint, any flag besides --onnx with --list, --seed and
+// --data (which choose probe images from a dataset) with --inputs, and
+// --nhwc (which describes the --inputs array) without it.
+func rejectExtractFlags(fs *flag.FlagSet, oc onnxExtract, checkpoint bool) error {
+	if checkpoint {
+		if err := rejectFlags(fs, "with --checkpoint (only with --onnx)", onnxOnlyFlags...); err != nil {
+			return err
+		}
+	} else if *oc.Flags.list {
+		var others []string
+		fs.VisitAll(func(f *flag.Flag) {
+			if f.Name != "onnx" && f.Name != "list" {
+				others = append(others, f.Name)
+			}
+		})
+		if err := rejectFlags(fs, "with --list, which only lists the model", others...); err != nil {
+			return err
+		}
+	}
+	switch {
+	case oc.Inputs != "" && oc.Dataset == "":
+		return rejectFlags(fs, "with --inputs, which gives the probe images", "seed", "data")
+	case oc.Inputs == "":
+		return rejectFlags(fs, "without --inputs (it describes the --inputs array)", "nhwc")
+	}
+	return nil
 }
 
 // extractCheckpoint runs the --checkpoint form of "repgeo extract".

@@ -240,7 +240,21 @@ func TestGeometryJSON(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			return map[string]any{"distance": d}
+			return map[string]any{"distance": d, "metric": "angular-cka(kernel=linear,unbiased=false)"}
+		}},
+		{"distance unbiased", []string{"distance", "--json", "--unbiased", f("a.npy"), f("b.npy")}, func(t *testing.T) map[string]any {
+			o := repgeo.DefaultOptions()
+			o.Unbiased = true
+			m, err := repgeo.NewMetric("angular-cka", o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := geoPoints(t, m, reps, "a", "b")
+			d, err := m.Distance(p[0], p[1])
+			if err != nil {
+				t.Fatal(err)
+			}
+			return map[string]any{"distance": d, "metric": "angular-cka(kernel=linear,unbiased=true)"}
 		}},
 		{"distance npz", []string{"distance", "--json", "--metric=euclidean-shape", f("pair.npz")}, func(t *testing.T) map[string]any {
 			m := geoMetric(t, "euclidean-shape")
@@ -249,7 +263,7 @@ func TestGeometryJSON(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			return map[string]any{"distance": d}
+			return map[string]any{"distance": d, "metric": "euclidean-shape(alpha=1,whitening=netrep,p=0)"}
 		}},
 		{"angle", []string{"angle", "--json", "--metric=angular-shape", f("a.npy"), f("b.npy"), f("c.npy")}, func(t *testing.T) map[string]any {
 			m := geoMetric(t, "angular-shape")
@@ -258,7 +272,7 @@ func TestGeometryJSON(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			return map[string]any{"angle": a}
+			return map[string]any{"angle": a, "metric": m.String()}
 		}},
 		{"project", []string{"project", "--json", f("a.npy"), f("e.npy"), f("c.npy")}, func(t *testing.T) map[string]any {
 			m := geoMetric(t, "angular-cka")
@@ -267,7 +281,7 @@ func TestGeometryJSON(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			return map[string]any{"t": pr.T, "distance": pr.Distance}
+			return map[string]any{"t": pr.T, "distance": pr.Distance, "metric": m.String()}
 		}},
 		{"path", []string{"path", "--json", "--metric=stress", f("a.npy"), f("path.npz"), f("e.npy")}, func(t *testing.T) map[string]any {
 			m := geoMetric(t, "stress")
@@ -283,6 +297,7 @@ func TestGeometryJSON(t *testing.T) {
 				"angles":             anyFloats(pm.Angles),
 				"progress":           anyFloats(pm.Progress),
 				"cumulative_lengths": anyFloats(pm.CumulativeLengths()),
+				"metric":             "stress()",
 			}
 		}},
 		{"pairwise", []string{"pairwise", "--json", "--metric=air", f("a.npy"), f("path.npz"), f("e.npy")}, func(t *testing.T) map[string]any {
@@ -295,7 +310,20 @@ func TestGeometryJSON(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			return map[string]any{"labels": anyStrings(pathLabels...), "distances": anyRows(d)}
+			return map[string]any{"labels": anyStrings(pathLabels...), "distances": anyRows(d), "metric": m.String()}
+		}},
+		{"pairwise alpha", []string{"pairwise", "--json", "--metric=angular-shape", "--alpha=0.3", f("a.npy"), f("b.npy"), f("c.npy")}, func(t *testing.T) map[string]any {
+			o := repgeo.DefaultOptions()
+			o.Whiten = 0.7
+			m, err := repgeo.NewMetric("angular-shape", o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			d, err := repgeo.Pairwise(m, []mat.Matrix{reps["a"], reps["b"], reps["c"]}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return map[string]any{"labels": anyStrings("a", "b", "c"), "distances": anyRows(d), "metric": "angular-shape(alpha=0.3,whitening=netrep,p=0)"}
 		}},
 		{"embed", []string{"embed", "--json", f("a.npy"), f("path.npz"), f("e.npy")}, func(t *testing.T) map[string]any {
 			return geoEmbedWant(t, reps, pathLabels, false, 2)
@@ -344,7 +372,7 @@ func geoEmbedWant(t *testing.T, reps map[string]mat.Matrix, labels []string, sph
 	if err != nil {
 		t.Fatal(err)
 	}
-	return map[string]any{"labels": anyStrings(labels...), "coordinates": anyRows(x)}
+	return map[string]any{"labels": anyStrings(labels...), "coordinates": anyRows(x), "metric": m.String()}
 }
 
 func TestMetricFlags(t *testing.T) {
@@ -465,7 +493,9 @@ func TestBadInput(t *testing.T) {
 		{"pairwise one", []string{"pairwise", f("a.npy")}, "need at least 2 representations"},
 		{"embed two", []string{"embed", f("a.npy"), f("b.npy")}, "need at least 3 representations"},
 		{"angle coincide", []string{"angle", f("a.npy"), f("a.npy"), f("b.npy")}, "coincide"},
-		{"spherical euclidean", []string{"embed", "--spherical", "--metric=euclidean-shape", f("path.npz")}, "--spherical needs distances that are angles"},
+		{"spherical euclidean", []string{"embed", "--spherical", "--metric=euclidean-shape", f("path.npz")}, "--spherical needs an angular metric (angular-cka or angular-shape), whose distances are angles; euclidean-shape is not one"},
+		{"seed without spherical", []string{"embed", "--seed=2", f("path.npz")}, "--seed is not used without --spherical"},
+		{"default seed without spherical", []string{"embed", "--seed=1", f("path.npz")}, "--seed is not used without --spherical"},
 		{"out not npy", []string{"pairwise", "--out", f("d.txt"), f("a.npy"), f("b.npy")}, "want a .npy file"},
 		{"out no dir", []string{"pairwise", "--out", f("no/d.npy"), f("a.npy"), f("b.npy")}, "does not exist"},
 		{"png 3d", []string{"embed", "--dim=3", "--png", f("e.png"), f("path.npz")}, "--png draws 2-D embeddings only"},
@@ -558,15 +588,19 @@ func TestPairwiseOutAndTable(t *testing.T) {
 	}
 
 	// The table: a header of labels, then one row per label with the same
-	// numbers to six decimals.
+	// numbers to six decimals, then a blank line and the metric.
 	code, stdout, stderr = geoRun("pairwise", f("a.npy"), f("path.npz"))
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	lines := strings.Split(strings.TrimSuffix(stdout, "\n"), "\n")
-	if len(lines) != 6 {
-		t.Fatalf("table has %d lines, want 6:\n%s", len(lines), stdout)
+	if len(lines) != 8 {
+		t.Fatalf("table has %d lines, want 8:\n%s", len(lines), stdout)
 	}
+	if strings.TrimSpace(lines[6]) != "" || !slices.Equal(strings.Fields(lines[7]), []string{"metric", "angular-cka(kernel=linear,unbiased=false)"}) {
+		t.Errorf("last lines %q, want a blank line and the metric", lines[6:])
+	}
+	lines = lines[:6]
 	if fields := strings.Fields(lines[0]); !slices.Equal(fields, got.Labels) {
 		t.Errorf("header %v, want %v", fields, got.Labels)
 	}
@@ -608,21 +642,38 @@ func TestTables(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The metric column names the metric with its full configuration.
+	const cka = "angular-cka(kernel=linear,unbiased=false)"
+	o := repgeo.DefaultOptions()
+	o.Unbiased = true
+	mu, err := repgeo.NewMetric("angular-cka", o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pu := geoPoints(t, mu, reps, "a", "b")
+	dabUnbiased, err := mu.Distance(pu[0], pu[1])
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		args []string
 		want [][]string // the fields of each line
 	}{
 		{[]string{"distance", f("a.npy"), f("b.npy")}, [][]string{
 			{"metric", "A", "B", "distance"},
-			{"angular-cka", "a", "b", fmtNum(dab)},
+			{cka, "a", "b", fmtNum(dab)},
+		}},
+		{[]string{"distance", "--unbiased", f("a.npy"), f("b.npy")}, [][]string{
+			{"metric", "A", "B", "distance"},
+			{"angular-cka(kernel=linear,unbiased=true)", "a", "b", fmtNum(dabUnbiased)},
 		}},
 		{[]string{"angle", f("a.npy"), f("b.npy"), f("c.npy")}, [][]string{
 			{"metric", "A", "B", "C", "angle", "(rad)", "angle", "(deg)"},
-			{"angular-cka", "a", "b", "c", fmtNum(angle), fmtNum(angle * 180 / math.Pi)},
+			{cka, "a", "b", "c", fmtNum(angle), fmtNum(angle * 180 / math.Pi)},
 		}},
 		{[]string{"project", f("a.npy"), f("b.npy"), f("c.npy")}, [][]string{
 			{"metric", "A", "B", "C", "t", "distance"},
-			{"angular-cka", "a", "b", "c", fmtNum(proj.T), fmtNum(proj.Distance)},
+			{cka, "a", "b", "c", fmtNum(proj.T), fmtNum(proj.Distance)},
 		}},
 		{[]string{"path", f("a.npy"), f("b.npy"), f("c.npy")}, [][]string{
 			{"#", "label", "step", "angle", "progress", "to", "end"},
@@ -630,13 +681,13 @@ func TestTables(t *testing.T) {
 			{"1", "b", fmtNum(pm.StepLengths[0]), fmtNum(pm.Angles[0]), fmtNum(pm.Progress[1]), fmtNum(pm.EndDistances[1])},
 			{"2", "c", fmtNum(pm.StepLengths[1]), "-", fmtNum(pm.Progress[2]), fmtNum(pm.EndDistances[2])},
 			{},
-			{"metric", "angular-cka"},
+			{"metric", cka},
 			{"total", "length", fmtNum(pm.TotalLength)},
 			{"endpoint", "distance", fmtNum(pm.EndpointDistance)},
 			{"tortuosity", fmtNum(pm.Tortuosity)},
 		}},
 	} {
-		t.Run(tc.args[0], func(t *testing.T) {
+		t.Run(strings.Join(tc.args[:len(tc.args)-2], " "), func(t *testing.T) {
 			code, stdout, stderr := geoRun(tc.args...)
 			if code != 0 {
 				t.Fatalf("exit %d: %s", code, stderr)
@@ -663,8 +714,8 @@ func TestEmbedPNG(t *testing.T) {
 		if code != 0 {
 			t.Fatalf("%v: exit %d: %s", args, code, stderr)
 		}
-		if !strings.HasPrefix(stdout, "label") {
-			t.Errorf("stdout %q, want the coordinates table", stdout)
+		if !strings.HasPrefix(stdout, "label") || !strings.HasSuffix(stdout, "\n\nmetric  angular-cka(kernel=linear,unbiased=false)\n") {
+			t.Errorf("stdout %q, want the coordinates table and the metric", stdout)
 		}
 		fh, err := os.Open(out)
 		if err != nil {
@@ -734,11 +785,11 @@ func TestReferenceNumbers(t *testing.T) {
 			if code != 0 {
 				t.Fatalf("exit %d: %s", code, stderr)
 			}
-			var got map[string]float64
+			var got map[string]any
 			if err := json.Unmarshal([]byte(stdout), &got); err != nil {
 				t.Fatal(err)
 			}
-			if v, ok := got[tc.key]; !ok || math.Abs(v-tc.want) > tc.tol {
+			if v, ok := got[tc.key].(float64); !ok || math.Abs(v-tc.want) > tc.tol {
 				t.Fatalf("%s = %v, want %v ± %g", tc.key, got[tc.key], tc.want, tc.tol)
 			}
 		})
@@ -831,6 +882,53 @@ func TestErrorMessages(t *testing.T) {
 			}
 			if code != 2 || !strings.HasPrefix(stderr, head) || !strings.HasSuffix(stderr[len(head):], tail) || (!wild && stderr != want) {
 				t.Errorf("exit %d, stderr\n%q\nwant exit 2 and\n%q", code, stderr, want)
+			}
+		})
+	}
+}
+
+// TestEmbedSphericalMetrics checks that --spherical accepts the angular
+// metrics only, whatever the size of the other metrics' distances: on
+// representations scaled down to small distances, a metric whose distances
+// are not angles must still be refused up front, naming the metric and the
+// metrics allowed.
+func TestEmbedSphericalMetrics(t *testing.T) {
+	dir, reps := geoFiles(t)
+	small := filepath.Join(dir, "small.npz")
+	var names []string
+	var xs []mat.Matrix
+	for i := range 4 {
+		name := fmt.Sprintf("p%d", i)
+		var x mat.Dense
+		x.Scale(1e-3, reps[name])
+		names, xs = append(names, name), append(xs, &x)
+	}
+	if err := npy.WriteNPZ(small, names, xs); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		metric string
+		ok     bool
+	}{
+		{"angular-cka", true},
+		{"angular-shape", true},
+		{"stress", false},
+		{"euclidean-shape", false},
+		{"air", false},
+	} {
+		t.Run(tc.metric, func(t *testing.T) {
+			for _, file := range []string{small, filepath.Join(dir, "path.npz")} {
+				code, stdout, stderr := geoRun("embed", "--spherical", "--json", "--metric="+tc.metric, file)
+				if tc.ok {
+					if code != 0 || !strings.Contains(stdout, `"coordinates"`) {
+						t.Errorf("%s: exit %d, stdout %q, stderr %q", file, code, stdout, stderr)
+					}
+					continue
+				}
+				want := "--spherical needs an angular metric (angular-cka or angular-shape), whose distances are angles; " + tc.metric + " is not one"
+				if code != 2 || stdout != "" || !strings.Contains(stderr, want) {
+					t.Errorf("%s: exit %d, stdout %q, stderr %q; want 2 and %q", file, code, stdout, stderr, want)
+				}
 			}
 		})
 	}

@@ -101,13 +101,13 @@ func (mf *metricFlags) metric() (repgeo.Metric, error) {
 	}
 	uses, _ := repgeo.MetricOptions(mf.name)
 	var unused []string
-	mf.fs.Visit(func(f *flag.Flag) {
-		if slices.Contains(metricFlagNames, f.Name) && !slices.Contains(uses, f.Name) {
-			unused = append(unused, f.Name)
+	for _, name := range metricFlagNames {
+		if !slices.Contains(uses, name) {
+			unused = append(unused, name)
 		}
-	})
-	if len(unused) > 0 {
-		return nil, badInput("--%s is not used by %s", unused[0], mf.name)
+	}
+	if err := rejectFlags(mf.fs, "by "+mf.name, unused...); err != nil {
+		return nil, err
 	}
 	o, err := mf.options()
 	if err != nil {
@@ -135,6 +135,24 @@ func (mf *metricFlags) metric() (repgeo.Metric, error) {
 		return nil, badInput("%w", err)
 	}
 	return m, nil
+}
+
+// rejectFlags returns a bad-input error if any of the named flags was set
+// on the command line, even to its default value: they are flags that the
+// chosen metric or mode does not use, which context names ("by stress",
+// "with --checkpoint"). The error names the first such flag in
+// lexicographical order: "--NAME is not used CONTEXT".
+func rejectFlags(fs *flag.FlagSet, context string, names ...string) error {
+	var first string
+	fs.Visit(func(f *flag.Flag) {
+		if first == "" && slices.Contains(names, f.Name) {
+			first = f.Name
+		}
+	})
+	if first != "" {
+		return badInput("--%s is not used %s", first, context)
+	}
+	return nil
 }
 
 // newCommandFlags returns a flag set for a subcommand whose usage line is

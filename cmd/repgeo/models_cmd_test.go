@@ -171,3 +171,41 @@ func TestTrainExtractErrors(t *testing.T) {
 		t.Error("a failed extract wrote its output")
 	}
 }
+
+// TestExtractUnusedFlags checks that extract refuses, before any work, a
+// flag that its chosen mode would ignore, even at its default value, with
+// one line naming the flag and the mode.
+func TestExtractUnusedFlags(t *testing.T) {
+	ckpt := "--checkpoint=" + t.TempDir() // empty: any later step would fail differently
+	out := filepath.Join(t.TempDir(), "x.npz")
+	in := "--inputs=" + filepath.Join(t.TempDir(), "x.npy")
+	onnx := "--onnx=" + tinyResNet
+	for _, tc := range []struct {
+		args []string
+		msg  string
+	}{
+		{[]string{ckpt, "--m=5", "--normalize=none", "--out=" + out}, "--normalize is not used with --checkpoint (only with --onnx)"},
+		{[]string{ckpt, "--m=5", "--resize=0", "--out=" + out}, "--resize is not used with --checkpoint (only with --onnx)"},
+		{[]string{ckpt, "--m=5", "--tokens=cls", "--out=" + out}, "--tokens is not used with --checkpoint (only with --onnx)"},
+		{[]string{ckpt, "--list"}, "--list is not used with --checkpoint (only with --onnx)"},
+		{[]string{ckpt, in, "--seed=3", "--out=" + out}, "--seed is not used with --inputs"},
+		{[]string{ckpt, in, "--data=" + t.TempDir(), "--out=" + out}, "--data is not used with --inputs"},
+		{[]string{ckpt, "--m=5", "--nhwc", "--out=" + out}, "--nhwc is not used without --inputs"},
+		{[]string{ckpt, "--dataset=synthetic", "--m=5", "--nhwc=false", "--out=" + out}, "--nhwc is not used without --inputs"},
+		{[]string{onnx, in, "--seed=0", "--out=" + out}, "--seed is not used with --inputs"},
+		{[]string{onnx, in, "--data=" + t.TempDir(), "--out=" + out}, "--data is not used with --inputs"},
+		{[]string{onnx, "--dataset=synthetic", "--m=5", "--nhwc", "--out=" + out}, "--nhwc is not used without --inputs"},
+		{[]string{onnx, "--list", "--out=" + out}, "--out is not used with --list"},
+		{[]string{onnx, "--list", "--dataset=synthetic", "--m=5"}, "--dataset is not used with --list"},
+		{[]string{onnx, "--list", "--batch=4"}, "--batch is not used with --list"},
+	} {
+		args := append([]string{"extract"}, tc.args...)
+		code, stdout, stderr := geoRun(args...)
+		if code != 2 || stdout != "" || !strings.Contains(stderr, tc.msg) || strings.Count(stderr, "\n") != 1 {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q; want 2 and one line mentioning %q", args, code, stdout, stderr, tc.msg)
+		}
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Error("a refused extract wrote its output")
+	}
+}

@@ -22,13 +22,15 @@ func init() {
 type pairwiseJSON struct {
 	Labels    []string      `json:"labels"`
 	Distances [][]jsonFloat `json:"distances"`
+	// Metric is the metric with its full configuration (Metric.String).
+	Metric string `json:"metric"`
 }
 
 func runPairwise(args []string, stdout io.Writer) error {
 	fs := newCommandFlags("pairwise", "[metric flags] [--json] [--out D.npy] FILE...",
 		"Prints the matrix of distances between all pairs of representations\n(every array of every file, in order; at least 2), computed in parallel.\nA progress bar is shown on stderr when it is a terminal.")
 	mf := addMetricFlags(fs)
-	asJSON := fs.Bool("json", false, `print JSON {"labels": [...], "distances": [[...]]}`)
+	asJSON := fs.Bool("json", false, `print JSON {"labels": [...], "distances": [[...]], "metric": "..."}`)
 	out := fs.String("out", "", "also write the matrix to this .npy file (float64, written atomically)")
 	if err := parseCommandFlags(fs, args, stdout); err != nil {
 		return err
@@ -56,9 +58,12 @@ func runPairwise(args []string, stdout io.Writer) error {
 		}
 	}
 	if *asJSON {
-		return emitJSON(stdout, pairwiseJSON{Labels: reps.labels, Distances: jsonRows(d)})
+		return emitJSON(stdout, pairwiseJSON{Labels: reps.labels, Distances: jsonRows(d), Metric: m.String()})
 	}
-	return printMatrix(stdout, reps.labels, d)
+	if err := printMatrix(stdout, reps.labels, d); err != nil {
+		return err
+	}
+	return printMetric(stdout, m)
 }
 
 // pairwise returns the distance matrix of the representations under m,
@@ -116,6 +121,15 @@ func jsonRows(a mat.Matrix) [][]jsonFloat {
 		}
 	}
 	return rows
+}
+
+// printMetric prints, after a blank line, the metric with its full
+// configuration (Metric.String), as the last lines of a table.
+func printMetric(w io.Writer, m repgeo.Metric) error {
+	t := newTable(w)
+	t.row("")
+	t.row("metric", m.String())
+	return t.flush()
 }
 
 // printMatrix prints a square matrix as a table with the labels as row and

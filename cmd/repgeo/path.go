@@ -24,13 +24,15 @@ type pathJSON struct {
 	// CumulativeLengths is the distance travelled from the first point to
 	// each point, for drawing where a path's steps clump.
 	CumulativeLengths []jsonFloat `json:"cumulative_lengths"`
+	// Metric is the metric with its full configuration (Metric.String).
+	Metric string `json:"metric"`
 }
 
 func runPath(args []string, stdout io.Writer) error {
 	fs := newCommandFlags("path", "[metric flags] [--json] FILE...",
 		"Measures the path through the representations of the files, in order\n(every array of every file; at least 3): the length of each step, the total\nlength, the distance between the ends, the tortuosity (their ratio), the\nangle at each interior point (π: no turn) and the progress t of each point\nprojected on the geodesic from the first to the last (0 at the first, 1 at\nthe last).\nWith --json, cumulative_lengths adds the distance travelled from the\nfirst point to each.")
 	mf := addMetricFlags(fs)
-	asJSON := fs.Bool("json", false, "print JSON with keys step_lengths, total_length, endpoint_distance,\ntortuosity, angles, progress and cumulative_lengths")
+	asJSON := fs.Bool("json", false, "print JSON with keys step_lengths, total_length, endpoint_distance,\ntortuosity, angles, progress, cumulative_lengths and metric")
 	if err := parseCommandFlags(fs, args, stdout); err != nil {
 		return err
 	}
@@ -51,6 +53,7 @@ func runPath(args []string, stdout io.Writer) error {
 			Angles:            jsonFloats(pm.Angles),
 			Progress:          jsonFloats(pm.Progress),
 			CumulativeLengths: jsonFloats(pm.CumulativeLengths()),
+			Metric:            m.String(),
 		})
 	}
 	t := newTable(stdout)
@@ -71,7 +74,7 @@ func runPath(args []string, stdout io.Writer) error {
 	}
 	t = newTable(stdout)
 	t.row("")
-	t.row("metric", m.Name())
+	t.row("metric", m.String())
 	t.row("total length", pm.TotalLength)
 	t.row("endpoint distance", pm.EndpointDistance)
 	t.row("tortuosity", pm.Tortuosity)

@@ -36,7 +36,7 @@ func (z *Zoo) Remove(name string) (*Removed, error) {
 	if name == "" || strings.ContainsAny(name, `/\ `) || strings.HasPrefix(name, ".") {
 		return nil, fmt.Errorf("zoo: cannot remove %q: a member name is non-empty, without slashes, spaces or a leading dot", name)
 	}
-	if !isDir(z.Dir) { // Not created by the lock for nothing.
+	if info, err := os.Stat(z.Dir); err != nil || !info.IsDir() { // Not created by the lock for nothing.
 		return nil, fmt.Errorf("zoo: cannot remove %q: %w: there is no zoo directory %s", name, ErrNotTrained, z.Dir)
 	}
 	unlock, err := z.lock()

@@ -99,7 +99,8 @@ bin/repgeo:
 ## state. Hours of CPU: see docs/zoo.md for running it in the background and
 ## committing members (scripts/zoo_commit.sh). DATASET=cifar10 trains the
 ## same list on CIFAR-10 (files from the user: nothing here downloads them)
-## into zoo/cifar10/; ZOO_MEMBERS=a,b restricts the members.
+## into zoo/cifar10/; ZOO_MEMBERS=a,b restricts the members. A stale
+## member stops it: ./bin/repgeo zoo --remove --stale removes such members.
 DATASET ?= fashion-mnist
 ZOO_MEMBERS ?=
 ZOO_FLAGS = --dataset=$(DATASET) $(if $(ZOO_MEMBERS),--members=$(ZOO_MEMBERS))

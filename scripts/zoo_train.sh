@@ -15,8 +15,8 @@
 # ZOO_MEMBERS=a,b restricts the members; ZOO_STEPS=N trains each for only N
 # steps (to try the machinery, into a scratch ZOO_DIR). A member trained
 # with another spec than the list declares (stale: repgeo zoo --list) stops
-# it before anything trains: remove the member's directory and manifest
-# entry to retrain it.
+# it before anything trains; it prints the repgeo zoo --remove command that
+# removes such members, after which it retrains them.
 set -uo pipefail
 cd "$(git rev-parse --show-toplevel)"
 dataset=${DATASET:-fashion-mnist}
@@ -42,8 +42,9 @@ list=$(./bin/repgeo zoo --list "${flags[@]}" ${ZOO_STEPS:+--steps="$ZOO_STEPS"})
 mapfile -t stale < <(awk 'NR > 2 && $6 == "stale" { print $1 }' <<<"$list")
 if [ ${#stale[@]} -gt 0 ]; then
 	echo "zoo_train: ${#stale[@]} members were trained with another spec than the list declares: ${stale[*]}"
-	echo "zoo_train: nothing trained. To retrain them, remove their directories in $ZOO_DIR and their entries in"
-	echo "zoo_train: $ZOO_DIR/zoo.json, then run this again (repgeo zoo --verify --dataset=$dataset --dir=$ZOO_DIR says how each differs)"
+	echo "zoo_train: nothing trained. To retrain them, remove them (repgeo zoo --verify --dataset=$dataset --dir=$ZOO_DIR says how each differs):"
+	echo "zoo_train:   ./bin/repgeo zoo --remove --dataset=$dataset --dir=$ZOO_DIR --members=$(IFS=,; echo "${stale[*]}")"
+	echo "zoo_train: then run this again."
 	exit 1
 fi
 mapfile -t missing < <(awk 'NR > 2 && $6 != "finished" { print $1 }' <<<"$list")

@@ -23,7 +23,7 @@ import (
 
 func init() {
 	commands["zoo"] = command{
-		summary: "train the model zoo's missing members, list or verify it",
+		summary: "train the model zoo's missing members, list, verify or remove them",
 		run:     runZoo,
 	}
 }
@@ -33,25 +33,29 @@ func init() {
 const verifyTolerance = 0.001
 
 func runZoo(args []string, stdout io.Writer) error {
-	fs := newCommandFlags("zoo", "[--dataset=NAME] [--dir=DIR] [--members=a,b] [--list | --verify] [--steps=N | --stop-at=N]",
+	fs := newCommandFlags("zoo", "[--dataset=NAME] [--dir=DIR] [--members=a,b] [--list | --verify | --remove [--stale]] [--steps=N | --stop-at=N]",
 		"Trains every member of the model zoo (docs/zoo.md) that the zoo directory\n"+
 			"lacks, resuming an interrupted member where it stopped; SIGINT/SIGTERM\n"+
 			"save its state and stop. Each finished member is written to DIR/NAME and\n"+
 			"recorded in DIR/zoo.json. --list shows the members and their state:\n"+
-			"finished, stale (trained with another spec than the list declares; to\n"+
-			"retrain it, remove its directory and manifest entry), partial or missing.\n"+
-			"--verify re-evaluates every finished member and fails if one is stale or\n"+
-			"its accuracy differs from the manifest by more than 0.1 %. --stop-at=N\n"+
-			"trains the members with their full recipe but stops after step N, into a\n"+
-			"scratch --dir: to compare the weights with a committed snapshot (repgeo\n"+
-			"weightdiff); with --list it checks the flags and the directory and trains\n"+
-			"nothing.")
+			"finished, stale (trained with another spec than the list declares),\n"+
+			"partial or missing. --verify re-evaluates every finished member and fails\n"+
+			"if one is stale or its accuracy differs from the manifest by more than\n"+
+			"0.1 %. --remove removes the members of --members, or with --stale the stale\n"+
+			"ones (among --members if given): their directory, zoo.json entry and state\n"+
+			"in training, so that the next run trains them from scratch; without either\n"+
+			"it refuses, never removing the whole zoo. --stop-at=N trains the members\n"+
+			"with their full recipe but stops after step N, into a scratch --dir: to\n"+
+			"compare the weights with a committed snapshot (repgeo weightdiff); with\n"+
+			"--list it checks the flags and the directory and trains nothing.")
 	dataset := fs.String("dataset", data.FashionMNIST, "dataset: fashion-mnist or cifar10 (which no command downloads)")
 	dir := fs.String("dir", "", "zoo directory (default $"+zoo.EnvDir+" or zoo/ of the repository; cifar10: its cifar10/ subdirectory)")
 	dataDir := fs.String("data", "", "directory of the dataset's files (default $"+data.EnvDataDir+"; Fashion-MNIST: "+data.DefaultFashionMNISTDir+")")
 	filter := fs.String("members", "", "comma-separated member names (default: all)")
 	list := fs.Bool("list", false, "list the members and their state; train nothing")
 	verify := fs.Bool("verify", false, "re-evaluate every finished member against the manifest; train nothing")
+	remove := fs.Bool("remove", false, "remove the members of --members, or the stale ones with --stale; train nothing")
+	staleOnly := fs.Bool("stale", false, "with --remove: remove only the stale members (among --members, default all)")
 	steps := fs.Int("steps", 0, "train every member for only N steps (to try the machinery; such members differ from the list: use a scratch --dir)")
 	stopAt := fs.Int("stop-at", 0, "stop every member after step N, keeping its recipe and schedule (into a scratch --dir, never the zoo)")
 	saveEvery := fs.Duration("save-every", zoo.DefaultSaveEvery, "how often the state of the member in training is saved")
@@ -63,6 +67,9 @@ func runZoo(args []string, stdout io.Writer) error {
 	}
 	if *list && *verify {
 		return badInput("--list and --verify exclude each other")
+	}
+	if err := checkRemoveFlags(*remove, *staleOnly, *filter, *list, *verify, *steps, *stopAt); err != nil {
+		return err
 	}
 	if *steps > 0 && *dir == "" && os.Getenv(zoo.EnvDir) == "" {
 		return badInput("--steps=%d trains members that differ from the list: give a scratch --dir", *steps)
@@ -106,6 +113,9 @@ func runZoo(args []string, stdout io.Writer) error {
 	}
 	if *list {
 		return listZoo(stdout, z, man, all, members)
+	}
+	if *remove {
+		return removeMembers(stdout, z, members, *staleOnly)
 	}
 	if !*verify {
 		if err := refuseStale(z, members); err != nil {
@@ -172,6 +182,88 @@ func runZoo(args []string, stdout io.Writer) error {
 		fmt.Fprintln(stdout, w)
 	}
 	return failed
+}
+
+// checkRemoveFlags returns a usage error unless --remove and --stale are
+// used as documented: --stale only with --remove, --remove only with a
+// selection (--members or --stale) and with none of --list, --verify,
+// --steps or --stop-at.
+func checkRemoveFlags(remove, staleOnly bool, filter string, list, verify bool, steps, stopAt int) error {
+	if !remove {
+		if staleOnly {
+			return badInput("--stale selects the members --remove removes: give --remove too (--list shows the stale members)")
+		}
+		return nil
+	}
+	for _, other := range []struct {
+		set  bool
+		flag string
+	}{{list, "--list"}, {verify, "--verify"}, {steps != 0, "--steps"}, {stopAt != 0, "--stop-at"}} {
+		if other.set {
+			return badInput("--remove and %s exclude each other", other.flag)
+		}
+	}
+	if strings.TrimSpace(filter) == "" && !staleOnly {
+		return badInput("--remove needs --members=a,b or --stale: it never removes the whole zoo")
+	}
+	return nil
+}
+
+// removeMembers removes the members among members (only the stale ones if
+// staleOnly) from z with zoo.Zoo.Remove and prints a line for each. A
+// member that z holds nothing of stops it before anything is removed.
+func removeMembers(stdout io.Writer, z *zoo.Zoo, members []zoo.Member, staleOnly bool) error {
+	type target struct{ name, state string }
+	var targets []target
+	var absent []string
+	for _, m := range members {
+		st, err := memberState(z, m)
+		if err != nil && st != "stale" {
+			return err
+		}
+		if staleOnly && st != "stale" {
+			continue
+		}
+		if st == "missing" {
+			// A directory without manifest entry (left by an interrupted
+			// removal) is removed too; otherwise there is nothing to remove.
+			if info, err := os.Lstat(z.MemberDir(m.Name)); err != nil || !info.IsDir() {
+				absent = append(absent, m.Name)
+				continue
+			}
+			st = "not in " + zoo.ManifestFile
+		}
+		targets = append(targets, target{m.Name, st})
+	}
+	if len(absent) > 0 {
+		return fmt.Errorf("nothing removed: %s holds nothing of %s (neither finished nor in training)", z.Dir, strings.Join(absent, ", "))
+	}
+	if len(targets) == 0 {
+		fmt.Fprintf(stdout, "no stale member in %s: nothing removed\n", z.Dir)
+		return nil
+	}
+	var names []string
+	for _, tg := range targets {
+		r, err := z.Remove(tg.name)
+		if err != nil {
+			return fmt.Errorf("%s: %w", tg.name, err)
+		}
+		var what []string
+		if r.Entry != nil {
+			what = append(what, "its entry in "+zoo.ManifestFile)
+		}
+		if r.Dir {
+			what = append(what, "its directory "+z.MemberDir(tg.name))
+		}
+		if r.Partial {
+			what = append(what, "its state in training "+filepath.Join(z.Dir, zoo.PartialDir, tg.name))
+		}
+		fmt.Fprintf(stdout, "removed %s (%s): %s\n", tg.name, tg.state, strings.Join(what, ", "))
+		names = append(names, tg.name)
+	}
+	fmt.Fprintf(stdout, "%d members removed from %s; to train them again: repgeo zoo --dataset=%s --dir=%s --members=%s\n",
+		len(names), z.Dir, z.Dataset, z.Dir, strings.Join(names, ","))
+	return nil
 }
 
 // checkScratch returns an error if z is not a scratch zoo: if it is the
@@ -269,8 +361,9 @@ func refuseStale(z *zoo.Zoo, members []zoo.Member) error {
 	if len(stale) == 0 {
 		return nil
 	}
-	head := fmt.Errorf("nothing trained: %d members were trained with another spec than the list declares (%s)",
-		len(stale), strings.Join(names, ", "))
+	head := fmt.Errorf("nothing trained: %d members were trained with another spec than the list declares (%s); "+
+		"repgeo zoo --remove --dataset=%s --dir=%s --members=%s removes them",
+		len(stale), strings.Join(names, ", "), z.Dataset, z.Dir, strings.Join(names, ","))
 	return errors.Join(append([]error{head}, stale...)...)
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"errors"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -139,28 +140,14 @@ func TestZooCommand(t *testing.T) {
 // finished, --verify fails on it with the difference, and training refuses
 // to go over it; with the same --steps=2 it is finished and verifies.
 func TestZooStale(t *testing.T) {
-	dir, dataDir := t.TempDir(), t.TempDir()
-	if err := fakefashion.Write(dataDir, 256, 40, 3); err != nil {
-		t.Fatal(err)
-	}
+	dir, zooRun := scratchZoo(t, 256)
 	const name = "vgg11-w0.25-s2"
-	zooRun := func(args ...string) (int, string, string) {
-		t.Helper()
-		return geoRun(append([]string{"zoo", "--dir=" + dir, "--data=" + dataDir}, args...)...)
-	}
 	if code, _, stderr := zooRun("--members="+name, "--steps=2"); code != 0 {
 		t.Fatalf("zoo --steps=2: exit %d: %s", code, stderr)
 	}
-	// row returns the fields of the member's row in a table.
 	row := func(out string) []string {
 		t.Helper()
-		for _, l := range strings.Split(out, "\n") {
-			if f := strings.Fields(l); len(f) > 0 && f[0] == name {
-				return f
-			}
-		}
-		t.Fatalf("no row of %s in:\n%s", name, out)
-		return nil
+		return memberRow(t, out, name)
 	}
 	for _, tc := range []struct {
 		steps  []string
@@ -184,7 +171,8 @@ func TestZooStale(t *testing.T) {
 	if f := row(stdout); code != 1 || f[len(f)-1] != "STALE" {
 		t.Errorf("zoo --verify of a stale member: exit %d, row %v, want 1 and STALE", code, f)
 	}
-	for _, want := range []string{"1 of 1 members are stale", `"` + name + `"`, "recipe.steps 2 where the list declares 0", "remove its directory"} {
+	for _, want := range []string{"1 of 1 members are stale", `"` + name + `"`, "recipe.steps 2 where the list declares 0",
+		"repgeo zoo --remove --dataset=fashion-mnist --dir=" + dir + " --members=" + name} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("zoo --verify: stderr %q does not say %q", stderr, want)
 		}
@@ -196,12 +184,153 @@ func TestZooStale(t *testing.T) {
 	// before the stale one.
 	const missing = "resnet20-w1-s2"
 	code, stdout, stderr = zooRun("--members=" + missing + "," + name)
-	if code != 1 || stdout != "" || !strings.Contains(stderr, "nothing trained: 1 members") || !strings.Contains(stderr, "stale member: \""+name) {
+	if code != 1 || stdout != "" || !strings.Contains(stderr, "nothing trained: 1 members") || !strings.Contains(stderr, "stale member: \""+name) ||
+		!strings.Contains(stderr, "--remove --dataset=fashion-mnist --dir="+dir+" --members="+name+" removes them") {
 		t.Errorf("zoo over a stale member: exit %d, stderr %q:\n%s", code, stderr, stdout)
 	}
 	for _, p := range []string{filepath.Join(dir, missing), filepath.Join(dir, zoo.PartialDir, missing)} {
 		if _, err := os.Stat(p); !errors.Is(err, os.ErrNotExist) {
 			t.Errorf("%s exists after a refused training (%v)", p, err)
 		}
+	}
+}
+
+// scratchZoo returns an empty scratch zoo directory and a function running
+// repgeo zoo on it with a Fashion-MNIST look-alike of train training and
+// 40 test images.
+func scratchZoo(t *testing.T, train int) (string, func(args ...string) (int, string, string)) {
+	t.Helper()
+	dir, dataDir := t.TempDir(), t.TempDir()
+	if err := fakefashion.Write(dataDir, train, 40, 3); err != nil {
+		t.Fatal(err)
+	}
+	return dir, func(args ...string) (int, string, string) {
+		t.Helper()
+		return geoRun(append([]string{"zoo", "--dir=" + dir, "--data=" + dataDir}, args...)...)
+	}
+}
+
+// memberRow returns the fields of the named member's row in a table.
+func memberRow(t *testing.T, out, name string) []string {
+	t.Helper()
+	for _, l := range strings.Split(out, "\n") {
+		if f := strings.Fields(l); len(f) > 0 && f[0] == name {
+			return f
+		}
+	}
+	t.Fatalf("no row of %s in:\n%s", name, out)
+	return nil
+}
+
+// TestZooRemove fills a scratch zoo (128 training images: the list's
+// 8 epochs are 8 steps) with a member in training (stopped at step 1), a
+// stale one (trained for --steps=2) and a finished one (the full recipe).
+// --remove --stale removes only the stale member; --remove --members
+// removes the one in training; naming a member the zoo lacks removes
+// nothing; the finished member keeps its entry and files; the removed ones
+// train again. Flags that would remove the whole zoo, or mix --remove with
+// another mode, are refused.
+func TestZooRemove(t *testing.T) {
+	dir, zooRun := scratchZoo(t, 128)
+	const partial, stale, finished = "vgg13-w0.25-s1", "vgg11-w0.25-s2", "vgg11-w0.25-s3"
+	for _, args := range [][]string{
+		{"--members=" + partial, "--stop-at=1"}, // first: --stop-at wants a directory without zoo.json
+		{"--members=" + stale, "--steps=2"},
+		{"--members=" + finished},
+	} {
+		if code, _, stderr := zooRun(args...); code != 0 {
+			t.Fatalf("zoo %v: exit %d: %s", args, code, stderr)
+		}
+	}
+	// states returns the state column of --list for the three members.
+	states := func() []string {
+		t.Helper()
+		code, stdout, stderr := zooRun("--list")
+		if code != 0 {
+			t.Fatalf("zoo --list: exit %d: %s", code, stderr)
+		}
+		var out []string
+		for _, n := range []string{partial, stale, finished} {
+			out = append(out, memberRow(t, stdout, n)[5])
+		}
+		return out
+	}
+	if got := states(); !slices.Equal(got, []string{"partial", "stale", "finished"}) {
+		t.Fatalf("states before removing: %v", got)
+	}
+	z, err := zoo.Open(dir, "fashion-mnist")
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept, err := z.Entry(finished)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	code, stdout, stderr := zooRun("--remove", "--stale")
+	want := "removed " + stale + " (stale): its entry in zoo.json, its directory " + z.MemberDir(stale) + "\n" +
+		"1 members removed from " + dir + "; to train them again: repgeo zoo --dataset=fashion-mnist --dir=" + dir + " --members=" + stale + "\n"
+	if code != 0 || stdout != want {
+		t.Errorf("zoo --remove --stale: exit %d, stderr %q, stdout:\n%s\nwant:\n%s", code, stderr, stdout, want)
+	}
+	if got := states(); !slices.Equal(got, []string{"partial", "missing", "finished"}) {
+		t.Errorf("states after --remove --stale: %v, want the stale member missing", got)
+	}
+	if code, stdout, _ := zooRun("--remove", "--stale"); code != 0 || !strings.Contains(stdout, "no stale member") {
+		t.Errorf("zoo --remove --stale without stale member: exit %d:\n%s", code, stdout)
+	}
+	// A member the zoo lacks stops the removal before it starts.
+	code, stdout, stderr = zooRun("--remove", "--members="+partial+","+stale)
+	if code != 1 || stdout != "" || !strings.Contains(stderr, "nothing removed") || !strings.Contains(stderr, stale) {
+		t.Errorf("zoo --remove of a missing member: exit %d, stderr %q:\n%s", code, stderr, stdout)
+	}
+	if got := states(); got[0] != "partial" {
+		t.Errorf("the member in training was removed with a missing one: %v", got)
+	}
+	code, stdout, stderr = zooRun("--remove", "--members="+partial)
+	if code != 0 || !strings.HasPrefix(stdout, "removed "+partial+" (partial): its state in training "+filepath.Join(dir, zoo.PartialDir, partial)+"\n") {
+		t.Errorf("zoo --remove --members=%s: exit %d, stderr %q:\n%s", partial, code, stderr, stdout)
+	}
+	if got := states(); !slices.Equal(got, []string{"missing", "missing", "finished"}) {
+		t.Errorf("states after the removals: %v", got)
+	}
+	man, err := z.Manifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := man.Members[finished]; len(man.Members) != 1 || e == nil || e.Finished != kept.Finished || !maps.Equal(e.Files, kept.Files) {
+		t.Errorf("zoo.json after the removals: %d members, %s: %+v", len(man.Members), finished, e)
+	}
+	if err := z.Verify(finished); err != nil {
+		t.Error(err)
+	}
+	// The stale member trains again.
+	if code, _, stderr := zooRun("--members="+stale, "--steps=2"); code != 0 {
+		t.Fatalf("zoo --steps=2 after the removal: exit %d: %s", code, stderr)
+	}
+	if code, stdout, _ := zooRun("--list", "--steps=2", "--members="+stale); code != 0 || memberRow(t, stdout, stale)[5] != "finished" {
+		t.Errorf("the removed member did not train again:\n%s", stdout)
+	}
+
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--remove"}, "never removes the whole zoo"},
+		{[]string{"--remove", "--members="}, "never removes the whole zoo"},
+		{[]string{"--stale"}, "give --remove too"},
+		{[]string{"--stale", "--list"}, "give --remove too"},
+		{[]string{"--remove", "--stale", "--list"}, "--remove and --list exclude each other"},
+		{[]string{"--remove", "--members=" + finished, "--verify"}, "--remove and --verify exclude each other"},
+		{[]string{"--remove", "--stale", "--steps=2"}, "--remove and --steps exclude each other"},
+		{[]string{"--remove", "--stale", "--stop-at=2"}, "--remove and --stop-at exclude each other"},
+		{[]string{"--remove", "--members=resnet20-w9-s1"}, "no member named"},
+	} {
+		if code, stdout, stderr := zooRun(tc.args...); code != 2 || !strings.Contains(stderr, tc.want) || stdout != "" {
+			t.Errorf("zoo %v: exit %d, stderr %q (want 2 and %q), stdout %q", tc.args, code, stderr, tc.want, stdout)
+		}
+	}
+	if _, err := z.Entry(finished); err != nil {
+		t.Errorf("refused flags removed %s: %v", finished, err)
 	}
 }

@@ -14,8 +14,8 @@
 // the code, backend and CPU it was trained with. Zoo.Current returns a
 // member's entry only if that spec is the one the list declares: a member
 // trained before the list changed is stale (ErrStale): the zoo's readers
-// refuse it, and Train retrains it only once its directory and manifest
-// entry are removed.
+// refuse it, and Train retrains it only once Zoo.Remove has removed its
+// directory and manifest entry (repgeo zoo --remove).
 //
 // Training survives being stopped at any moment: the state of a member in
 // training (weights, optimizer state, step, curve so far and the snapshots

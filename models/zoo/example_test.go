@@ -62,3 +62,30 @@ func ExampleZoo_Current() {
 	// Output:
 	// resnet20-w1-s1 is not trained yet
 }
+
+// Remove removes a member (finished, stale or in training) so that Train
+// trains it again from scratch; a zoo holding nothing of it says so.
+func ExampleZoo_Remove() {
+	dir, err := os.MkdirTemp("", "zoo-example-")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer os.RemoveAll(dir)
+	z, err := zoo.Open(dir, data.FashionMNIST)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	r, err := z.Remove("resnet20-w1-s1")
+	switch {
+	case errors.Is(err, zoo.ErrNotTrained):
+		fmt.Println("nothing to remove")
+	case err != nil:
+		fmt.Println(err)
+	default:
+		fmt.Printf("removed: entry %v, state in training %v\n", r.Entry != nil, r.Partial)
+	}
+	// Output:
+	// nothing to remove
+}

@@ -34,7 +34,8 @@ const PartialDir = ".partial"
 const EnvDir = "REPGEO_ZOO"
 
 // ErrNotTrained is wrapped by the errors of Zoo.Load and Zoo.LoadSnapshot
-// for a member that the manifest does not list as finished.
+// for a member that the manifest does not list as finished, and by those of
+// Zoo.Remove for a member the zoo holds nothing of.
 var ErrNotTrained = errors.New("member not trained")
 
 // ErrCorrupt is wrapped by the errors about a manifest or member directory
@@ -289,9 +290,10 @@ func (z *Zoo) current(man *Manifest, m Member) (*Entry, error) {
 		return nil, z.notTrained(m.Name)
 	}
 	if !sameSpec(e.Spec, m) {
-		return nil, fmt.Errorf("zoo: %w: %q in %s was trained with %s: to retrain it, remove its directory %s and its entry in %s, "+
-			"then train it (make zoo, or repgeo zoo --members=%s)",
-			ErrStale, m.Name, z.Dir, specDiff(e.Spec, m), z.MemberDir(m.Name), filepath.Join(z.Dir, ManifestFile), m.Name)
+		return nil, fmt.Errorf("zoo: %w: %q in %s was trained with %s: to retrain it, remove it with "+
+			"repgeo zoo --remove --dataset=%s --dir=%s --members=%s (--remove --stale removes every stale member), "+
+			"then train it again (the same command without --remove, or make zoo)",
+			ErrStale, m.Name, z.Dir, specDiff(e.Spec, m), z.Dataset, z.Dir, m.Name)
 	}
 	return e, nil
 }

@@ -635,7 +635,8 @@ func stoppedTiny(t *testing.T, b backends.Backend, step int) *Zoo {
 // TestCurrent trains the tiny member and asks Current and Train about it as
 // the list might declare it: the same (its entry), under another name (not
 // trained), or with another spec (stale, naming the fields that differ and
-// how to retrain it; Train refuses it without training).
+// the command that removes it; Train refuses it without training). Once
+// removed, it trains with the new spec.
 func TestCurrent(t *testing.T) {
 	b := testBackend(t)
 	z, want, err := trainTiny(t, b, t.TempDir(), TrainOptions{})
@@ -674,7 +675,7 @@ func TestCurrent(t *testing.T) {
 			continue
 		}
 		if tc.is == ErrStale {
-			tc.says = append(tc.says, z.MemberDir(tc.m.Name), filepath.Join(z.Dir, ManifestFile), "--members="+tc.m.Name)
+			tc.says = append(tc.says, "repgeo zoo --remove --dataset="+z.Dataset+" --dir="+z.Dir+" --members="+tc.m.Name)
 			_, err := z.Train(tc.m, TrainOptions{Backend: b, Set: tinySet(t), Progress: func(Progress) { t.Errorf("%s: trained a stale member", tc.name) }})
 			if !errors.Is(err, ErrStale) || err.Error() != mustErr(z.Current(tc.m)).Error() {
 				t.Errorf("%s: Train of a stale member: %v, want Current's error", tc.name, err)
@@ -697,7 +698,235 @@ func TestCurrent(t *testing.T) {
 	if d := specDiff(tinyMember(), tinyMember()); d != "" {
 		t.Errorf("specDiff of equal specs: %q", d)
 	}
+	// Removed, the stale member trains as the list now declares it.
+	short := with(func(m *Member) { m.Recipe.Steps, m.Snapshots = 3, 0 })
+	if _, err := z.Remove(short.Name); err != nil {
+		t.Fatal(err)
+	}
+	if e, err := z.Train(short, TrainOptions{Backend: b, Set: tinySet(t)}); err != nil || e.Steps != 3 {
+		t.Fatalf("Train after Remove: %+v, %v", e, err)
+	}
+	if e, err := z.Current(short); err != nil || e.Steps != 3 || e.Finished < want.Finished {
+		t.Errorf("Current after retraining: %+v, %v", e, err)
+	}
 }
 
 // mustErr returns the error of a call returning an entry and an error.
 func mustErr(_ *Entry, err error) error { return err }
+
+// tinyVariant is the tiny member under another name, trained for steps
+// steps keeping no snapshot.
+func tinyVariant(name string, steps int) Member {
+	m := tinyMember()
+	m.Name, m.Recipe.Steps, m.Snapshots = name, steps, 0
+	return m
+}
+
+// TestRemove removes members of a zoo holding two finished members and one
+// in training: a finished member loses its entry and directory, the one in
+// training its state, and neither the manifest nor the other members
+// change; Train then trains the removed ones from scratch, to the same
+// weights. Names the zoo holds nothing of, and names of no member, are
+// refused without removing anything.
+func TestRemove(t *testing.T) {
+	b := testBackend(t)
+	m, other, partial := tinyMember(), tinyVariant("tiny-other", 3), tinyVariant("tiny-partial", 6)
+	z, first, err := trainTiny(t, b, t.TempDir(), TrainOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	net, err := z.Load(b, m.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := weights(t, net)
+	set := tinySet(t)
+	if _, err := z.Train(other, TrainOptions{Backend: b, Set: set}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := z.Train(partial, TrainOptions{Backend: b, Set: set, StopAt: 2}); !errors.Is(err, ErrStopped) {
+		t.Fatalf("stopping %s: %v, want ErrStopped", partial.Name, err)
+	}
+	// A directory that is no member's (here a zoo of another dataset) is never removed.
+	foreign := filepath.Join(z.Dir, "cifar10")
+	if err := os.MkdirAll(foreign, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(foreign, ManifestFile), []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	otherEntry, err := json.Marshal(mustEntry(t, z, other.Name))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	for _, tc := range []struct {
+		name    string
+		entry   bool // the removed entry is returned
+		partial bool
+		dir     bool
+	}{
+		{m.Name, true, false, true},
+		{partial.Name, false, true, false},
+	} {
+		r, err := z.Remove(tc.name)
+		if err != nil {
+			t.Fatalf("Remove(%q): %v", tc.name, err)
+		}
+		if (r.Entry != nil) != tc.entry || r.Entry != nil && r.Entry.Finished != first.Finished || r.Partial != tc.partial || r.Dir != tc.dir {
+			t.Errorf("Remove(%q) = %+v, want entry %v, partial %v, dir %v", tc.name, r, tc.entry, tc.partial, tc.dir)
+		}
+		for _, gone := range []string{z.MemberDir(tc.name), z.partialDir(tc.name), z.partialDir(tc.name) + pendingExt} {
+			if _, err := os.Stat(gone); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("Remove(%q) left %s (%v)", tc.name, gone, err)
+			}
+		}
+		if _, err := z.Entry(tc.name); !errors.Is(err, ErrNotTrained) {
+			t.Errorf("after Remove(%q), Entry: %v, want ErrNotTrained", tc.name, err)
+		}
+	}
+	for _, tc := range []struct {
+		name        string
+		notTrained  bool // else an invalid name
+		errContains string
+	}{
+		{m.Name, true, "neither a finished member nor one in training"},
+		{partial.Name, true, "neither a finished member nor one in training"},
+		{"tiny-never", true, `"tiny-never"`},
+		{"cifar10", true, z.Dir},
+		{"", false, "member name"},
+		{"../" + filepath.Base(z.Dir), false, "member name"},
+		{PartialDir, false, "member name"},
+	} {
+		r, err := z.Remove(tc.name)
+		if r != nil || err == nil || errors.Is(err, ErrNotTrained) != tc.notTrained || !strings.Contains(err.Error(), tc.errContains) {
+			t.Errorf("Remove(%q) = %+v, %v; want an error saying %q (ErrNotTrained: %v)", tc.name, r, err, tc.errContains, tc.notTrained)
+		}
+	}
+	nowhere := &Zoo{Dir: filepath.Join(z.Dir, "nowhere"), Dataset: z.Dataset}
+	if _, err := nowhere.Remove(m.Name); !errors.Is(err, ErrNotTrained) || !strings.Contains(err.Error(), "no zoo directory") {
+		t.Errorf("Remove in a zoo directory that does not exist: %v, want ErrNotTrained", err)
+	}
+	if _, err := os.Stat(nowhere.Dir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("Remove created the zoo directory %s (%v)", nowhere.Dir, err)
+	}
+	if _, err := os.Stat(filepath.Join(foreign, ManifestFile)); err != nil {
+		t.Errorf("Remove(\"cifar10\") touched that directory: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(z.Dir, PartialDir)); err != nil {
+		t.Errorf("Remove(%q) removed the partial directory: %v", PartialDir, err)
+	}
+
+	// The manifest reads back with the other member's entry unchanged, and
+	// its files verify.
+	man, err := z.Manifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := json.Marshal(man.Members[other.Name]); len(man.Members) != 1 || string(got) != string(otherEntry) {
+		t.Errorf("manifest after the removals holds %d members, %s:\n%s\nwant only %s", len(man.Members), other.Name, got, otherEntry)
+	}
+	if err := z.Verify(other.Name); err != nil {
+		t.Error(err)
+	}
+
+	// Both are trained again from step 0; the finished one to the same weights.
+	for _, mm := range []Member{m, partial} {
+		from := -1
+		e, err := z.Train(mm, TrainOptions{Backend: b, Set: set, Progress: func(p Progress) {
+			if from < 0 {
+				from = p.Start
+			}
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if from != 0 || e.Steps != mm.Recipe.Steps || len(e.Runs) != 1 {
+			t.Errorf("%s trained again from step %d to %d in runs %+v, want one run from 0 to %d", mm.Name, from, e.Steps, e.Runs, mm.Recipe.Steps)
+		}
+		if err := z.Verify(mm.Name); err != nil {
+			t.Error(err)
+		}
+	}
+	net, err = z.Load(b, m.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameWeights(t, "trained before and after the removal", before, weights(t, net))
+}
+
+// TestRemoveInterrupted covers what an interrupted Remove leaves: a member's
+// directory without its manifest entry, which Train replaces by the member
+// it trains and a second Remove removes (for a member the list declares),
+// and a partial directory holding final weights without their pending
+// entry, which Remove removes.
+func TestRemoveInterrupted(t *testing.T) {
+	b := testBackend(t)
+	m := tinyMember()
+	z, _, err := trainTiny(t, b, t.TempDir(), TrainOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Cut short after the manifest's write: the directory is left, with a
+	// file no member holds.
+	if err := z.writeManifest(&Manifest{Dataset: z.Dataset, Members: map[string]*Entry{}}); err != nil {
+		t.Fatal(err)
+	}
+	junk := filepath.Join(z.MemberDir(m.Name), "junk")
+	if err := os.WriteFile(junk, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	trained := false
+	if _, e, err := trainTiny(t, b, z.Dir, TrainOptions{Progress: func(Progress) { trained = true }}); err != nil || !trained {
+		t.Fatalf("Train over a directory without entry: trained %v, %+v, %v", trained, e, err)
+	}
+	if err := z.Verify(m.Name); err != nil {
+		t.Errorf("the retrained member does not verify: %v", err)
+	}
+	if _, err := os.Stat(junk); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the left directory's file survived the retraining (%v)", err)
+	}
+
+	// The directory of a declared member without entry is removed.
+	declared := Members()[0].Name
+	left := filepath.Join(z.MemberDir(declared), "snapshots")
+	if err := os.MkdirAll(left, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := z.Remove(declared); err != nil || r.Entry != nil || r.Partial || !r.Dir {
+		t.Errorf("Remove(%q) of a directory without entry: %+v, %v", declared, r, err)
+	}
+	if _, err := os.Stat(z.MemberDir(declared)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("%s left (%v)", z.MemberDir(declared), err)
+	}
+
+	// Final weights in a partial directory without pending entry (cut
+	// short after the pending entry's removal): Train refuses them, Remove
+	// removes them.
+	p := z.partialDir("tiny-final")
+	if err := os.MkdirAll(p, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(p, models.ConfigFile), []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := z.Remove("tiny-final"); err != nil || r.Entry != nil || !r.Partial || r.Dir {
+		t.Errorf("Remove of final weights in training: %+v, %v", r, err)
+	}
+	if _, err := os.Stat(p); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("%s left (%v)", p, err)
+	}
+	if _, err := z.Entry(m.Name); err != nil {
+		t.Errorf("the retrained member lost its entry: %v", err)
+	}
+}
+
+// mustEntry returns the manifest entry of the named member of z.
+func mustEntry(t *testing.T, z *Zoo, name string) *Entry {
+	t.Helper()
+	e, err := z.Entry(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}

@@ -130,8 +130,10 @@ var ErrChecksum = errors.New("checksum mismatch")
 // the MD5 checksum wantMD5 (hex) and unpacks the CIFAR-10 binary files it
 // holds (data_batch_N.bin, test_batch.bin, batches.meta.txt) flat into dir.
 // Each file is written to a temporary name and renamed, so a failure leaves
-// no partial file. An archive with the wrong checksum is not unpacked.
-func ExtractCIFAR10(r io.ReadSeeker, wantMD5, dir string) error {
+// no partial file. An archive with the wrong checksum is not unpacked, and
+// on any later failure (such as a corrupt gzip stream, whose own checksum
+// is verified at its end) the files already unpacked are removed.
+func ExtractCIFAR10(r io.ReadSeeker, wantMD5, dir string) (err error) {
 	h := md5.New()
 	if _, err := io.Copy(h, r); err != nil {
 		return fmt.Errorf("data: cifar10: reading archive: %w", err)
@@ -146,6 +148,14 @@ func ExtractCIFAR10(r io.ReadSeeker, wantMD5, dir string) error {
 	if err != nil {
 		return fmt.Errorf("data: cifar10: archive: %w: %v", ErrCorrupt, err)
 	}
+	var written []string
+	defer func() {
+		if err != nil {
+			for _, name := range written {
+				os.Remove(name)
+			}
+		}
+	}()
 	tr := tar.NewReader(gz)
 	wanted := map[string]bool{cifarTestFile: true, "batches.meta.txt": true}
 	for _, f := range cifarTrainFiles {
@@ -165,7 +175,8 @@ func ExtractCIFAR10(r io.ReadSeeker, wantMD5, dir string) error {
 			continue
 		}
 		src := &readErr{r: tr}
-		if err := atomicfile.Write(filepath.Join(dir, base), func(w io.Writer) error {
+		dst := filepath.Join(dir, base)
+		if err := atomicfile.Write(dst, func(w io.Writer) error {
 			_, err := io.Copy(w, src)
 			return err
 		}); err != nil {
@@ -174,9 +185,14 @@ func ExtractCIFAR10(r io.ReadSeeker, wantMD5, dir string) error {
 			}
 			return fmt.Errorf("data: cifar10: archive: %s: %w", base, err)
 		}
+		written = append(written, dst)
 		if base != "batches.meta.txt" {
 			found++
 		}
+	}
+	// Read the gzip stream to its end, where it verifies its checksum.
+	if _, err := io.Copy(io.Discard, gz); err != nil {
+		return fmt.Errorf("data: cifar10: archive: %w: %v", ErrCorrupt, err)
 	}
 	if found != len(cifarTrainFiles)+1 {
 		return fmt.Errorf("data: cifar10: archive: %w: found %d of the %d binary batch files",

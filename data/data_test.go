@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -111,11 +112,15 @@ func TestLoadCIFAR10Errors(t *testing.T) {
 	}
 }
 
-// cifarArchive builds a gzip-compressed tar like the official one.
-func cifarArchive(t *testing.T, skip string) []byte {
+// cifarArchive builds a gzip-compressed tar like the official one, at the
+// given compression level.
+func cifarArchive(t *testing.T, skip string, level int) []byte {
 	t.Helper()
 	var buf bytes.Buffer
-	gz := gzip.NewWriter(&buf)
+	gz, err := gzip.NewWriterLevel(&buf, level)
+	if err != nil {
+		t.Fatal(err)
+	}
 	tw := tar.NewWriter(gz)
 	add := func(name string, body []byte) {
 		if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(body)), Typeflag: tar.TypeReg}); err != nil {
@@ -150,7 +155,7 @@ func md5hex(b []byte) string {
 }
 
 func TestExtractCIFAR10(t *testing.T) {
-	good := cifarArchive(t, "")
+	good := cifarArchive(t, "", gzip.DefaultCompression)
 	dir := t.TempDir()
 	if err := ExtractCIFAR10(bytes.NewReader(good), md5hex(good), dir); err != nil {
 		t.Fatal(err)
@@ -182,9 +187,42 @@ func TestExtractCIFAR10(t *testing.T) {
 	if err := ExtractCIFAR10(bytes.NewReader(bad), md5hex(bad), t.TempDir()); !errors.Is(err, ErrCorrupt) {
 		t.Errorf("corrupt archive: error %v, want ErrCorrupt", err)
 	}
-	short := cifarArchive(t, "data_batch_4.bin")
+	short := cifarArchive(t, "data_batch_4.bin", gzip.DefaultCompression)
 	if err := ExtractCIFAR10(bytes.NewReader(short), md5hex(short), t.TempDir()); !errors.Is(err, ErrCorrupt) {
 		t.Errorf("archive missing a batch: error %v, want ErrCorrupt", err)
+	}
+}
+
+// TestExtractCIFAR10GzipChecksum flips a byte of a batch file inside an
+// uncompressed gzip stream, which only the stream's checksum at its end
+// reveals: the archive is reported as corrupt and no file is left behind.
+func TestExtractCIFAR10GzipChecksum(t *testing.T) {
+	good := cifarArchive(t, "", gzip.NoCompression)
+	// The stored blocks hold the tar verbatim: find a record of the test
+	// batch (labels 6, 7 and its pixels) and change one pixel.
+	rec := cifarRecords(2, 6)
+	at := bytes.Index(good, rec[:200])
+	if at < 0 {
+		t.Fatal("test batch not found in the uncompressed archive")
+	}
+	for _, tc := range []struct {
+		name    string
+		archive []byte
+	}{
+		{"flipped byte", func() []byte { b := slices.Clone(good); b[at+100] ^= 0x01; return b }()},
+		{"truncated trailer", good[:len(good)-4]},
+	} {
+		dir := t.TempDir()
+		err := ExtractCIFAR10(bytes.NewReader(tc.archive), md5hex(tc.archive), dir)
+		if !errors.Is(err, ErrCorrupt) {
+			t.Errorf("%s: error %v, want ErrCorrupt", tc.name, err)
+		}
+		if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+			t.Errorf("%s: a corrupt archive left %d files", tc.name, len(entries))
+		}
+	}
+	if err := ExtractCIFAR10(bytes.NewReader(good), md5hex(good), t.TempDir()); err != nil {
+		t.Errorf("the intact uncompressed archive: %v", err)
 	}
 }
 
@@ -289,6 +327,98 @@ func TestLoadFashionMNISTErrors(t *testing.T) {
 	}
 	if _, err := LoadFashionMNIST(t.TempDir()); err == nil || errors.Is(err, ErrCorrupt) {
 		t.Errorf("missing files: error %v, want a not-found error", err)
+	}
+}
+
+// TestLoadFashionMNISTGzipIntegrity damages the end of a gzip stream,
+// which only the last read reports: the checksum of a changed pixel, a cut
+// trailer and data after the stream are all errors, not silently loaded.
+func TestLoadFashionMNISTGzipIntegrity(t *testing.T) {
+	raw := idx([]int{30, 28, 28}, make([]byte, 30*784))
+	var buf bytes.Buffer
+	w, err := gzip.NewWriterLevel(&buf, gzip.NoCompression)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write(raw)
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	stored := buf.Bytes() // the pixels verbatim, then the 8-byte trailer
+	for _, tc := range []struct {
+		name string
+		body []byte
+		ok   bool
+	}{
+		{"intact", stored, true},
+		{"flipped pixel", func() []byte { b := slices.Clone(stored); b[len(b)-8-100] ^= 0x7f; return b }(), false},
+		{"cut trailer", stored[:len(stored)-4], false},
+		{"no trailer", stored[:len(stored)-8], false},
+		{"garbage after the stream", append(slices.Clone(stored), "junk"...), false},
+	} {
+		dir := t.TempDir()
+		writeFashion(t, dir, 30, 12, true)
+		if err := os.WriteFile(filepath.Join(dir, "train-images-idx3-ubyte.gz"), tc.body, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		s, err := LoadFashionMNIST(dir)
+		if tc.ok {
+			if err != nil {
+				t.Errorf("%s: %v", tc.name, err)
+			} else if slices.ContainsFunc(s.Train.Pixels, func(v uint8) bool { return v != 0 }) {
+				t.Errorf("%s: nonzero pixels", tc.name)
+			}
+			continue
+		}
+		if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "train-images-idx3-ubyte.gz") {
+			t.Errorf("%s: error %v, want ErrCorrupt naming the file", tc.name, err)
+		}
+	}
+}
+
+// TestReadIDXClaimsTooMuch gives headers claiming 2^31 values (2 GiB) with
+// no values after them: the error comes before that memory is allocated.
+func TestReadIDXClaimsTooMuch(t *testing.T) {
+	header := idx([]int{2048, 1024, 1024}, nil)
+	for _, tc := range []struct {
+		name, file string
+		body       []byte
+		want       string
+	}{
+		{"plain", "train-images-idx3-ubyte", header, "need 2147483648 values, the file holds 0 after its 16-byte header"},
+		{"plain, some values", "train-images-idx3-ubyte", append(slices.Clone(header), make([]byte, 1000)...), "the file holds 1000"},
+		{"gzip", "train-images-idx3-ubyte.gz", gz(t, header), "IDX truncated: 0 of 2147483648 values"},
+		{"gzip, some values", "train-images-idx3-ubyte.gz", gz(t, append(slices.Clone(header), make([]byte, 3<<20)...)), "IDX truncated: 3145728 of 2147483648 values"},
+		{"plain, over-long", "train-labels-idx1-ubyte", append(idx([]int{30}, make([]byte, 30)), 1), "over-long: dimensions [30] need 30 values, the file holds 31"},
+	} {
+		dir := t.TempDir()
+		writeFashion(t, dir, 30, 12, false)
+		if err := os.WriteFile(filepath.Join(dir, tc.file), tc.body, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		_, err := LoadFashionMNIST(dir)
+		runtime.ReadMemStats(&after)
+		if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v, want ErrCorrupt containing %q", tc.name, err, tc.want)
+		}
+		// The files themselves take about 60 KB, the chunks read 1 MiB
+		// each, doubling: far below the 2 GiB claimed.
+		if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 64<<20 {
+			t.Errorf("%s: allocated %d MiB", tc.name, alloc>>20)
+		}
+	}
+	// ReadIDX on a stream of unknown length does the same.
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, _, err := ReadIDX(bytes.NewReader(header))
+	runtime.ReadMemStats(&after)
+	if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "IDX truncated: 0 of 2147483648 values") {
+		t.Errorf("ReadIDX: error %v", err)
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 64<<20 {
+		t.Errorf("ReadIDX: allocated %d MiB", alloc>>20)
 	}
 }
 

@@ -68,24 +68,39 @@ func readIDXFile(dir, base string) ([]uint8, []int, error) {
 		return nil, nil, fmt.Errorf("data: fashion-mnist: %w", err)
 	}
 	var r io.Reader = bytes.NewReader(raw)
+	size := int64(len(raw))
 	if strings.HasSuffix(name, ".gz") {
 		gz, err := gzip.NewReader(r)
 		if err != nil {
 			return nil, nil, fmt.Errorf("data: fashion-mnist: %s: %w: %v", name, ErrCorrupt, err)
 		}
-		r = gz
+		r, size = gz, -1
 	}
-	values, dims, err := ReadIDX(r)
+	values, dims, err := readIDX(r, size)
 	if err != nil {
 		return nil, nil, fmt.Errorf("data: fashion-mnist: %s: %w", name, err)
 	}
 	return values, dims, nil
 }
 
+// idxChunk is the number of values ReadIDX reads at a time: memory grows
+// with the data actually read, not with the size the header claims.
+const idxChunk = 1 << 20
+
 // ReadIDX reads an IDX file of unsigned bytes (type code 0x08): a 4-byte
 // magic number (0, 0, 0x08, number of dimensions), the dimensions as
 // big-endian uint32, then the values. It returns the values and dimensions.
+// It reads r to its end, so that a gzip reader verifies its checksum, and
+// returns an error wrapping ErrCorrupt for a malformed, truncated or
+// over-long file or a failing read.
 func ReadIDX(r io.Reader) ([]uint8, []int, error) {
+	return readIDX(r, -1)
+}
+
+// readIDX is ReadIDX for a stream of size bytes, or of unknown size when
+// size < 0; a known size is checked against the header before any value is
+// read.
+func readIDX(r io.Reader, size int64) ([]uint8, []int, error) {
 	var magic [4]byte
 	if _, err := io.ReadFull(r, magic[:]); err != nil {
 		return nil, nil, fmt.Errorf("%w: IDX header: %v", ErrCorrupt, err)
@@ -116,13 +131,46 @@ func ReadIDX(r io.Reader) ([]uint8, []int, error) {
 			return nil, nil, fmt.Errorf("%w: IDX of dimensions %v is too large", ErrCorrupt, dims[:i+1])
 		}
 	}
-	values := make([]uint8, total)
-	if n, err := io.ReadFull(r, values); err != nil {
-		return nil, nil, fmt.Errorf("%w: IDX truncated: %d of %d values: %v", ErrCorrupt, n, total, err)
+	if size >= 0 {
+		header := int64(4 + 4*nd)
+		if have := size - header; have != int64(total) {
+			what := "truncated"
+			if have > int64(total) {
+				what = "over-long"
+			}
+			return nil, nil, fmt.Errorf("%w: IDX %s: dimensions %v need %d values, the file holds %d after its %d-byte header",
+				ErrCorrupt, what, dims, total, have, header)
+		}
 	}
-	var extra [1]byte
-	if n, _ := r.Read(extra[:]); n > 0 {
-		return nil, nil, fmt.Errorf("%w: IDX has data after its %d values", ErrCorrupt, total)
+	// Of a stream of unknown size, read in chunks, doubling the buffer as
+	// the data arrive: a header claiming more values than the stream holds
+	// costs no more memory than the values actually there.
+	initial := total
+	if size < 0 {
+		initial = min(total, idxChunk)
+	}
+	values := make([]uint8, 0, initial)
+	for len(values) < total {
+		k := len(values)
+		step := min(idxChunk, total-k)
+		if k+step > cap(values) {
+			grown := make([]uint8, k, min(total, max(2*cap(values), k+step)))
+			copy(grown, values)
+			values = grown
+		}
+		values = values[:k+step]
+		if n, err := io.ReadFull(r, values[k:]); err != nil {
+			return nil, nil, fmt.Errorf("%w: IDX truncated: %d of %d values: %v", ErrCorrupt, k+n, total, err)
+		}
+	}
+	// Read to the end: a gzip stream reports a checksum mismatch or a
+	// truncated trailer only there.
+	extra, err := io.Copy(io.Discard, r)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: IDX: after its %d values: %v", ErrCorrupt, total, err)
+	}
+	if extra > 0 {
+		return nil, nil, fmt.Errorf("%w: IDX has %d bytes of data after its %d values", ErrCorrupt, extra, total)
 	}
 	return values, dims, nil
 }

@@ -373,3 +373,42 @@ func TestRewriteModSameName(t *testing.T) {
 }
 
 func cloneProto[T proto.Message](x T) T { return proto.Clone(x).(T) }
+
+// TestNodeWithoutOutputs adds to resnet_tiny.onnx a ReLU of a module of its
+// own that produces nothing (no output, or only the empty name of an
+// omitted optional output): Parse rejects the file naming the node.
+func TestNodeWithoutOutputs(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		outputs []string
+	}{
+		{"no outputs", nil},
+		{"empty output name", []string{""}},
+	} {
+		om, err := onnx.ReadFile(filepath.Join("testdata", "resnet_tiny.onnx"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		g := om.Proto.Graph
+		k := -1
+		for i, n := range g.Node {
+			if n.OpType == "Relu" && k < 0 {
+				k = i
+			}
+		}
+		if k < 0 {
+			t.Fatal("resnet_tiny.onnx has no Relu")
+		}
+		n := cloneProto(g.Node[k])
+		n.Name, n.Output = "/layer9/layer9.0/relu/Relu", tc.outputs
+		g.Node = append(g.Node, n)
+		raw, err := proto.Marshal(&om.Proto)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = Parse(raw)
+		if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), `node "/layer9/layer9.0/relu/Relu" (Relu) has no output`) {
+			t.Errorf("%s: error %v, want ErrCorrupt naming the node", tc.name, err)
+		}
+	}
+}

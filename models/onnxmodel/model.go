@@ -128,7 +128,8 @@ func Parse(data []byte) (m *Model, err error) {
 }
 
 // check validates the structure of the parsed graph: a graph with nodes, one
-// float32 rank-4 data input, outputs, and every node input defined before use.
+// float32 rank-4 data input, outputs, every node input defined before use
+// and every node producing at least one tensor.
 func (m *Model) check() error {
 	p := &m.onnx.Proto
 	g := p.Graph
@@ -186,11 +187,16 @@ func (m *Model) check() error {
 					ErrCorrupt, n.Name, n.OpType, in)
 			}
 		}
+		produces := false
 		for _, out := range n.Output {
 			if out != "" {
 				defined[out] = true
 				m.producer[out] = i
+				produces = true
 			}
+		}
+		if !produces {
+			return fmt.Errorf("onnxmodel: %w: node %q (%s) has no output", ErrCorrupt, n.Name, n.OpType)
 		}
 		m.nodes[i] = Node{Name: n.Name, Op: n.OpType, Module: modulePath(n.Name), Outputs: slices.Clone(n.Output)}
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -47,7 +48,7 @@ var (
 	resnetStage = regexp.MustCompile(`^layer\d+`)
 	vggFeature  = regexp.MustCompile(`^features\.\d+$`)
 	vggHidden   = regexp.MustCompile(`^classifier\.\d+$`)
-	numberedTap = regexp.MustCompile(`^\d+_(.+)$`)
+	numberedTap = regexp.MustCompile(`^(\d+)_(.+)$`)
 	vitBlock    = regexp.MustCompile(`^encoder\.layers\.encoder_layer_\d+`)
 )
 
@@ -99,7 +100,10 @@ func (m *Model) DefaultTaps() []Tap {
 // the name of a tensor or of a node (its first output; slashes may be given
 // as dots, as in tap names), or a PyTorch module path such as "layer2.1" or
 // "features.14", which taps the last operator of the module.
-// A name may carry the numeric prefix of extracted tap names ("03_layer1.1").
+// A name may carry the numeric prefix of extracted tap names ("03_layer1.1"),
+// the tap's position in an extraction: a number the tap cannot have (larger
+// than the number of tensors the graph computes up to it, "05_input"), or
+// numbers out of path order, as no one extraction gives them, are errors.
 // The taps are returned in path order (the graph's topological order, the
 // input first); taps that name the same tensor are kept once.
 func (m *Model) Taps(specs ...string) ([]Tap, error) {
@@ -111,6 +115,13 @@ func (m *Model) Taps(specs ...string) ([]Tap, error) {
 			taps = append(taps, t)
 		}
 	}
+	// numbered holds the number and the specification of each tensor given
+	// with a numeric prefix.
+	type numberedSpec struct {
+		num  int
+		spec string
+	}
+	numbered := map[string]numberedSpec{}
 	for _, spec := range specs {
 		spec = strings.TrimSpace(spec)
 		switch spec {
@@ -126,9 +137,16 @@ func (m *Model) Taps(specs ...string) ([]Tap, error) {
 			}
 			continue
 		}
-		t, err := m.tap(spec)
+		t, num, err := m.tap(spec)
 		if err != nil {
 			return nil, err
+		}
+		if num >= 0 {
+			if prev, ok := numbered[t.Tensor]; ok && prev.num != num {
+				return nil, fmt.Errorf("onnxmodel: taps %q and %q name the same tensor with different numbers; give the name without its number",
+					prev.spec, spec)
+			}
+			numbered[t.Tensor] = numberedSpec{num, spec}
 		}
 		add(t)
 	}
@@ -136,6 +154,18 @@ func (m *Model) Taps(specs ...string) ([]Tap, error) {
 		return nil, fmt.Errorf("onnxmodel: no taps given")
 	}
 	sort.SliceStable(taps, func(i, j int) bool { return m.position(taps[i].Tensor) < m.position(taps[j].Tensor) })
+	prev := numberedSpec{num: -1}
+	for _, t := range taps {
+		n, ok := numbered[t.Tensor]
+		if !ok {
+			continue
+		}
+		if n.num <= prev.num {
+			return nil, fmt.Errorf("onnxmodel: tap %q comes after %q in the model but has a number no larger; "+
+				"an extraction numbers its taps in path order: give the names without their numbers", n.spec, prev.spec)
+		}
+		prev = n
+	}
 	return taps, nil
 }
 
@@ -147,52 +177,100 @@ func (m *Model) position(tensor string) int {
 	return m.producer[tensor]
 }
 
-// tap resolves one specification that is not a preset.
-func (m *Model) tap(spec string) (Tap, error) {
-	switch spec {
-	case "input":
-		return Tap{Name: "input", Tensor: m.input}, nil
-	case "output":
-		return Tap{Name: "output", Tensor: m.output}, nil
-	case TapEmbedding:
-		if t, ok := m.embeddingTap(); ok {
-			return t, nil
+// maxNumber returns the largest position tensor can have among the taps of
+// an extraction: the number of other tensors that can come before it in
+// path order (the input and the outputs of its node and of earlier nodes).
+func (m *Model) maxNumber(tensor string) int {
+	if tensor == m.input {
+		return 0
+	}
+	// The tensors computed up to the tensor's node, itself included, are
+	// as many as the input and the tensors that can precede it.
+	i := m.producer[tensor]
+	count := 0
+	for _, j := range m.producer {
+		if j <= i {
+			count++
 		}
 	}
-	if spec == m.input {
-		return Tap{Name: "input", Tensor: m.input}, nil
-	}
-	if _, ok := m.producer[spec]; ok {
-		return Tap{Name: label(spec), Tensor: spec}, nil
-	}
-	for _, n := range m.nodes {
-		if (n.Name == spec || label(n.Name) == spec) && len(n.Outputs) > 0 {
-			return Tap{Name: label(n.Name), Tensor: n.Outputs[0]}, nil
-		}
-	}
-	if i := m.lastOfModule(spec); i >= 0 {
-		return Tap{Name: spec, Tensor: m.nodes[i].Outputs[0]}, nil
+	return count
+}
+
+// tap resolves one specification that is not a preset. It returns the
+// number of a numbered name ("03_layer1.1") that resolves only without its
+// number, checked against maxNumber, or -1.
+func (m *Model) tap(spec string) (Tap, int, error) {
+	if t, ok := m.resolve(spec); ok {
+		return t, -1, nil
 	}
 	if match := numberedTap.FindStringSubmatch(spec); match != nil {
-		if t, err := m.tap(match[1]); err == nil {
-			return t, nil
+		if t, ok := m.resolve(match[2]); ok {
+			num, err := strconv.Atoi(match[1])
+			if limit := m.maxNumber(t.Tensor); err != nil || num > limit {
+				return Tap{}, 0, fmt.Errorf("onnxmodel: tap %q: %s can be at most tap %02d of an extraction "+
+					"(numbers count the taps before it in path order); give the name without its number", spec, match[2], limit)
+			}
+			return t, num, nil
 		}
 	}
-	return Tap{}, fmt.Errorf("onnxmodel: no module, node or tensor named %q in the model (list them with Nodes; "+
+	return Tap{}, 0, fmt.Errorf("onnxmodel: no module, node or tensor named %q in the model (list them with Nodes; "+
 		"a batch norm that torch.onnx.export folded into its convolution has no node of its own)", spec)
 }
 
-// lastOfModule returns the index of the last node belonging to the module
-// path mod (the module itself or a submodule), or -1. A module called twice
-// appears as two modules, the second with the suffix "_1" ("relu_1").
+// resolve resolves a specification that is neither a preset nor numbered.
+func (m *Model) resolve(spec string) (Tap, bool) {
+	switch spec {
+	case "input":
+		return Tap{Name: "input", Tensor: m.input}, true
+	case "output":
+		return Tap{Name: "output", Tensor: m.output}, true
+	case TapEmbedding:
+		if t, ok := m.embeddingTap(); ok {
+			return t, true
+		}
+	}
+	if spec == m.input {
+		return Tap{Name: "input", Tensor: m.input}, true
+	}
+	if _, ok := m.producer[spec]; ok {
+		return Tap{Name: label(spec), Tensor: spec}, true
+	}
+	for _, n := range m.nodes {
+		if (n.Name == spec || label(n.Name) == spec) && n.tappable() {
+			return Tap{Name: label(n.Name), Tensor: n.Outputs[0]}, true
+		}
+	}
+	return m.moduleTap(spec)
+}
+
+// lastOfModule returns the index of the last node with a first output
+// belonging to the module path mod (the module itself or a submodule), or
+// -1. A module called twice appears as two modules, the second with the
+// suffix "_1" ("relu_1").
 func (m *Model) lastOfModule(mod string) int {
 	last := -1
 	for i, n := range m.nodes {
-		if len(n.Outputs) > 0 && inModule(n.Module, mod) {
+		if n.tappable() && inModule(n.Module, mod) {
 			last = i
 		}
 	}
 	return last
+}
+
+// moduleTap returns the tap of module mod, the first output of its last
+// node, and false when no node of the module has one.
+func (m *Model) moduleTap(mod string) (Tap, bool) {
+	i := m.lastOfModule(mod)
+	if i < 0 {
+		return Tap{}, false
+	}
+	return Tap{Name: mod, Tensor: m.nodes[i].Outputs[0]}, true
+}
+
+// tappable reports whether the node has a first output to tap (Parse
+// rejects nodes without outputs; an omitted first output is "").
+func (n Node) tappable() bool {
+	return len(n.Outputs) > 0 && n.Outputs[0] != ""
 }
 
 func inModule(path, mod string) bool {
@@ -273,10 +351,12 @@ func (m *Model) preset(p string) ([]Tap, error) {
 			taps = append(taps, t)
 		}
 		for _, mod := range m.orderedModules(func(mod string) string { return vitBlock.FindString(mod) }) {
-			taps = append(taps, Tap{Name: mod, Tensor: m.nodes[m.lastOfModule(mod)].Outputs[0]})
+			if t, ok := m.moduleTap(mod); ok {
+				taps = append(taps, t)
+			}
 		}
-		if i := m.lastOfModule("encoder.ln"); i >= 0 {
-			taps = append(taps, Tap{Name: "encoder.ln", Tensor: m.nodes[i].Outputs[0]})
+		if t, ok := m.moduleTap("encoder.ln"); ok {
+			taps = append(taps, t)
 		}
 		return append(taps, Tap{Name: "output", Tensor: m.output}), nil
 	case layout == "vgg":
@@ -285,12 +365,12 @@ func (m *Model) preset(p string) ([]Tap, error) {
 			want = "MaxPool"
 		}
 		for _, mod := range m.orderedModules(func(mod string) string { return vggFeature.FindString(mod) }) {
-			if m.nodes[m.lastOfModule(mod)].Op == want {
+			if i := m.lastOfModule(mod); i >= 0 && m.nodes[i].Op == want {
 				mods = append(mods, mod)
 			}
 		}
 		for _, mod := range m.orderedModules(func(mod string) string { return vggHidden.FindString(mod) }) {
-			if m.nodes[m.lastOfModule(mod)].Op == "Relu" {
+			if i := m.lastOfModule(mod); i >= 0 && m.nodes[i].Op == "Relu" {
 				mods = append(mods, mod)
 			}
 		}
@@ -300,7 +380,9 @@ func (m *Model) preset(p string) ([]Tap, error) {
 	}
 	taps := []Tap{{Name: "input", Tensor: m.input}}
 	for _, mod := range mods {
-		taps = append(taps, Tap{Name: mod, Tensor: m.nodes[m.lastOfModule(mod)].Outputs[0]})
+		if t, ok := m.moduleTap(mod); ok {
+			taps = append(taps, t)
+		}
 	}
 	if taps[len(taps)-1].Tensor != m.output {
 		taps = append(taps, Tap{Name: "output", Tensor: m.output})
@@ -333,7 +415,7 @@ func (m *Model) fineTaps() []Tap {
 	taps := []Tap{{Name: "input", Tensor: m.input}}
 	used := map[string]bool{"input": true, "output": true}
 	for i, n := range m.nodes {
-		if !fineOps[n.Op] || len(n.Outputs) == 0 {
+		if !fineOps[n.Op] || !n.tappable() {
 			continue
 		}
 		name := n.Module
@@ -359,7 +441,7 @@ func (m *Model) embeddingTap() (Tap, bool) {
 		if vitBlock.MatchString(n.Module) {
 			break
 		}
-		if (n.Module == "encoder" || n.Module == "encoder.dropout") && len(n.Outputs) > 0 {
+		if (n.Module == "encoder" || n.Module == "encoder.dropout") && n.tappable() {
 			last = i
 		}
 	}

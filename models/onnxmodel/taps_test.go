@@ -73,6 +73,9 @@ func TestTapPresets(t *testing.T) {
 		// Explicit names: module paths, a node name, a tensor name, a
 		// numbered name; duplicates kept once, all in path order.
 		{"resnet_tiny.onnx", "resnet", []string{"output", "07_layer3.1", "layer1", "input"}, []string{"input", "layer1", "layer3.1", "output"}},
+		// The largest number a tap can have, the same tap given twice
+		// with the same number, and numbered next to unnumbered names.
+		{"resnet_tiny.onnx", "resnet", []string{"03_maxpool", "02_relu", "03_maxpool", "layer1.0", "00_input"}, []string{"input", "relu", "maxpool", "layer1.0"}},
 		{"resnet_tiny.onnx", "resnet", []string{"input", "layer1.0.relu", "/layer2/layer2.0/Add",
 			"/fc/Gemm", "logits", "output"}, []string{"input", "layer1.0.relu", "layer2.layer2.0.Add", "fc.Gemm"}},
 	}
@@ -137,6 +140,16 @@ func TestTapErrors(t *testing.T) {
 		{[]string{"layer1.0", ""}, "empty tap name"},
 		{[]string{"bn1"}, `no module, node or tensor named "bn1"`}, // folded into conv1 by the exporter
 		{nil, "no taps"},
+		// Numbers no extraction gives: conv1, relu and maxpool are the
+		// graph's first three tensors, so maxpool is at most tap 03.
+		{[]string{"04_maxpool"}, `tap "04_maxpool": maxpool can be at most tap 03 of an extraction`},
+		{[]string{"99_maxpool"}, `tap "99_maxpool": maxpool can be at most tap 03`},
+		{[]string{"01_input"}, `tap "01_input": input can be at most tap 00`},
+		{[]string{"99999999999999999999_layer1.0"}, `tap "99999999999999999999_layer1.0": layer1.0 can be at most tap`},
+		{[]string{"03_layer2.0", "02_layer3.0"}, `tap "02_layer3.0" comes after "03_layer2.0" in the model but has a number no larger`},
+		{[]string{"05_layer2.0", "05_layer3.0"}, `tap "05_layer3.0" comes after "05_layer2.0"`},
+		{[]string{"03_layer1.1", "layer2", "04_layer1.1"}, `taps "03_layer1.1" and "04_layer1.1" name the same tensor with different numbers`},
+		{[]string{"03_nothing"}, `no module, node or tensor named "03_nothing"`},
 	}
 	for _, tc := range cases {
 		_, err := m.Taps(tc.specs...)
@@ -187,5 +200,67 @@ func TestViTTapErrors(t *testing.T) {
 	r := load(t, "resnet_tiny.onnx")
 	if _, err := r.Taps(TapEmbedding); err == nil || !strings.Contains(err.Error(), `"embedding"`) {
 		t.Errorf("embedding on a ResNet: error %v, want one naming it", err)
+	}
+}
+
+// TestTapsSkipNodesWithoutOutput gives each layout a module whose only
+// node has no output (which Parse rejects, but a Model may hold): the
+// presets leave it out instead of indexing node -1, and naming it is an
+// error.
+func TestTapsSkipNodesWithoutOutput(t *testing.T) {
+	cases := []struct {
+		layout string
+		names  []string
+		blocks []string
+	}{
+		{"resnet", []string{"/conv1/Conv", "/maxpool/MaxPool", "/layer1/layer1.0/relu/Relu", "/layer9/layer9.0/relu/Relu-", "/fc/Gemm"},
+			[]string{"input", "maxpool", "layer1.0", "output"}},
+		{"vgg", []string{"/features/features.0/Conv", "/features/features.1/Relu", "/features/features.2/Relu-", "/classifier/classifier.0/Gemm"},
+			[]string{"input", "features.1", "output"}},
+		{"vit", []string{"/conv_proj/Conv", "/encoder/Add", "/encoder/layers/encoder_layer_0/Add",
+			"/encoder/layers/encoder_layer_1/Add-", "/encoder/ln/LayerNormalization-", "/heads/head/Gemm"},
+			[]string{"input", TapEmbedding, "encoder.layers.encoder_layer_0", "output"}},
+	}
+	for _, tc := range cases {
+		m := &Model{input: "x", producer: map[string]int{}}
+		var silent string
+		for i, name := range tc.names {
+			var outs []string
+			if strings.HasSuffix(name, "-") {
+				name = strings.TrimSuffix(name, "-")
+				silent = modulePath(name)
+			} else {
+				outs = []string{name + "_output_0"}
+				m.producer[outs[0]] = i
+				m.output = outs[0]
+			}
+			m.nodes = append(m.nodes, Node{Name: name, Op: name[strings.LastIndexByte(name, '/')+1:], Module: modulePath(name), Outputs: outs})
+		}
+		if got := m.Layout(); got != tc.layout {
+			t.Fatalf("layout %q, want %q", got, tc.layout)
+		}
+		taps, err := m.Taps(PresetBlocks)
+		if err != nil {
+			t.Errorf("%s: %v", tc.layout, err)
+		} else if got := tapNames(taps); !slices.Equal(got, tc.blocks) {
+			t.Errorf("%s: blocks %q, want %q", tc.layout, got, tc.blocks)
+		}
+		if got := tapNames(m.DefaultTaps()); !slices.Equal(got, tc.blocks) {
+			t.Errorf("%s: default taps %q, want %q", tc.layout, got, tc.blocks)
+		}
+		for _, p := range []string{PresetStages, PresetModules, PresetFine} {
+			taps, err := m.Taps(p)
+			if err != nil {
+				continue // a ViT has no stages
+			}
+			for _, tp := range taps {
+				if tp.Tensor == "" || tp.Name == silent {
+					t.Errorf("%s %s: tap %+v", tc.layout, p, tp)
+				}
+			}
+		}
+		if _, err := m.Taps(silent); err == nil || !strings.Contains(err.Error(), "no module, node or tensor named") {
+			t.Errorf("%s: tap %q: error %v", tc.layout, silent, err)
+		}
 	}
 }

@@ -70,6 +70,38 @@ func TestSpread(t *testing.T) {
 	}
 }
 
+// TestSpreadNonFinite checks that a NaN or infinite spread draws no band at
+// its point, as one point alone or beside finite ones, and leaves the y axis
+// on the finite values.
+func TestSpreadNonFinite(t *testing.T) {
+	for _, tc := range []struct {
+		name         string
+		mean, spread []float64
+		lo, hi       float64 // the finite extent the axis must hold
+	}{
+		{"infinite, alone", []float64{1}, []float64{math.Inf(1)}, 1, 1},
+		{"infinite, with finite", []float64{1, 2, 3}, []float64{0.5, math.Inf(1), 0.5}, 0.5, 3.5},
+		{"-infinite", []float64{1, 2}, []float64{math.Inf(-1), 0.5}, 1, 2.5},
+		{"NaN", []float64{1, 2}, []float64{math.NaN(), 0.5}, 1, 2.5},
+	} {
+		x := make([]float64, len(tc.mean))
+		for i := range x {
+			x[i] = float64(i + 1)
+		}
+		p, err := Spread("t", "x", "y", false, SpreadSeries{X: x, Mean: tc.mean, Spread: tc.spread})
+		if err != nil {
+			t.Errorf("%s: %v", tc.name, err)
+			continue
+		}
+		if math.IsInf(p.Y.Min, 0) || math.IsInf(p.Y.Max, 0) || !(p.Y.Min <= tc.lo && p.Y.Max >= tc.hi) || p.Y.Max-p.Y.Min > 10*(tc.hi-tc.lo+1) {
+			t.Errorf("%s: y axis [%v, %v], want a finite range around [%v, %v]", tc.name, p.Y.Min, p.Y.Max, tc.lo, tc.hi)
+		}
+		if _, err := PNG(p, 2*vg.Inch, 2*vg.Inch); err != nil {
+			t.Errorf("%s: rendering: %v", tc.name, err)
+		}
+	}
+}
+
 func TestGradient(t *testing.T) {
 	g := Gradient(5)
 	lum := func(c color.Color) float64 {

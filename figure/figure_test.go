@@ -46,6 +46,37 @@ func TestRenderLayout(t *testing.T) {
 	}
 }
 
+// TestRenderBadSizes gives Render sizes that are not positive numbers or
+// make an image too large to allocate: an error, not a panic in the image
+// package.
+func TestRenderBadSizes(t *testing.T) {
+	nan, inf := vg.Length(math.NaN()), vg.Length(math.Inf(1))
+	for _, tc := range []struct {
+		name string
+		row  Row
+		want string
+	}{
+		{"NaN height", Row{Height: nan, Panels: []Panel{{Width: vg.Inch}}}, "row 0 has no panels or no height (NaN)"},
+		{"infinite height", Row{Height: inf, Panels: []Panel{{Width: vg.Inch}}}, "110×+Inf pixels at 110 DPI is too large"},
+		{"NaN width", Row{Height: vg.Inch, Panels: []Panel{{Width: vg.Inch}, {Width: nan}}}, "panel 1 of row 0 has no width (NaN)"},
+		{"infinite width", Row{Height: vg.Inch, Panels: []Panel{{Width: inf}}}, "+Inf×110 pixels at 110 DPI is too large"},
+		{"huge", Row{Height: 1000 * vg.Inch, Panels: []Panel{{Width: 2000 * vg.Inch}}}, "220000×110000 pixels at 110 DPI is too large (at most 134217728 pixels)"},
+	} {
+		var err error
+		func() {
+			defer func() {
+				if r := recover(); r != nil {
+					t.Errorf("%s: panic %v", tc.name, r)
+				}
+			}()
+			_, err = Render(tc.row)
+		}()
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v, want one containing %q", tc.name, err, tc.want)
+		}
+	}
+}
+
 func TestHeatErrors(t *testing.T) {
 	nan := mat.NewDense(2, 2, []float64{0, math.NaN(), 1, 0})
 	for _, tc := range []struct {
@@ -57,6 +88,9 @@ func TestHeatErrors(t *testing.T) {
 		{"nan", Heat{Z: nan}, "is NaN"},
 		{"labels", Heat{Z: mat.NewDense(2, 2, nil), Rows: []string{"a"}}, "1 row and 0 column labels"},
 		{"range", Heat{Z: mat.NewDense(2, 2, nil), Min: 1, Max: 1}, "range"},
+		{"NaN range", Heat{Z: mat.NewDense(2, 2, nil), Min: math.NaN(), Max: 1}, "color range [NaN, 1] is empty or infinite"},
+		{"infinite range", Heat{Z: mat.NewDense(2, 2, nil), Max: math.Inf(1)}, "color range [0, +Inf] is empty or infinite"},
+		{"infinite range both", Heat{Z: mat.NewDense(2, 2, nil), Min: math.Inf(-1), Max: math.Inf(1)}, "is empty or infinite"},
 	} {
 		_, err := tc.h.Plot()
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -142,8 +176,18 @@ func TestAzimuthal(t *testing.T) {
 			t.Errorf("point %d at distance %v from the centre, want its angle %v", i, got, want)
 		}
 	}
-	if _, err := Azimuthal(mat.NewDense(2, 3, []float64{1, 0, 0, 0, 2, 0})); err == nil {
-		t.Error("Azimuthal accepted a row that is not a unit vector")
+	for _, bad := range [][]float64{
+		{1, 0, 0, 0, 2, 0},
+		{1, 0, 0, math.NaN(), 0, 0},
+		{1, 0, 0, 0, math.Inf(1), 0},
+	} {
+		if _, err := Azimuthal(mat.NewDense(2, 3, bad)); err == nil || !strings.Contains(err.Error(), "row 1 has norm") {
+			t.Errorf("Azimuthal of rows %v: error %v, want one saying row 1 is not a unit vector", bad, err)
+		}
+	}
+	// The command line's spherical embedding map goes through Azimuthal.
+	if _, err := EmbeddingMap("t", nil, mat.NewDense(2, 3, []float64{0, 0, 1, math.NaN(), 0, 0}), true); err == nil {
+		t.Error("EmbeddingMap drew a spherical embedding with a NaN")
 	}
 	if _, err := Azimuthal(mat.NewDense(2, 2, []float64{1, 0, -1, 0})); err == nil {
 		t.Error("Azimuthal accepted antipodal points with a zero mean")

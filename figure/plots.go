@@ -116,7 +116,8 @@ func (h Heat) Range() (lo, hi float64) {
 }
 
 // Plot draws the heat map. It returns an error for an empty matrix, a
-// non-finite entry, an empty color range or labels of the wrong length.
+// non-finite entry, an empty or infinite color range or labels of the wrong
+// length.
 func (h Heat) Plot() (*plot.Plot, error) {
 	if h.Z == nil {
 		return nil, errors.New("figure: heat map of a nil matrix")
@@ -136,8 +137,8 @@ func (h Heat) Plot() (*plot.Plot, error) {
 		}
 	}
 	lo, hi := h.Range()
-	if !(hi > lo) {
-		return nil, fmt.Errorf("figure: heat map color range [%v, %v] is empty", lo, hi)
+	if !(hi > lo) || math.IsInf(hi-lo, 0) {
+		return nil, fmt.Errorf("figure: heat map color range [%v, %v] is empty or infinite", lo, hi)
 	}
 	img, err := heatImage(h.Z, lo, hi)
 	if err != nil {
@@ -412,7 +413,7 @@ func Azimuthal(x mat.Matrix) (*mat.Dense, error) {
 		for j := 0; j < k; j++ {
 			norm += x.At(i, j) * x.At(i, j)
 		}
-		if math.Abs(norm-1) > 1e-6 {
+		if !(math.Abs(norm-1) <= 1e-6) { // also NaN
 			return nil, fmt.Errorf("figure: Azimuthal: row %d has norm %v, want unit vectors", i, math.Sqrt(norm))
 		}
 		for j := 0; j < k; j++ {
@@ -461,7 +462,7 @@ func Azimuthal(x mat.Matrix) (*mat.Dense, error) {
 
 func normalize(v []float64) bool {
 	s := math.Sqrt(floatsDot(v, v))
-	if s < 1e-9 {
+	if !(s >= 1e-9) { // also NaN
 		return false
 	}
 	for i := range v {

@@ -19,6 +19,10 @@ import (
 // DPI is the resolution of rendered figures.
 const DPI = 110
 
+// maxPixels bounds the number of pixels of a rendered figure (512 MiB as
+// RGBA).
+const maxPixels = 1 << 27
+
 // Default size of a single plot.
 const (
 	DefaultWidth  = 6 * vg.Inch
@@ -38,25 +42,30 @@ type Row struct {
 }
 
 // Render draws rows of panels, top to bottom, into one PNG image. The image is
-// as wide as the widest row.
+// as wide as the widest row. Heights and widths must be positive, and the
+// image at most 2^27 pixels.
 func Render(rows ...Row) ([]byte, error) {
 	if len(rows) == 0 {
 		return nil, errors.New("figure: Render needs at least one row")
 	}
 	var w, h vg.Length
 	for i, r := range rows {
-		if r.Height <= 0 || len(r.Panels) == 0 {
-			return nil, fmt.Errorf("figure: row %d has no panels or no height", i)
+		if !(r.Height > 0) || len(r.Panels) == 0 { // a NaN height too
+			return nil, fmt.Errorf("figure: row %d has no panels or no height (%v)", i, r.Height)
 		}
 		var rw vg.Length
 		for j, p := range r.Panels {
-			if p.Width <= 0 {
-				return nil, fmt.Errorf("figure: panel %d of row %d has no width", j, i)
+			if !(p.Width > 0) {
+				return nil, fmt.Errorf("figure: panel %d of row %d has no width (%v)", j, i, p.Width)
 			}
 			rw += p.Width
 		}
 		w = max(w, rw)
 		h += r.Height
+	}
+	if pw, ph := w.Dots(DPI), h.Dots(DPI); !(pw*ph <= maxPixels) {
+		return nil, fmt.Errorf("figure: a figure of %.0f×%.0f pixels at %d DPI is too large (at most %d pixels)",
+			pw, ph, DPI, maxPixels)
 	}
 	c := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(DPI))
 	dc := draw.New(c)

@@ -44,7 +44,8 @@ type SpreadSeries struct {
 
 // Spread draws each series as a line through its means with a translucent
 // band of ± its spread, on a logarithmic x axis when logX is set (all x must
-// then be positive). Points with a non-finite mean are left out.
+// then be positive). Points with a non-finite mean are left out, and a
+// non-finite spread draws no band at its point.
 func Spread(title, xlabel, ylabel string, logX bool, series ...SpreadSeries) (*plot.Plot, error) {
 	if len(series) == 0 {
 		return nil, errors.New("figure: Spread needs at least one series")
@@ -72,7 +73,7 @@ func Spread(title, xlabel, ylabel string, logX bool, series ...SpreadSeries) (*p
 			}
 			line = append(line, plotter.XY{X: x, Y: m})
 			ymin, ymax = math.Min(ymin, m), math.Max(ymax, m)
-			if s.Spread != nil && !math.IsNaN(s.Spread[i]) {
+			if s.Spread != nil && !math.IsNaN(s.Spread[i]) && !math.IsInf(s.Spread[i], 0) {
 				d := math.Abs(s.Spread[i])
 				lo = append(lo, plotter.XY{X: x, Y: m - d})
 				hi = append(hi, plotter.XY{X: x, Y: m + d})

@@ -1,6 +1,7 @@
 package npy
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -34,6 +35,10 @@ func FuzzRead(f *testing.F) {
 			}
 			if len(err.Error()) < len(name)+2 || err.Error()[:len(name)+2] != name+": " {
 				t.Fatalf("error %q does not start with the file name", err)
+			}
+			// Bytes in memory are corrupt or unsupported, never both.
+			if errors.Is(err, ErrCorrupt) == errors.Is(err, ErrUnsupported) {
+				t.Fatalf("error %q: corrupt %v, unsupported %v", err, errors.Is(err, ErrCorrupt), errors.Is(err, ErrUnsupported))
 			}
 			return
 		}

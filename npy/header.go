@@ -12,6 +12,9 @@ import (
 // map[string]pyValue (dict with string keys).
 type pyValue any
 
+// errEscape is the error for a header string with an escape sequence.
+var errEscape = errors.New("escape sequences in header strings are not supported")
+
 // maxNesting bounds the nesting depth of header literals.
 const maxNesting = 32
 
@@ -167,7 +170,7 @@ func (p *literalParser) str() (pyValue, error) {
 	for i := start; i < len(p.s); i++ {
 		switch p.s[i] {
 		case '\\':
-			return nil, errors.New("escape sequences in header strings are not supported")
+			return nil, errEscape
 		case q:
 			p.pos = i + 1
 			return p.s[start:i], nil

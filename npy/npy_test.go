@@ -138,6 +138,7 @@ func TestReadRejectsNumpyFiles(t *testing.T) {
 			if !strings.HasPrefix(err.Error(), path+": ") || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("error %q, want the file name and %q", err, tc.want)
 			}
+			checkKind(t, err, ErrUnsupported)
 		})
 	}
 }

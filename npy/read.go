@@ -30,6 +30,54 @@ type Array struct {
 	Data *mat.Dense
 }
 
+// ErrCorrupt is wrapped by the errors of Read and ReadFile for a file that
+// is not a well-formed .npy file or .npz archive: bad magic, a truncated or
+// garbled header, missing or extra data, a damaged zip archive or entry.
+var ErrCorrupt = errors.New("corrupt .npy or .npz file")
+
+// ErrUnsupported is wrapped by the errors of Read and ReadFile for a
+// well-formed file this package does not read as matrices: a dtype that is
+// not a float, integer or bool type, an array of fewer than two axes or none
+// of its elements, an archive without arrays, a format version other than 1,
+// 2 and 3, or a zip compression method other than store and deflate.
+var ErrUnsupported = errors.New("unsupported .npy or .npz file")
+
+// kindError adds a sentinel (such as ErrCorrupt or ErrUnsupported) to an
+// error without changing its message.
+type kindError struct {
+	err  error
+	kind error
+}
+
+func (e *kindError) Error() string   { return e.err.Error() }
+func (e *kindError) Unwrap() []error { return []error{e.kind, e.err} }
+
+// errorf formats an error as fmt.Errorf does and, unless kind is nil, makes
+// it wrap kind too.
+func errorf(kind error, format string, args ...any) error {
+	err := fmt.Errorf(format, args...)
+	if kind == nil {
+		return err
+	}
+	return &kindError{err: err, kind: kind}
+}
+
+// readKind classifies an error met while reading a file's contents: a
+// failing read of the file itself (an *os.PathError) is neither corrupt nor
+// unsupported, an unknown zip compression method is unsupported, and every
+// other error (a zip or deflate format error, a checksum mismatch, an
+// unexpected end) is corrupt.
+func readKind(err error) error {
+	var pe *os.PathError
+	switch {
+	case errors.As(err, &pe):
+		return nil
+	case errors.Is(err, zip.ErrAlgorithm):
+		return ErrUnsupported
+	}
+	return ErrCorrupt
+}
+
 const (
 	magic = "\x93NUMPY"
 	// maxHeaderLen bounds the header dictionary; numpy's own limit is 10000
@@ -80,7 +128,7 @@ func ReadFile(path string) ([]Array, error) {
 	if isNPZ(path, head[:n]) {
 		zr, err := zip.NewReader(f, size)
 		if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
-			return nil, fmt.Errorf("%s: not a valid .npz (zip) archive: %w", path, err)
+			return nil, errorf(readKind(err), "%s: not a valid .npz (zip) archive: %w", path, err)
 		}
 		return readZip(path, zr)
 	}
@@ -99,7 +147,7 @@ func Read(name string, data []byte) ([]Array, error) {
 	if isNPZ(name, data) {
 		zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 		if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
-			return nil, fmt.Errorf("%s: not a valid .npz (zip) archive: %w", name, err)
+			return nil, errorf(readKind(err), "%s: not a valid .npz (zip) archive: %w", name, err)
 		}
 		return readZip(name, zr)
 	}
@@ -147,7 +195,7 @@ func readZip(name string, zr *zip.Reader) ([]Array, error) {
 		entry := fmt.Sprintf("%s: entry %q", name, f.Name)
 		rc, err := f.Open()
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", entry, err)
+			return nil, errorf(readKind(err), "%s: %w", entry, err)
 		}
 		declared := int64(-1)
 		if f.UncompressedSize64 <= math.MaxInt64 {
@@ -162,7 +210,7 @@ func readZip(name string, zr *zip.Reader) ([]Array, error) {
 		out = append(out, a)
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("%s: archive holds no arrays", name)
+		return nil, errorf(ErrUnsupported, "%s: archive holds no arrays", name)
 	}
 	return out, nil
 }
@@ -343,6 +391,10 @@ func float16(h uint16) float64 {
 	return sign * math.Ldexp(1+frac/1024, exp-15)
 }
 
+// errNotMatrix is wrapped by the errors of parseShape for a well-formed
+// shape that is not that of a matrix of observations.
+var errNotMatrix = errors.New("not a matrix")
+
 // parseShape checks a header shape and returns it with its element count.
 func parseShape(v pyValue) ([]int, int64, error) {
 	items, ok := v.([]pyValue)
@@ -363,10 +415,10 @@ func parseShape(v pyValue) ([]int, int64, error) {
 		shape[i] = int(d)
 	}
 	if len(shape) < 2 {
-		return nil, 0, fmt.Errorf("need at least 2 axes (inputs × features), header shape is %s", describe(v))
+		return nil, 0, errorf(errNotMatrix, "need at least 2 axes (inputs × features), header shape is %s", describe(v))
 	}
 	if count == 0 {
-		return nil, 0, fmt.Errorf("array is empty: header shape is %s", describe(v))
+		return nil, 0, errorf(errNotMatrix, "array is empty: header shape is %s", describe(v))
 	}
 	return shape, count, nil
 }
@@ -383,22 +435,22 @@ func shapeString(shape []int) string {
 // or -1 if unknown; trusted says whether size is known to be true (a file's
 // or a buffer's length) rather than declared by an archive.
 func decode(name string, r io.Reader, size int64, trusted bool) (Array, error) {
-	fail := func(format string, args ...any) (Array, error) {
-		return Array{}, fmt.Errorf("%s: "+format, append([]any{name}, args...)...)
+	fail := func(kind error, format string, args ...any) (Array, error) {
+		return Array{}, errorf(kind, "%s: "+format, append([]any{name}, args...)...)
 	}
 	var pre [8]byte
 	n, err := io.ReadFull(r, pre[:])
 	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
-		return fail("%v", err)
+		return fail(readKind(err), "%w", err)
 	}
 	if n < len(magic) || string(pre[:len(magic)]) != magic {
 		if bytes.HasPrefix(pre[:n], []byte("PK")) {
-			return fail("bad magic: this looks like a zip (.npz) archive, not a .npy file")
+			return fail(ErrCorrupt, "bad magic: this looks like a zip (.npz) archive, not a .npy file")
 		}
-		return fail("bad magic: not a .npy file (want \\x93NUMPY, found %q)", pre[:n])
+		return fail(ErrCorrupt, "bad magic: not a .npy file (want \\x93NUMPY, found %q)", pre[:n])
 	}
 	if n < len(pre) {
-		return fail("truncated: file ends inside the .npy preamble")
+		return fail(ErrCorrupt, "truncated: file ends inside the .npy preamble")
 	}
 	major, minor := pre[6], pre[7]
 	var hlen int64
@@ -407,66 +459,74 @@ func decode(name string, r io.Reader, size int64, trusted bool) (Array, error) {
 	case 1:
 		var b [2]byte
 		if _, err := io.ReadFull(r, b[:]); err != nil {
-			return fail("truncated: file ends inside the .npy preamble")
+			return fail(ErrCorrupt, "truncated: file ends inside the .npy preamble")
 		}
 		hlen, lenBytes = int64(binary.LittleEndian.Uint16(b[:])), 2
 	case 2, 3:
 		var b [4]byte
 		if _, err := io.ReadFull(r, b[:]); err != nil {
-			return fail("truncated: file ends inside the .npy preamble")
+			return fail(ErrCorrupt, "truncated: file ends inside the .npy preamble")
 		}
 		hlen, lenBytes = int64(binary.LittleEndian.Uint32(b[:])), 4
 	default:
-		return fail("unsupported .npy format version %d.%d (want 1.0, 2.0 or 3.0)", major, minor)
+		return fail(ErrUnsupported, "unsupported .npy format version %d.%d (want 1.0, 2.0 or 3.0)", major, minor)
 	}
 	preamble := int64(len(pre)+lenBytes) + hlen
 	if hlen > maxHeaderLen {
-		return fail("header length %d is absurd (limit %d)", hlen, maxHeaderLen)
+		return fail(ErrCorrupt, "header length %d is absurd (limit %d)", hlen, maxHeaderLen)
 	}
 	if size >= 0 && preamble > size {
-		return fail("truncated: header length is %d bytes, but the file holds %d after the preamble", hlen, size-int64(len(pre)+lenBytes))
+		return fail(ErrCorrupt, "truncated: header length is %d bytes, but the file holds %d after the preamble", hlen, size-int64(len(pre)+lenBytes))
 	}
 	hbuf := make([]byte, hlen)
 	if got, err := io.ReadFull(r, hbuf); err != nil {
 		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
-			return fail("truncated: header length is %d bytes, found %d", hlen, got)
+			return fail(ErrCorrupt, "truncated: header length is %d bytes, found %d", hlen, got)
 		}
-		return fail("%v", err)
+		return fail(readKind(err), "%w", err)
 	}
 	dict, err := parseHeaderDict(string(hbuf))
 	if err != nil {
-		return fail("bad header: %v", err)
+		kind := ErrCorrupt
+		if errors.Is(err, errEscape) {
+			kind = ErrUnsupported
+		}
+		return fail(kind, "bad header: %v", err)
 	}
 	for k := range dict {
 		if k != "descr" && k != "fortran_order" && k != "shape" {
-			return fail("bad header: unexpected key %q", k)
+			return fail(ErrCorrupt, "bad header: unexpected key %q", k)
 		}
 	}
 	for _, k := range []string{"descr", "fortran_order", "shape"} {
 		if _, ok := dict[k]; !ok {
-			return fail("bad header: missing key %q", k)
+			return fail(ErrCorrupt, "bad header: missing key %q", k)
 		}
 	}
 	dt, err := parseDescr(dict["descr"])
 	if err != nil {
-		return fail("%v", err)
+		return fail(ErrUnsupported, "%v", err)
 	}
 	fortran, ok := dict["fortran_order"].(bool)
 	if !ok {
-		return fail("bad header: fortran_order is %s, want True or False", describe(dict["fortran_order"]))
+		return fail(ErrCorrupt, "bad header: fortran_order is %s, want True or False", describe(dict["fortran_order"]))
 	}
 	shape, count, err := parseShape(dict["shape"])
 	if err != nil {
-		return fail("%v", err)
+		kind := ErrCorrupt
+		if errors.Is(err, errNotMatrix) {
+			kind = ErrUnsupported
+		}
+		return fail(kind, "%v", err)
 	}
 	want := count * int64(dt.size)
 	if size >= 0 {
 		have := size - preamble
 		if have < want {
-			return fail("truncated: header says %s %s (%d bytes), found %d", shapeString(shape), dt, want, have)
+			return fail(ErrCorrupt, "truncated: header says %s %s (%d bytes), found %d", shapeString(shape), dt, want, have)
 		}
 		if have > want && trusted {
-			return fail("%d bytes after the data: header says %s %s (%d bytes), found %d", have-want, shapeString(shape), dt, want, have)
+			return fail(ErrCorrupt, "%d bytes after the data: header says %s %s (%d bytes), found %d", have-want, shapeString(shape), dt, want, have)
 		}
 	}
 
@@ -484,9 +544,9 @@ func decode(name string, r io.Reader, size int64, trusted bool) (Array, error) {
 		read += int64(got)
 		if err != nil {
 			if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
-				return fail("truncated: header says %s %s (%d bytes), found %d", shapeString(shape), dt, want, read)
+				return fail(ErrCorrupt, "truncated: header says %s %s (%d bytes), found %d", shapeString(shape), dt, want, read)
 			}
-			return fail("%v", err)
+			return fail(readKind(err), "%w", err)
 		}
 		k := len(data)
 		data = slices.Grow(data, got/dt.size)[:k+got/dt.size]
@@ -496,10 +556,10 @@ func decode(name string, r io.Reader, size int64, trusted bool) (Array, error) {
 	// and finds data beyond what the header describes.
 	extra, err := io.Copy(io.Discard, r)
 	if err != nil {
-		return fail("%v", err)
+		return fail(readKind(err), "%w", err)
 	}
 	if extra > 0 {
-		return fail("%d bytes after the data: header says %s %s (%d bytes)", extra, shapeString(shape), dt, want)
+		return fail(ErrCorrupt, "%d bytes after the data: header says %s %s (%d bytes)", extra, shapeString(shape), dt, want)
 	}
 
 	if fortran {

@@ -1,6 +1,7 @@
 package models
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -10,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/gomlx/gomlx/pkg/ml/context"
 	"github.com/gomlx/gomlx/pkg/ml/context/checkpoints"
 )
 
@@ -47,8 +47,11 @@ func listCheckpoints(dir string) ([]string, int, error) {
 	return names, last, nil
 }
 
-// loadWeights loads the latest checkpoint of dir into ctx, immediately.
-func loadWeights(ctx *context.Context, dir string) (err error) {
+// loadWeights loads the latest checkpoint of dir into net's context,
+// immediately, after checking its files (readCheckpoint), the Config it
+// stores (if any) against net's, and its weights against those of net's
+// model, in both directions.
+func loadWeights(net *Net, dir string) error {
 	names, _, err := listCheckpoints(dir)
 	if err != nil {
 		return fmt.Errorf("models: %w: %v", ErrCheckpoint, err)
@@ -56,28 +59,26 @@ func loadWeights(ctx *context.Context, dir string) (err error) {
 	if len(names) == 0 {
 		return fmt.Errorf("models: %w: no checkpoint files (checkpoint-*.json) in %s", ErrCheckpoint, dir)
 	}
-	latest := names[len(names)-1]
-	if _, err := os.Stat(filepath.Join(dir, latest+checkpoints.BinDataSuffix)); err != nil {
-		return fmt.Errorf("models: %w: %s: missing weights file: %v", ErrCheckpoint, latest, err)
+	ck, err := readCheckpoint(filepath.Join(dir, names[len(names)-1]))
+	if err != nil {
+		return err
 	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("models: %w: %s: %v", ErrCheckpoint, filepath.Join(dir, latest), r)
-		}
-	}()
-	if _, err := checkpoints.Load(ctx).Dir(dir).Immediate().Done(); err != nil {
-		return fmt.Errorf("models: %w: %s: %v", ErrCheckpoint, filepath.Join(dir, latest), err)
+	if err := ck.checkConfig(net.Config); err != nil {
+		return err
 	}
-	return nil
+	if err := ck.checkWeights(net.Backend, net.Config); err != nil {
+		return err
+	}
+	return ck.load(net.Context)
 }
 
 // Checkpointer saves a Net's variables into a checkpoint directory,
 // atomically, keeping the last Keep checkpoints. Create it with
 // NewCheckpointer and call Close when done.
 type Checkpointer struct {
+	net          *Net
 	dir, staging string
 	keep         int
-	handler      *checkpoints.Handler
 }
 
 // NewCheckpointer prepares dir (creating it if needed) to hold the
@@ -94,31 +95,31 @@ func NewCheckpointer(net *Net, dir string, keep int) (*Checkpointer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("models: checkpoint staging directory: %w", err)
 	}
-	h, err := checkpoints.Build(net.Context).Dir(staging).Keep(-1).Done()
-	if err != nil {
-		os.RemoveAll(staging)
-		return nil, fmt.Errorf("models: checkpoint handler: %w", err)
-	}
-	return &Checkpointer{dir: dir, staging: staging, keep: keep, handler: h}, nil
+	return &Checkpointer{net: net, dir: dir, staging: staging, keep: keep}, nil
 }
 
-// Save writes a checkpoint of the current variables, labelled with the
-// global step, and removes the oldest beyond the number kept. It returns the
-// base path of the new checkpoint (without .json/.bin).
+// Save writes a checkpoint of the current variables (sorted by name) and
+// the Config, labelled with the global step, and removes the oldest beyond
+// the number kept. It returns the base path of the new checkpoint (without
+// .json/.bin).
 func (c *Checkpointer) Save(step int64) (string, error) {
-	if err := c.handler.Save(); err != nil {
+	// An empty staging directory: GoMLX would load a checkpoint left there.
+	if err := os.RemoveAll(c.staging); err != nil {
 		return "", fmt.Errorf("models: saving checkpoint: %w", err)
 	}
-	staged, _, err := listCheckpoints(c.staging)
-	if err != nil || len(staged) != 1 {
-		return "", fmt.Errorf("models: saving checkpoint: staging holds %d checkpoints (%v)", len(staged), err)
+	if err := os.Mkdir(c.staging, 0o700); err != nil {
+		return "", fmt.Errorf("models: saving checkpoint: %w", err)
+	}
+	staged, err := stageCheckpoint(c.net, c.staging, false)
+	if err != nil {
+		return "", err
 	}
 	_, last, err := listCheckpoints(c.dir)
 	if err != nil {
 		return "", fmt.Errorf("models: saving checkpoint: %w", err)
 	}
 	base := fmt.Sprintf("checkpoint-n%07d-step-%08d", last+1, step)
-	from := filepath.Join(c.staging, staged[0])
+	from := filepath.Join(c.staging, staged)
 	to := filepath.Join(c.dir, base)
 	for _, suffix := range []string{checkpoints.BinDataSuffix, checkpoints.JsonNameSuffix} {
 		if err := syncFile(from + suffix); err != nil {
@@ -154,7 +155,11 @@ func (c *Checkpointer) prune() error {
 
 // Snapshot copies the latest checkpoint and the Config into the directory
 // sub (relative to the checkpoint directory, such as "snapshots/epoch-002"),
-// replacing it atomically, so that it can be loaded on its own with Load.
+// so that it can be loaded on its own with Load. The copy is made under a
+// temporary name; an existing snapshot of that name is renamed aside
+// (.NAME.old), the copy renamed into place, and only then the old one
+// removed. A crash never leaves a partial snapshot; between the two renames
+// it leaves the old one aside, which the next Snapshot of the name removes.
 func (c *Checkpointer) Snapshot(sub string) error {
 	names, _, err := listCheckpoints(c.dir)
 	if err != nil || len(names) == 0 {
@@ -179,14 +184,27 @@ func (c *Checkpointer) Snapshot(sub string) error {
 			return fmt.Errorf("models: snapshot: %w", err)
 		}
 	}
-	if err := os.RemoveAll(target); err != nil {
+	old := filepath.Join(filepath.Dir(target), "."+filepath.Base(target)+".old")
+	if err := os.RemoveAll(old); err != nil {
 		return fmt.Errorf("models: snapshot: %w", err)
 	}
-	if err := os.Rename(tmp, target); err != nil {
+	if err := renameDir(target, old); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("models: snapshot: %w", err)
+	}
+	if err := renameDir(tmp, target); err != nil {
+		if rerr := renameDir(old, target); rerr != nil && !errors.Is(rerr, os.ErrNotExist) {
+			return fmt.Errorf("models: snapshot: %w (and restoring the previous snapshot from %s: %v)", err, old, rerr)
+		}
+		return fmt.Errorf("models: snapshot: %w", err)
+	}
+	if err := os.RemoveAll(old); err != nil {
 		return fmt.Errorf("models: snapshot: %w", err)
 	}
 	return nil
 }
+
+// renameDir renames a directory; tests replace it to simulate failures.
+var renameDir = os.Rename
 
 // Close removes the staging directory.
 func (c *Checkpointer) Close() error { return os.RemoveAll(c.staging) }

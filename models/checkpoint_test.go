@@ -192,10 +192,10 @@ func TestLoadBadCheckpoint(t *testing.T) {
 		}, "unknown model"},
 		{"other width", func(dir string) error {
 			return os.WriteFile(filepath.Join(dir, ConfigFile), []byte(`{"model":"resnet20","width":0.25,"input_shape":[28,28,1],"classes":10}`), 0o644)
-		}, "different shape"},
+		}, "saved from resnet20 at width 0.125"},
 		{"other model", func(dir string) error {
 			return os.WriteFile(filepath.Join(dir, ConfigFile), []byte(`{"model":"resnet32","width":0.125,"input_shape":[28,28,1],"classes":10}`), 0o644)
-		}, "does not exist"},
+		}, "saved from resnet20 at width 0.125"},
 		{"no weights", func(dir string) error {
 			os.Remove(filepath.Join(dir, base+".bin"))
 			return os.Remove(filepath.Join(dir, base+".json"))

@@ -1,8 +1,11 @@
 package models
 
 import (
+	"errors"
 	"fmt"
+	"math"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
@@ -56,16 +59,35 @@ func selectTaps(model string, opt ExtractOptions) (grain Grain, pos []int, names
 	if err != nil {
 		return 0, nil, nil, err
 	}
+	coarse, err := TapNames(model, Coarse)
+	if err != nil {
+		return 0, nil, nil, err
+	}
 	bare := make([]string, len(fine))
 	for i, n := range fine {
 		_, bare[i], _ = strings.Cut(n, "_")
+	}
+	coarseBare := make([]string, len(coarse))
+	for i, n := range coarse {
+		_, coarseBare[i], _ = strings.Cut(n, "_")
 	}
 	want := map[int]bool{}
 	for _, l := range opt.Layers {
 		l = strings.TrimSpace(l)
 		i := slices.Index(bare, l)
-		if num, rest, ok := strings.Cut(l, "_"); i < 0 && ok && strings.Trim(num, "0123456789") == "" {
-			i = slices.Index(bare, rest) // A numbered name, from any grain's numbering.
+		if num, rest, ok := strings.Cut(l, "_"); i < 0 && ok && num != "" && strings.Trim(num, "0123456789") == "" {
+			// A numbered name: the number must be the tap's, in the
+			// coarse or the fine numbering.
+			if i = slices.Index(bare, rest); i >= 0 {
+				c := slices.Index(coarseBare, rest)
+				if n, err := strconv.Atoi(num); err != nil || (n != i && n != c) {
+					numbers := fine[i] + " (fine)"
+					if c >= 0 {
+						numbers = coarse[c] + " (coarse) or " + numbers
+					}
+					return 0, nil, nil, fmt.Errorf("models: %s has no tap %q: %s is %s", model, l, rest, numbers)
+				}
+			}
 		}
 		if i < 0 {
 			return 0, nil, nil, fmt.Errorf("models: %s has no tap %q (see its fine taps)", model, l)
@@ -82,12 +104,18 @@ func selectTaps(model string, opt ExtractOptions) (grain Grain, pos []int, names
 	return Fine, pos, numbered(chosen), nil
 }
 
+// ErrNotFinite is wrapped by the errors of Extract for an input value or an
+// activation that is NaN or infinite, and of Evaluate for such a loss.
+var ErrNotFinite = errors.New("not finite")
+
 // Extract runs the model in inference mode (batch norm on its running
 // averages) on n images (flat NHWC float32, n×H×W×C as in the Config,
 // normalized as by data.Set.Batch) and returns one n×d matrix per tap, in
 // path order. Labels, if not nil, give the class of each image and fill
 // Activations.Target (one-hot) and Labels. It returns an error for inputs of
-// the wrong size, labels out of range, or a failure of the backend.
+// the wrong size, labels out of range, or a failure of the backend, and one
+// wrapping ErrNotFinite for an input value or an activation that is NaN or
+// infinite.
 func Extract(net *Net, images []float32, labels []int, opt ExtractOptions) (acts *Activations, err error) {
 	cfg := net.Config
 	h, w, c := cfg.InputShape[0], cfg.InputShape[1], cfg.InputShape[2]
@@ -102,6 +130,11 @@ func Extract(net *Net, images []float32, labels []int, opt ExtractOptions) (acts
 	for i, l := range labels {
 		if l < 0 || l >= cfg.Classes {
 			return nil, fmt.Errorf("models: label %d of image %d out of range [0, %d)", l, i, cfg.Classes)
+		}
+	}
+	for k, v := range images {
+		if f := float64(v); math.IsNaN(f) || math.IsInf(f, 0) {
+			return nil, fmt.Errorf("models: image %d has a value that is %w (%v)", k/size, ErrNotFinite, f)
 		}
 	}
 	grain, pos, names, err := selectTaps(cfg.Model, opt)
@@ -151,7 +184,11 @@ func Extract(net *Net, images []float32, labels []int, opt ExtractOptions) (acts
 			for r := range count {
 				row := acts.Layers[k].RawRowView(start + r)
 				for j, v := range vals[r*d : (r+1)*d] {
-					row[j] = float64(v)
+					f := float64(v)
+					if math.IsNaN(f) || math.IsInf(f, 0) {
+						return nil, fmt.Errorf("models: tap %s: the activation of image %d is %w (%v)", names[k], start+r, ErrNotFinite, f)
+					}
+					row[j] = f
 				}
 			}
 		}

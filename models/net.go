@@ -8,9 +8,6 @@ import (
 	"path/filepath"
 
 	"github.com/gomlx/gomlx/backends"
-	"github.com/gomlx/gomlx/pkg/core/dtypes"
-	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:revive // GoMLX's idiom for graph code.
-	"github.com/gomlx/gomlx/pkg/core/shapes"
 	"github.com/gomlx/gomlx/pkg/ml/context"
 	"github.com/repgeo/repgeo/internal/atomicfile"
 )
@@ -52,7 +49,10 @@ func New(backend backends.Backend, cfg Config, seed uint64) (*Net, error) {
 // Load reads the model saved in the checkpoint directory dir: its Config
 // from ConfigFile and the weights of the latest checkpoint. A missing or
 // corrupt directory, configuration or weight file gives an error wrapping
-// ErrCheckpoint.
+// ErrCheckpoint, and so does a checkpoint that does not hold exactly the
+// weights of that Config: one missing, left over or of another shape, or a
+// Config stored in the checkpoint (ParamConfig) that differs from
+// ConfigFile's.
 func Load(backend backends.Backend, dir string) (*Net, error) {
 	cfg, err := ReadConfig(dir)
 	if err != nil {
@@ -62,31 +62,10 @@ func Load(backend backends.Backend, dir string) (*Net, error) {
 	if err != nil {
 		return nil, fmt.Errorf("models: %w: %s: %v", ErrCheckpoint, dir, err)
 	}
-	if err := loadWeights(net.Context, dir); err != nil {
+	if err := loadWeights(net, dir); err != nil {
 		return nil, err
 	}
-	if err := checkWeights(net); err != nil {
-		return nil, fmt.Errorf("models: %w: %s does not hold the weights of %s at width %g: %v",
-			ErrCheckpoint, dir, cfg.Model, cfg.Width, err)
-	}
 	return net, nil
-}
-
-// checkWeights builds (without compiling) the model's graph in a context
-// that only reuses variables, so that a weight the checkpoint lacks, or
-// holds with another shape, is an error rather than a fresh initialization.
-func checkWeights(net *Net) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("%v", r)
-		}
-	}()
-	h, w, c := net.Config.InputShape[0], net.Config.InputShape[1], net.Config.InputShape[2]
-	g := NewGraph(net.Backend, "check_weights")
-	defer g.Finalize()
-	x := Parameter(g, "x", shapes.Make(dtypes.Float32, 1, h, w, c))
-	Model(net.Context.Checked(true).Reuse(), net.Config, x, nil)
-	return nil
 }
 
 // ReadConfig reads and validates the Config stored in the checkpoint

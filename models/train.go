@@ -125,12 +125,21 @@ type trainState struct {
 	// Schedule is empty for the cosine schedule (so that older state files
 	// still match).
 	Schedule string `json:"schedule,omitempty"`
+	// Dataset is the name of the dataset and TrainImages the size of its
+	// training split. State files written before they were recorded lack
+	// them; resuming one takes them for the current run's.
+	Dataset     string `json:"dataset,omitempty"`
+	TrainImages int    `json:"train_images,omitempty"`
 }
 
 // ErrIncompatible is wrapped by the errors of Train when a checkpoint
 // directory does not fit the run: it already holds checkpoints and Resume is
 // not set, or they were written by another model or other options.
 var ErrIncompatible = errors.New("incompatible checkpoint directory")
+
+// ErrDiverged is wrapped by the error of Train when the loss of a training
+// step is NaN or infinite.
+var ErrDiverged = errors.New("training diverged")
 
 // TrainStateFile is the JSON file, beside the checkpoints, holding the
 // options of the run (checked on resume).
@@ -216,9 +225,8 @@ func (o *TrainOptions) defaults(set *data.Set) error {
 // optimizer state are replaced by the latest checkpoint in Dir, if any.
 func Train(net *Net, set *data.Set, opt TrainOptions) (*TrainResult, error) {
 	cfg := net.Config
-	if cfg.InputShape != [3]int{set.Height, set.Width, set.Channels} || cfg.Classes != set.Classes {
-		return nil, fmt.Errorf("models: %s takes %v images of %d classes, dataset %s has %d×%d×%d of %d",
-			cfg.Model, cfg.InputShape, cfg.Classes, set.Name, set.Height, set.Width, set.Channels, set.Classes)
+	if err := checkSet(cfg, set); err != nil {
+		return nil, err
 	}
 	if err := opt.defaults(set); err != nil {
 		return nil, err
@@ -229,7 +237,8 @@ func Train(net *Net, set *data.Set, opt TrainOptions) (*TrainResult, error) {
 		total = opt.Epochs * perEpoch
 	}
 	state := trainState{Optimizer: opt.Optimizer, LearningRate: opt.LearningRate, Momentum: opt.Momentum,
-		WeightDecay: opt.WeightDecay, BatchSize: opt.BatchSize, Steps: total, Seed: opt.Seed, Augment: opt.Augment}
+		WeightDecay: opt.WeightDecay, BatchSize: opt.BatchSize, Steps: total, Seed: opt.Seed, Augment: opt.Augment,
+		Dataset: set.Name, TrainImages: set.Train.Len()}
 	if opt.Schedule != ScheduleCosine {
 		state.Schedule = opt.Schedule
 	}
@@ -370,7 +379,7 @@ func Train(net *Net, set *data.Set, opt TrainOptions) (*TrainResult, error) {
 			t.MustFinalizeAll()
 		}
 		if math.IsNaN(loss) || math.IsInf(loss, 0) {
-			return nil, fmt.Errorf("models: training diverged at step %d (loss %g); try a smaller learning rate", step, loss)
+			return nil, fmt.Errorf("models: %w at step %d (loss %g); try a smaller learning rate", ErrDiverged, step, loss)
 		}
 		if step == start {
 			res.LossFirst = loss
@@ -454,10 +463,29 @@ func resumeInto(net *Net, dir string, state trainState) error {
 	if err := readJSON(filepath.Join(dir, TrainStateFile), &prev); err != nil {
 		return fmt.Errorf("models: resume: %w: %v", ErrCheckpoint, err)
 	}
+	if prev.Dataset == "" { // Written before the dataset was recorded.
+		prev.Dataset = state.Dataset
+	}
+	if prev.TrainImages == 0 {
+		prev.TrainImages = state.TrainImages
+	}
 	if prev != state {
 		return fmt.Errorf("models: resume: %w: %s was trained with %+v, this run asks for %+v", ErrIncompatible, dir, prev, state)
 	}
-	return loadWeights(net.Context, dir)
+	return loadWeights(net, dir)
+}
+
+// checkSet reports an error unless set is the dataset of cfg, with images of
+// its shape and its number of classes.
+func checkSet(cfg Config, set *data.Set) error {
+	if cfg.Dataset != set.Name {
+		return fmt.Errorf("models: %s is a model of %q, the dataset given is %q", cfg.Model, cfg.Dataset, set.Name)
+	}
+	if cfg.InputShape != [3]int{set.Height, set.Width, set.Channels} || cfg.Classes != set.Classes {
+		return fmt.Errorf("models: %s takes %v images of %d classes, dataset %s has %d×%d×%d of %d",
+			cfg.Model, cfg.InputShape, cfg.Classes, set.Name, set.Height, set.Width, set.Channels, set.Classes)
+	}
+	return nil
 }
 
 // initVariables builds the inference graph once on a zero batch, creating
@@ -503,8 +531,12 @@ func scalarOf(t *tensors.Tensor) float64 {
 }
 
 // Accuracy returns the fraction of the first n test images of set that net
-// classifies correctly (batch norm in inference mode).
+// classifies correctly (batch norm in inference mode). The set must be the
+// dataset of net's Config.
 func Accuracy(net *Net, set *data.Set, n int) (float64, error) {
+	if err := checkSet(net.Config, set); err != nil {
+		return math.NaN(), err
+	}
 	n = min(n, set.Test.Len())
 	if n <= 0 {
 		return math.NaN(), errors.New("models: no test images")

@@ -22,23 +22,30 @@ import (
 // velocities, Adam's moments, the learning rate, schedule counters, the
 // global step), the trainer's running metrics or the context's
 // random-number state.
-func IsWeight(v *context.Variable) bool {
-	scope := v.Scope()
+func IsWeight(v *context.Variable) bool { return isWeight(v.Scope(), v.Name()) }
+
+// isWeight is IsWeight for the variable of that scope and name.
+func isWeight(scope, name string) bool {
 	for _, s := range []string{momentumScope, optimizers.Scope, optimizers.AdamDefaultScope, metricsScope} {
 		p := context.ScopeSeparator + s
 		if scope == p || strings.HasPrefix(scope, p+context.ScopeSeparator) {
 			return false
 		}
 	}
-	return v.Name() != optimizers.GlobalStepVariableName && v.Name() != context.RNGStateVariableName
+	return name != optimizers.GlobalStepVariableName && name != context.RNGStateVariableName
 }
 
 // SaveWeights writes the weights of net (its trainable variables and batch
 // norm's running averages, without optimizer state) into dir, creating it if
 // needed, as a checkpoint directory that Load reads: ConfigFile and one
-// checkpoint labelled with the global step, replacing the checkpoints dir
-// held. Each file is written atomically and the checkpoint's JSON file,
-// which marks it present, last; subdirectories of dir are left alone.
+// checkpoint labelled with the global step (holding the Config too),
+// replacing the checkpoints dir held. The old checkpoints are unlisted
+// first (their JSON files removed), then ConfigFile and the new weights
+// file are written, each atomically, and the new checkpoint's JSON file,
+// which marks it present, last: a crash leaves either the old checkpoint
+// or the new one beside their Config, or none. Subdirectories of dir are
+// left alone. The files depend only on the weights and the Config, not on
+// how net came by them (see stageCheckpoint).
 func SaveWeights(net *Net, dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("models: saving weights: %w", err)
@@ -49,49 +56,31 @@ func SaveWeights(net *Net, dir string) error {
 	}
 	defer os.RemoveAll(staging)
 	ctx := net.Context
-	var exclude []*context.Variable
-	for v := range ctx.IterVariables() {
-		if !IsWeight(v) {
-			exclude = append(exclude, v)
-		}
-	}
 	step := int64(0)
 	if v := ctx.InspectVariable(context.RootScope, optimizers.GlobalStepVariableName); v != nil {
 		step = optimizers.GetGlobalStep(ctx)
 	}
-	prev := ctx.Loader()
-	defer ctx.SetLoader(prev)
-	h, err := checkpoints.Build(ctx).Dir(staging).Keep(-1).ExcludeVars(exclude...).Done()
+	staged, err := stageCheckpoint(net, staging, true)
 	if err != nil {
-		return fmt.Errorf("models: saving weights: %w", err)
-	}
-	if err := h.Save(); err != nil {
-		return fmt.Errorf("models: saving weights: %w", err)
-	}
-	staged, _, err := listCheckpoints(staging)
-	if err != nil || len(staged) != 1 {
-		return fmt.Errorf("models: saving weights: staging holds %d checkpoints (%v)", len(staged), err)
+		return err
 	}
 	old, _, err := listCheckpoints(dir)
 	if err != nil {
 		return fmt.Errorf("models: saving weights: %w", err)
 	}
-	if err := writeJSON(filepath.Join(dir, ConfigFile), net.Config); err != nil {
-		return fmt.Errorf("models: saving weights: %w", err)
-	}
-	name := fmt.Sprintf("checkpoint-n%07d-step-%08d", 0, step)
-	for _, o := range old {
-		if o == name {
-			continue
-		}
-		for _, suffix := range []string{checkpoints.JsonNameSuffix, checkpoints.BinDataSuffix} {
+	for _, suffix := range []string{checkpoints.JsonNameSuffix, checkpoints.BinDataSuffix} {
+		for _, o := range old {
 			if err := os.Remove(filepath.Join(dir, o+suffix)); err != nil && !errors.Is(err, os.ErrNotExist) {
 				return fmt.Errorf("models: saving weights: %w", err)
 			}
 		}
 	}
+	if err := writeJSON(filepath.Join(dir, ConfigFile), net.Config); err != nil {
+		return fmt.Errorf("models: saving weights: %w", err)
+	}
+	name := fmt.Sprintf("checkpoint-n%07d-step-%08d", 0, step)
 	for _, suffix := range []string{checkpoints.BinDataSuffix, checkpoints.JsonNameSuffix} {
-		from, to := filepath.Join(staging, staged[0]+suffix), filepath.Join(dir, name+suffix)
+		from, to := filepath.Join(staging, staged+suffix), filepath.Join(dir, name+suffix)
 		if err := syncFile(from); err != nil {
 			return fmt.Errorf("models: saving weights: %w", err)
 		}
@@ -115,7 +104,9 @@ type Evaluation struct {
 }
 
 // Evaluate returns the accuracy and mean cross-entropy loss of net on the
-// first n test images of set (all if n <= 0), with batch norm in inference mode.
+// first n test images of set (all if n <= 0), with batch norm in inference
+// mode. The set must be the dataset of net's Config; a loss that is not
+// finite gives an error wrapping ErrNotFinite.
 func Evaluate(net *Net, set *data.Set, n int) (Evaluation, error) {
 	if n <= 0 || n > set.Test.Len() {
 		n = set.Test.Len()
@@ -124,9 +115,8 @@ func Evaluate(net *Net, set *data.Set, n int) (Evaluation, error) {
 		return Evaluation{}, errors.New("models: no test images")
 	}
 	cfg := net.Config
-	if cfg.InputShape != [3]int{set.Height, set.Width, set.Channels} || cfg.Classes != set.Classes {
-		return Evaluation{}, fmt.Errorf("models: %s takes %v images of %d classes, dataset %s has %d×%d×%d of %d",
-			cfg.Model, cfg.InputShape, cfg.Classes, set.Name, set.Height, set.Width, set.Channels, set.Classes)
+	if err := checkSet(cfg, set); err != nil {
+		return Evaluation{}, err
 	}
 	const batch = 100
 	b := min(batch, n)
@@ -174,7 +164,7 @@ func Evaluate(net *Net, set *data.Set, n int) (Evaluation, error) {
 	}
 	ev := Evaluation{Accuracy: float64(correct) / float64(n), Loss: sum / float64(n), Images: n}
 	if math.IsNaN(ev.Loss) || math.IsInf(ev.Loss, 0) {
-		return ev, fmt.Errorf("models: evaluation gave a loss of %g", ev.Loss)
+		return ev, fmt.Errorf("models: evaluation gave a loss that is %w (%g)", ErrNotFinite, ev.Loss)
 	}
 	return ev, nil
 }

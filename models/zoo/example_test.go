@@ -29,6 +29,28 @@ func ExampleLookup() {
 	// 15 members
 }
 
+// The test accuracy each member is to reach on the full Fashion-MNIST
+// test set; CIFAR-10 sets no target.
+func ExampleMember_TargetAccuracy() {
+	for _, name := range []string{"resnet20-w1-s2", "resnet20-w2-s1", "vgg19-w0.25-s1"} {
+		m, err := zoo.Lookup(name)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		target, _ := m.TargetAccuracy(data.FashionMNIST)
+		fmt.Printf("%s: %.2f\n", m.Name, target)
+	}
+	m, _ := zoo.Lookup("resnet20-w1-s1")
+	_, ok := m.TargetAccuracy(data.CIFAR10)
+	fmt.Println("target on CIFAR-10:", ok)
+	// Output:
+	// resnet20-w1-s2: 0.92
+	// resnet20-w2-s1: 0.90
+	// vgg19-w0.25-s1: 0.90
+	// target on CIFAR-10: false
+}
+
 // Current tells a member trained as the list declares from one the zoo
 // lacks and one trained with another spec (stale), which must not be used.
 func ExampleZoo_Current() {

@@ -1,6 +1,7 @@
 package zoo
 
 import (
+	"encoding/json"
 	"errors"
 	"math"
 	"os"
@@ -95,6 +96,77 @@ func TestSnapshotSteps(t *testing.T) {
 	}
 	if got := r20.SnapshotSteps(r20.TotalSteps(60000)); len(got) != SnapshotCount+1 {
 		t.Errorf("resnet20-w1-s1 keeps %d snapshots (%v), want %d", len(got), got, SnapshotCount+1)
+	}
+}
+
+// TestTargetAccuracy checks the targets of the zoo's issue: on
+// Fashion-MNIST 0.92 for the ResNet-20 ×1 members and 0.90 for every other;
+// none on CIFAR-10. The target is not part of a member's spec (its JSON).
+func TestTargetAccuracy(t *testing.T) {
+	for _, tc := range []struct {
+		name, dataset string
+		want          float64
+		ok            bool
+	}{
+		{"resnet20-w1-s1", data.FashionMNIST, 0.92, true},
+		{"resnet20-w1-s3", data.FashionMNIST, 0.92, true},
+		{"resnet20-w0.5-s1", data.FashionMNIST, 0.90, true},
+		{"resnet20-w2-s1", data.FashionMNIST, 0.90, true},
+		{"resnet32-w1-s1", data.FashionMNIST, 0.90, true},
+		{"resnet56-w0.5-s1", data.FashionMNIST, 0.90, true},
+		{"vgg11-w0.25-s2", data.FashionMNIST, 0.90, true},
+		{"vgg19-w0.25-s1", data.FashionMNIST, 0.90, true},
+		{"resnet20-w1-s1", data.CIFAR10, 0, false},
+		{"vgg11-w0.25-s1", data.CIFAR10, 0, false},
+	} {
+		m, err := Lookup(tc.name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, ok := m.TargetAccuracy(tc.dataset); got != tc.want || ok != tc.ok {
+			t.Errorf("%s on %s: target %g, %v; want %g, %v", tc.name, tc.dataset, got, ok, tc.want, tc.ok)
+		}
+	}
+	high := 0
+	for _, m := range Members() {
+		got, ok := m.TargetAccuracy(data.FashionMNIST)
+		if !ok || (got != 0.90 && got != 0.92) {
+			t.Errorf("%s: target %g, %v", m.Name, got, ok)
+		}
+		if r20 := strings.HasPrefix(m.Name, "resnet20-w1-"); r20 != (got == 0.92) {
+			t.Errorf("%s: target %g", m.Name, got)
+		}
+		if got == 0.92 {
+			high++
+		}
+		raw, err := json.Marshal(m)
+		if err != nil || strings.Contains(strings.ToLower(string(raw)), "target") {
+			t.Errorf("%s: spec %s (%v) mentions the target", m.Name, raw, err)
+		}
+	}
+	if high != 3 {
+		t.Errorf("%d members with target 0.92, want the 3 ResNet-20 ×1 seeds", high)
+	}
+}
+
+// TestFinalTrainLoss takes the training loss of the curve's last point.
+func TestFinalTrainLoss(t *testing.T) {
+	l := func(v float64) *float64 { return &v }
+	for _, tc := range []struct {
+		name  string
+		curve []CurvePoint
+		want  float64
+		ok    bool
+	}{
+		{"no curve", nil, 0, false},
+		{"step 0 only", []CurvePoint{{Step: 0}}, 0, false},
+		{"last point", []CurvePoint{{Step: 0}, {Step: 5, TrainLoss: l(0.7)}, {Step: 10, TrainLoss: l(0.25)}}, 0.25, true},
+		{"last point without loss", []CurvePoint{{Step: 5, TrainLoss: l(0.7)}, {Step: 10}}, 0, false},
+	} {
+		e := &Entry{Curve: tc.curve}
+		if got, ok := e.FinalTrainLoss(); got != tc.want || ok != tc.ok {
+			t.Errorf("%s: %g, %v; want %g, %v", tc.name, got, ok, tc.want, tc.ok)
+		}
 	}
 }
 

@@ -95,6 +95,20 @@ type Entry struct {
 	Finished string `json:"finished"`
 }
 
+// FinalTrainLoss returns the training loss of the curve's last point (the
+// mean batch loss of the last steps, up to the final one), and false if the
+// curve has no such point (it is empty, or ends at step 0).
+func (e *Entry) FinalTrainLoss() (float64, bool) {
+	if len(e.Curve) == 0 {
+		return 0, false
+	}
+	last := e.Curve[len(e.Curve)-1]
+	if last.TrainLoss == nil {
+		return 0, false
+	}
+	return *last.TrainLoss, true
+}
+
 // Run is one uninterrupted run of a member's training, from a fresh start
 // or a resumed state until it finished or was stopped.
 type Run struct {

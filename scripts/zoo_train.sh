@@ -38,8 +38,10 @@ trap stop TERM INT
 
 list=$(./bin/repgeo zoo --list "${flags[@]}" ${ZOO_STEPS:+--steps="$ZOO_STEPS"}) ||
 	{ echo "zoo_train: repgeo zoo --list failed (exit $?)"; exit 1; }
-# Rows after the header line and the table's header: member ... state (6th).
-mapfile -t stale < <(awk 'NR > 2 && $6 == "stale" { print $1 }' <<<"$list")
+# The members' rows (first field a member name, MODEL-wWIDTH-sSEED; not the
+# header lines or the summary line at the end): member ... state (6th).
+rows='NR > 2 && $1 ~ /^[a-z0-9]+-w[0-9.]+-s[0-9]+$/'
+mapfile -t stale < <(awk "$rows"' && $6 == "stale" { print $1 }' <<<"$list")
 if [ ${#stale[@]} -gt 0 ]; then
 	echo "zoo_train: ${#stale[@]} members were trained with another spec than the list declares: ${stale[*]}"
 	echo "zoo_train: nothing trained. To retrain them, remove them (repgeo zoo --verify --dataset=$dataset --dir=$ZOO_DIR says how each differs):"
@@ -47,7 +49,7 @@ if [ ${#stale[@]} -gt 0 ]; then
 	echo "zoo_train: then run this again."
 	exit 1
 fi
-mapfile -t missing < <(awk 'NR > 2 && $6 != "finished" { print $1 }' <<<"$list")
+mapfile -t missing < <(awk "$rows"' && $6 != "finished" { print $1 }' <<<"$list")
 echo "zoo_train: ${#missing[@]} members to train: ${missing[*]}"
 for m in "${missing[@]}"; do
 	./bin/repgeo zoo --dataset="$dataset" --dir="$ZOO_DIR" --members="$m" ${ZOO_STEPS:+--steps="$ZOO_STEPS"} &

@@ -33,17 +33,21 @@ func init() {
 const verifyTolerance = 0.001
 
 func runZoo(args []string, stdout io.Writer) error {
-	fs := newCommandFlags("zoo", "[--dataset=NAME] [--dir=DIR] [--members=a,b] [--list | --verify | --remove [--stale]] [--steps=N | --stop-at=N]",
+	fs := newCommandFlags("zoo", "[--dataset=NAME] [--dir=DIR] [--members=a,b] [--list [--markdown] | --verify | --remove [--stale]] [--steps=N | --stop-at=N]",
 		"Trains every member of the model zoo (docs/zoo.md) that the zoo directory\n"+
 			"lacks, resuming an interrupted member where it stopped; SIGINT/SIGTERM\n"+
 			"save its state and stop. Each finished member is written to DIR/NAME and\n"+
 			"recorded in DIR/zoo.json. --list shows the members and their state:\n"+
 			"finished, stale (trained with another spec than the list declares),\n"+
-			"partial or missing. --verify re-evaluates every finished member and fails\n"+
-			"if one is stale or its accuracy differs from the manifest by more than\n"+
-			"0.1 %. --remove removes the members of --members, or with --stale the stale\n"+
-			"ones (among --members if given): their directory, zoo.json entry and state\n"+
-			"in training, so that the next run trains them from scratch; without either\n"+
+			"partial or missing; and, from zoo.json, the test accuracy against the\n"+
+			"member's target, the final training loss, epochs, wall time, images/s and\n"+
+			"the processors it trained on, then how many finished members meet their\n"+
+			"target; --markdown prints that table as a Markdown table (for docs).\n"+
+			"--verify re-evaluates every finished member and fails if one is stale or\n"+
+			"its accuracy differs from the manifest by more than 0.1 %. --remove\n"+
+			"removes the members of --members, or with --stale the stale ones (among\n"+
+			"--members if given): their directory, zoo.json entry and state in\n"+
+			"training, so that the next run trains them from scratch; without either\n"+
 			"it refuses, never removing the whole zoo. --stop-at=N trains the members\n"+
 			"with their full recipe but stops after step N, into a scratch --dir: to\n"+
 			"compare the weights with a committed snapshot (repgeo weightdiff); with\n"+
@@ -53,6 +57,7 @@ func runZoo(args []string, stdout io.Writer) error {
 	dataDir := fs.String("data", "", "directory of the dataset's files (default $"+data.EnvDataDir+"; Fashion-MNIST: "+data.DefaultFashionMNISTDir+")")
 	filter := fs.String("members", "", "comma-separated member names (default: all)")
 	list := fs.Bool("list", false, "list the members and their state; train nothing")
+	markdown := fs.Bool("markdown", false, "with --list: print the table as a GitHub Markdown table (for docs)")
 	verify := fs.Bool("verify", false, "re-evaluate every finished member against the manifest; train nothing")
 	remove := fs.Bool("remove", false, "remove the members of --members, or the stale ones with --stale; train nothing")
 	staleOnly := fs.Bool("stale", false, "with --remove: remove only the stale members (among --members, default all)")
@@ -67,6 +72,9 @@ func runZoo(args []string, stdout io.Writer) error {
 	}
 	if *list && *verify {
 		return badInput("--list and --verify exclude each other")
+	}
+	if *markdown && !*list {
+		return badInput("--markdown formats the table of --list: give --list too")
 	}
 	if err := checkRemoveFlags(*remove, *staleOnly, *filter, *list, *verify, *steps, *stopAt); err != nil {
 		return err
@@ -112,7 +120,7 @@ func runZoo(args []string, stdout io.Writer) error {
 		return err
 	}
 	if *list {
-		return listZoo(stdout, z, man, all, members)
+		return listZoo(stdout, z, man, all, members, *markdown)
 	}
 	if *remove {
 		return removeMembers(stdout, z, members, *staleOnly)
@@ -388,9 +396,14 @@ func memberState(z *zoo.Zoo, m zoo.Member) (string, error) {
 
 // listZoo prints the state of members (see memberState); the header counts
 // the finished and stale members of the whole list all (members are among
-// them). The test accuracy of a stale member, recorded for the spec it was
-// trained with, is shown in parentheses.
-func listZoo(stdout io.Writer, z *zoo.Zoo, man *zoo.Manifest, all, members []zoo.Member) error {
+// them). After the test accuracy come the target accuracy and whether the
+// member meets it, the final training loss, the epochs, wall time,
+// images/s and the processors of its training (see listCells); a summary
+// line counts the finished members that meet their target. The values of a
+// stale member, recorded for the spec it was trained with, are shown in
+// parentheses. With markdown the table is a GitHub Markdown table, without
+// the header line.
+func listZoo(stdout io.Writer, z *zoo.Zoo, man *zoo.Manifest, all, members []zoo.Member, markdown bool) error {
 	states := map[string]string{}
 	finished, stale := 0, 0
 	for _, m := range all {
@@ -406,23 +419,230 @@ func listZoo(stdout io.Writer, z *zoo.Zoo, man *zoo.Manifest, all, members []zoo
 			stale++
 		}
 	}
-	fmt.Fprintf(stdout, "zoo of %s in %s: %d of %d members finished", z.Dataset, z.Dir, finished, len(all))
-	if stale > 0 {
-		fmt.Fprintf(stdout, " (%d stale: trained with another spec than the list declares; --verify says how)", stale)
-	}
-	fmt.Fprintln(stdout)
-	t := newTable(stdout)
-	t.row("member", "model", "width", "seed", "snapshots", "state", "test_accuracy")
-	for _, m := range members {
-		state, acc := states[m.Name], "-"
-		if e, ok := man.Members[m.Name]; ok && state == "finished" {
-			acc = fmt.Sprintf("%.4f", e.TestAccuracy)
-		} else if ok && state == "stale" {
-			acc = fmt.Sprintf("(%.4f)", e.TestAccuracy)
+	if !markdown {
+		fmt.Fprintf(stdout, "zoo of %s in %s: %d of %d members finished", z.Dataset, z.Dir, finished, len(all))
+		if stale > 0 {
+			fmt.Fprintf(stdout, " (%d stale: trained with another spec than the list declares; --verify says how)", stale)
 		}
-		t.row(m.Name, m.Model, fmt.Sprint(m.Width), fmt.Sprint(m.Seed), fmt.Sprint(m.Snapshots), state, acc)
+		fmt.Fprintln(stdout)
 	}
-	return t.flush()
+	header := []string{"member", "model", "width", "seed", "snapshots", "state", "test_accuracy",
+		"target", "train_loss", "epochs", "wall", "images/s", "cpu"}
+	var rows [][]string
+	met, targets, done := 0, 0, 0
+	anyTarget := false
+	var missed []string
+	for _, m := range members {
+		state := states[m.Name]
+		c := listCells(z.Dataset, m, man.Members[m.Name], state, markdown) // no entry unless finished or stale
+		rows = append(rows, append([]string{m.Name, m.Model, fmt.Sprint(m.Width), fmt.Sprint(m.Seed),
+			fmt.Sprint(m.Snapshots), state}, c.cells...))
+		anyTarget = anyTarget || c.hasTarget
+		if state == "finished" {
+			done++
+			if c.hasTarget {
+				targets++
+				if c.met {
+					met++
+				} else {
+					missed = append(missed, m.Name)
+				}
+			}
+		}
+	}
+	summary := fmt.Sprintf("targets met: %d of %d finished", met, targets)
+	switch {
+	case !anyTarget:
+		summary = fmt.Sprintf("no accuracy targets for %s (%d finished)", z.Dataset, done)
+	case len(missed) > 0:
+		summary += fmt.Sprintf(" (missed: %s)", strings.Join(missed, ", "))
+	}
+	if markdown {
+		writeMarkdownTable(stdout, header, rows)
+		fmt.Fprintf(stdout, "\n%s\n", summary)
+		return nil
+	}
+	t := newTable(stdout)
+	t.row(anys(header)...)
+	for _, r := range rows {
+		t.row(anys(r)...)
+	}
+	if err := t.flush(); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, summary)
+	return nil
+}
+
+// listRow is what listCells derives of a member's manifest entry.
+type listRow struct {
+	// cells are the columns from test_accuracy to cpu.
+	cells []string
+	// hasTarget says whether the member has a target on the zoo's dataset
+	// and met whether a finished member reaches it.
+	hasTarget, met bool
+}
+
+// listCells returns the cells of --list from test_accuracy on for member m
+// of a zoo of dataset in state, with entry e (nil when it has none): the
+// test accuracy; the target and "met" or "missed" ("-" unless finished, or
+// when the dataset has no target); the final training loss, epochs, wall
+// time and images/s; and the processors (cpuCell). A stale member's
+// values are in parentheses, a missing one's "-". The plain form has no
+// spaces in a cell, so that the table splits on white space; the Markdown
+// form spells the target and processor out and says how many test images
+// a missed target lacks.
+func listCells(dataset string, m zoo.Member, e *zoo.Entry, state string, markdown bool) listRow {
+	target, hasTarget := m.TargetAccuracy(dataset)
+	row := listRow{hasTarget: hasTarget}
+	if e == nil {
+		row.cells = []string{"-", "-", "-", "-", "-", "-", "-"}
+		return row
+	}
+	wrap := func(s string) string {
+		if state == "stale" && s != "-" {
+			return "(" + s + ")"
+		}
+		return s
+	}
+	loss := "-"
+	if l, ok := e.FinalTrainLoss(); ok {
+		loss = fmt.Sprintf("%.3f", l)
+	}
+	tcell := "-"
+	if hasTarget && state == "finished" {
+		// In test images, so that an accuracy rounded below the target
+		// by a last bit still meets it.
+		short := imagesShort(e.TestAccuracy, target, e.TestImages)
+		row.met = short == 0 && (e.TestImages > 0 || e.TestAccuracy >= target)
+		verdict := "met"
+		if !row.met {
+			verdict = "missed"
+		}
+		tcell = fmt.Sprintf("%.2f:%s", target, verdict)
+		if markdown {
+			tcell = fmt.Sprintf("%.2f %s", target, verdict)
+			if !row.met {
+				tcell = fmt.Sprintf("%.2f **missed**", target)
+				if short > 0 {
+					tcell += fmt.Sprintf(" (%d images short)", short)
+				}
+			}
+		}
+	}
+	row.cells = []string{
+		wrap(fmt.Sprintf("%.4f", e.TestAccuracy)),
+		tcell,
+		wrap(loss),
+		wrap(fmt.Sprintf("%.2f", e.Epochs)),
+		wrap(fmtDuration(time.Duration(e.WallSeconds * float64(time.Second)))),
+		wrap(fmt.Sprintf("%.0f", e.ImagesPerSecond)),
+		wrap(cpuCell(e, markdown)),
+	}
+	return row
+}
+
+// imagesShort returns how many more of images test images a member of
+// test accuracy acc would have to classify correctly to reach target (0
+// without test images).
+func imagesShort(acc, target float64, images int) int {
+	if images <= 0 {
+		return 0
+	}
+	need := int(math.Ceil(target*float64(images) - 1e-9))
+	return max(need-int(math.Round(acc*float64(images))), 0)
+}
+
+// cpuCell names the processors entry e was trained on: those of its runs
+// in order, a change of processor joined with "→" and a run that recorded
+// none as "?"; without runs, the processor of the last one (Entry.CPU).
+func cpuCell(e *zoo.Entry, markdown bool) string {
+	var names []string
+	add := func(c *zoo.CPUInfo) {
+		n := "?"
+		if c != nil {
+			n = shortCPU(*c, markdown)
+		}
+		if len(names) == 0 || names[len(names)-1] != n {
+			names = append(names, n)
+		}
+	}
+	for _, r := range e.Runs {
+		add(r.CPU)
+	}
+	if len(names) == 0 {
+		add(&e.CPU)
+	}
+	return strings.Join(names, "→")
+}
+
+// shortCPU names processor c briefly: its model without trademarks, clock
+// and words such as "Processor" ("Intel Xeon", "AMD EPYC"; else its
+// architecture), and its x86 cpu family. The plain form joins the words
+// with "-" ("Intel-Xeon/f6"), the Markdown form spells it out ("Intel Xeon,
+// family 6").
+func shortCPU(c zoo.CPUInfo, markdown bool) string {
+	model, _, _ := strings.Cut(c.Model, "@")
+	var words []string
+	for _, w := range strings.Fields(model) {
+		for _, mark := range []string{"(R)", "(r)", "(TM)", "(tm)"} {
+			w = strings.ReplaceAll(w, mark, "")
+		}
+		if w == "" || slices.Contains([]string{"Processor", "CPU", "processor"}, w) {
+			continue
+		}
+		words = append(words, w)
+	}
+	if len(words) == 0 {
+		words = []string{c.Arch}
+		if c.Arch == "" {
+			words = []string{"unknown"}
+		}
+	}
+	if markdown {
+		s := strings.Join(words, " ")
+		if c.Family != "" {
+			s += ", family " + c.Family
+		}
+		return s
+	}
+	s := strings.Join(words, "-")
+	if c.Family != "" {
+		s += "/f" + c.Family
+	}
+	return s
+}
+
+// writeMarkdownTable writes header and rows as a GitHub Markdown table,
+// the member names (first column) in backticks and "|" in cells escaped.
+func writeMarkdownTable(w io.Writer, header []string, rows [][]string) {
+	line := func(cells []string) {
+		esc := make([]string, len(cells))
+		for i, c := range cells {
+			esc[i] = strings.ReplaceAll(c, "|", `\|`)
+		}
+		fmt.Fprintf(w, "| %s |\n", strings.Join(esc, " | "))
+	}
+	line(header)
+	sep := make([]string, len(header))
+	for i := range sep {
+		sep[i] = "---"
+	}
+	line(sep)
+	for _, r := range rows {
+		r = slices.Clone(r)
+		r[0] = "`" + r[0] + "`"
+		line(r)
+	}
+}
+
+// anys returns cells as a []any, for table.row.
+func anys(cells []string) []any {
+	out := make([]any, len(cells))
+	for i, c := range cells {
+		out[i] = c
+	}
+	return out
 }
 
 // verifyZoo re-evaluates every finished member among members on the test

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"maps"
 	"math"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/repgeo/repgeo/internal/fakefashion"
 	"github.com/repgeo/repgeo/models/zoo"
@@ -78,8 +80,9 @@ func TestZooCommand(t *testing.T) {
 		}
 	}
 	_, some, _ := geoRun("zoo", "--dir="+dir, "--list", "--members=vgg13-w0.25-s1, resnet20-w1-s1")
-	if lines := strings.Count(some, "\n"); lines != 4 || strings.Index(some, "resnet20-w1-s1") > strings.Index(some, "vgg13") {
-		t.Errorf("zoo --list --members: want 2 members in the zoo's order:\n%s", some)
+	if lines := strings.Count(some, "\n"); lines != 5 || strings.Index(some, "resnet20-w1-s1") > strings.Index(some, "vgg13") ||
+		!strings.HasSuffix(some, "\ntargets met: 0 of 0 finished\n") {
+		t.Errorf("zoo --list --members: want 2 members in the zoo's order and the summary:\n%s", some)
 	}
 	for _, tc := range []struct {
 		name string
@@ -92,6 +95,8 @@ func TestZooCommand(t *testing.T) {
 		{"missing data", []string{"--verify", "--data=" + dir + "/nope"}},
 		{"blank members", []string{"--members=,", "--list"}},
 		{"blank member names", []string{"--members= , ", "--list"}},
+		{"markdown without list", []string{"--markdown"}},
+		{"markdown with verify", []string{"--markdown", "--verify"}},
 	} {
 		if code, _, stderr := geoRun(append([]string{"zoo", "--dir=" + dir}, tc.args...)...); code != 2 || stderr == "" {
 			t.Errorf("%s: exit %d, stderr %q (want 2 and a message)", tc.name, code, stderr)
@@ -163,7 +168,7 @@ func TestZooStale(t *testing.T) {
 			t.Fatalf("zoo --list %v: exit %d: %s", tc.steps, code, stderr)
 		}
 		f := row(stdout)
-		if !strings.Contains(stdout, tc.header) || len(f) != 7 || f[5] != tc.state || !regexp.MustCompile(tc.acc).MatchString(f[6]) {
+		if !strings.Contains(stdout, tc.header) || len(f) != 13 || f[5] != tc.state || !regexp.MustCompile(tc.acc).MatchString(f[6]) {
 			t.Errorf("zoo --list %v: want %q, state %s, accuracy like %s:\n%s", tc.steps, tc.header, tc.state, tc.acc, stdout)
 		}
 	}
@@ -332,5 +337,170 @@ func TestZooRemove(t *testing.T) {
 	}
 	if _, err := z.Entry(finished); err != nil {
 		t.Errorf("refused flags removed %s: %v", finished, err)
+	}
+}
+
+// TestZooListReport trains vgg11-w0.25-s2 for 2 steps into a scratch zoo
+// and checks the columns --list adds after the test accuracy against its
+// manifest entry: target, final training loss, epochs, wall time, images/s
+// and processor; the summary line; the stale form (values in parentheses,
+// no verdict); and the same table with --markdown.
+func TestZooListReport(t *testing.T) {
+	dir, zooRun := scratchZoo(t, 128)
+	const name, other = "vgg11-w0.25-s2", "resnet20-w1-s1"
+	if code, _, stderr := zooRun("--members="+name, "--steps=2"); code != 0 {
+		t.Fatalf("zoo --steps=2: exit %d: %s", code, stderr)
+	}
+	z, err := zoo.Open(dir, "fashion-mnist")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := z.Entry(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loss, ok := e.FinalTrainLoss()
+	if !ok || len(e.Runs) != 1 || e.Runs[0].CPU == nil || e.Steps != 2 {
+		t.Fatalf("entry: final loss %g (%v), runs %+v, steps %d", loss, ok, e.Runs, e.Steps)
+	}
+	verdict, summary := "missed", "targets met: 0 of 1 finished (missed: "+name+")"
+	if e.TestAccuracy >= 0.90 {
+		verdict, summary = "met", "targets met: 1 of 1 finished"
+	}
+	wantCells := []string{fmt.Sprintf("%.4f", e.TestAccuracy), "0.90:" + verdict, fmt.Sprintf("%.3f", loss),
+		fmt.Sprintf("%.2f", e.Epochs), fmtDuration(time.Duration(e.WallSeconds * float64(time.Second))),
+		fmt.Sprintf("%.0f", e.ImagesPerSecond), shortCPU(*e.Runs[0].CPU, false)}
+	if wantCells[4] == "" || !strings.Contains(wantCells[6], "/f") && e.Runs[0].CPU.Family != "" {
+		t.Errorf("cells %q", wantCells)
+	}
+
+	code, stdout, stderr := zooRun("--list", "--steps=2", "--members="+other+","+name)
+	if code != 0 {
+		t.Fatalf("zoo --list --steps=2: exit %d: %s", code, stderr)
+	}
+	header := strings.Fields(strings.Split(stdout, "\n")[1])
+	wantHeader := []string{"member", "model", "width", "seed", "snapshots", "state", "test_accuracy",
+		"target", "train_loss", "epochs", "wall", "images/s", "cpu"}
+	if !slices.Equal(header, wantHeader) {
+		t.Errorf("header %q, want %q", header, wantHeader)
+	}
+	want := append([]string{name, "vgg11", "0.25", "2", "0", "finished"}, wantCells...)
+	if got := memberRow(t, stdout, name); !slices.Equal(got, want) {
+		t.Errorf("row %q, want %q", got, want)
+	}
+	if got := memberRow(t, stdout, other); !slices.Equal(got[5:], []string{"missing", "-", "-", "-", "-", "-", "-", "-"}) {
+		t.Errorf("row of a missing member %q", got)
+	}
+	if !strings.HasSuffix(stdout, "\n"+summary+"\n") {
+		t.Errorf("want the summary %q at the end:\n%s", summary, stdout)
+	}
+
+	// Without --steps=2 the member is stale: its values in parentheses,
+	// no verdict, nothing finished.
+	_, stdout, _ = zooRun("--list", "--members="+name)
+	stale := []string{name, "vgg11", "0.25", "2", "0", "stale", "(" + wantCells[0] + ")", "-"}
+	for _, c := range wantCells[2:] {
+		stale = append(stale, "("+c+")")
+	}
+	if got := memberRow(t, stdout, name); !slices.Equal(got, stale) || !strings.HasSuffix(stdout, "\ntargets met: 0 of 0 finished\n") {
+		t.Errorf("stale row %q, want %q:\n%s", got, stale, stdout)
+	}
+
+	code, stdout, stderr = zooRun("--list", "--markdown", "--steps=2", "--members="+other+","+name)
+	if code != 0 {
+		t.Fatalf("zoo --list --markdown: exit %d: %s", code, stderr)
+	}
+	mdTarget := "0.90 met"
+	if verdict == "missed" {
+		mdTarget = "0.90 **missed**"
+		if short := int(math.Ceil(0.90*float64(e.TestImages)-1e-9)) - int(math.Round(e.TestAccuracy*float64(e.TestImages))); short > 0 {
+			mdTarget += fmt.Sprintf(" (%d images short)", short)
+		}
+	}
+	md := append([]string{"`" + name + "`", "vgg11", "0.25", "2", "0", "finished"}, wantCells...)
+	md[7], md[12] = mdTarget, shortCPU(*e.Runs[0].CPU, true)
+	wantMD := "| " + strings.Join(wantHeader, " | ") + " |\n" +
+		"|" + strings.Repeat(" --- |", len(wantHeader)) + "\n" +
+		"| `" + other + "` | resnet20 | 1 | 1 | 12 | missing | - | - | - | - | - | - | - |\n" +
+		"| " + strings.Join(md, " | ") + " |\n" +
+		"\n" + summary + "\n"
+	if stdout != wantMD {
+		t.Errorf("zoo --list --markdown:\n%s\nwant:\n%s", stdout, wantMD)
+	}
+}
+
+// TestListCells checks the cells --list derives of a manifest entry: the
+// verdict against the target (the boundary included), the Markdown form,
+// a zoo without targets, a stale or missing member, and the processors of
+// several runs.
+func TestListCells(t *testing.T) {
+	loss := 0.25
+	xeon := zoo.CPUInfo{Model: "Intel(R) Xeon(R) Processor", Family: "6", Arch: "amd64"}
+	epyc := zoo.CPUInfo{Model: "AMD EPYC", Family: "25", Arch: "amd64"}
+	entry := func(acc float64, runs ...zoo.Run) *zoo.Entry {
+		return &zoo.Entry{TestAccuracy: acc, TestImages: 10000, Epochs: 8, WallSeconds: 1375, ImagesPerSecond: 497.4,
+			CPU: xeon, Runs: runs, Curve: []zoo.CurvePoint{{Step: 0}, {Step: 3744, TrainLoss: &loss}}}
+	}
+	r20, err := zoo.Lookup("resnet20-w1-s3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	vgg, err := zoo.Lookup("vgg16-w0.25-s1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rest := []string{"0.250", "8.00", "22m55s", "497"}
+	noImages := entry(0.85)
+	noImages.TestImages = 0
+	for _, tc := range []struct {
+		name, dataset, state string
+		m                    zoo.Member
+		e                    *zoo.Entry
+		markdown             bool
+		want                 []string
+		hasTarget, met       bool
+	}{
+		{"met", "fashion-mnist", "finished", r20, entry(0.9220), false,
+			append(append([]string{"0.9220", "0.92:met"}, rest...), "Intel-Xeon/f6"), true, true},
+		{"at the target", "fashion-mnist", "finished", vgg, entry(0.90), false,
+			append(append([]string{"0.9000", "0.90:met"}, rest...), "Intel-Xeon/f6"), true, true},
+		{"a last bit below the target", "fashion-mnist", "finished", vgg, entry(math.Nextafter(0.90, 0)), false,
+			append(append([]string{"0.9000", "0.90:met"}, rest...), "Intel-Xeon/f6"), true, true},
+		{"without test images", "fashion-mnist", "finished", vgg, noImages, true,
+			append(append([]string{"0.8500", "0.90 **missed**"}, rest...), "Intel Xeon, family 6"), true, false},
+		{"missed", "fashion-mnist", "finished", r20, entry(0.9186), false,
+			append(append([]string{"0.9186", "0.92:missed"}, rest...), "Intel-Xeon/f6"), true, false},
+		{"missed markdown", "fashion-mnist", "finished", vgg, entry(0.8997), true,
+			append(append([]string{"0.8997", "0.90 **missed** (3 images short)"}, rest...), "Intel Xeon, family 6"), true, false},
+		{"met markdown", "fashion-mnist", "finished", vgg, entry(0.9021), true,
+			append(append([]string{"0.9021", "0.90 met"}, rest...), "Intel Xeon, family 6"), true, true},
+		{"no target", "cifar10", "finished", r20, entry(0.95), false,
+			append(append([]string{"0.9500", "-"}, rest...), "Intel-Xeon/f6"), false, false},
+		{"stale", "fashion-mnist", "stale", r20, entry(0.9220), false,
+			[]string{"(0.9220)", "-", "(0.250)", "(8.00)", "(22m55s)", "(497)", "(Intel-Xeon/f6)"}, true, false},
+		{"missing", "fashion-mnist", "missing", r20, nil, false,
+			[]string{"-", "-", "-", "-", "-", "-", "-"}, true, false},
+		{"runs on several processors", "fashion-mnist", "finished", vgg,
+			entry(0.91, zoo.Run{ToStep: 100}, zoo.Run{CPU: &epyc, FromStep: 100, ToStep: 507},
+				zoo.Run{CPU: &xeon, FromStep: 507, ToStep: 1000}, zoo.Run{CPU: &xeon, FromStep: 1000, ToStep: 3744}), false,
+			append(append([]string{"0.9100", "0.90:met"}, rest...), "?→AMD-EPYC/f25→Intel-Xeon/f6"), true, true},
+	} {
+		got := listCells(tc.dataset, tc.m, tc.e, tc.state, tc.markdown)
+		if !slices.Equal(got.cells, tc.want) || got.hasTarget != tc.hasTarget || got.met != tc.met {
+			t.Errorf("%s: %q (target %v, met %v), want %q (%v, %v)", tc.name, got.cells, got.hasTarget, got.met, tc.want, tc.hasTarget, tc.met)
+		}
+	}
+	for _, tc := range []struct {
+		c         zoo.CPUInfo
+		plain, md string
+	}{
+		{zoo.CPUInfo{Model: "Intel(R) Core(TM) i7-8700 CPU @ 3.20GHz", Family: "6"}, "Intel-Core-i7-8700/f6", "Intel Core i7-8700, family 6"},
+		{zoo.CPUInfo{Model: "AMD EPYC 9B14 96-Core Processor", Family: "25"}, "AMD-EPYC-9B14-96-Core/f25", "AMD EPYC 9B14 96-Core, family 25"},
+		{zoo.CPUInfo{Arch: "arm64"}, "arm64", "arm64"},
+		{zoo.CPUInfo{}, "unknown", "unknown"},
+	} {
+		if p, m := shortCPU(tc.c, false), shortCPU(tc.c, true); p != tc.plain || m != tc.md {
+			t.Errorf("shortCPU(%+v) = %q, %q; want %q, %q", tc.c, p, m, tc.plain, tc.md)
+		}
 	}
 }

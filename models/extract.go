@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
@@ -15,6 +14,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/repgeo/repgeo/data"
+	"github.com/repgeo/repgeo/internal/tapnum"
 )
 
 // DefaultExtractBatch is the batch size of the inference executor of Extract
@@ -28,7 +28,9 @@ type ExtractOptions struct {
 	Grain Grain
 	// Layers, if not empty, selects a subset of the fine taps by name, with
 	// or without the numeric prefix ("stem", "01_stem", "pool"); they are
-	// returned in path order and renumbered from 00.
+	// returned in path order and renumbered from 00. A number must be one
+	// an extraction can give the tap: at most its place in the fine list,
+	// one number per tap, and numbers increasing along the path.
 	Layers []string
 	// BatchSize is the fixed batch size of the executor (the last batch is
 	// padded); default DefaultExtractBatch.
@@ -36,7 +38,8 @@ type ExtractOptions struct {
 }
 
 // SelectTaps returns the numbered names of the taps that Extract returns
-// for model with the options opt, or an error naming an unknown tap.
+// for model with the options opt, or an error naming an unknown tap or a
+// number that no extraction gives the tap (see ExtractOptions.Layers).
 func SelectTaps(model string, opt ExtractOptions) ([]string, error) {
 	_, _, names, err := selectTaps(model, opt)
 	return names, err
@@ -59,40 +62,29 @@ func selectTaps(model string, opt ExtractOptions) (grain Grain, pos []int, names
 	if err != nil {
 		return 0, nil, nil, err
 	}
-	coarse, err := TapNames(model, Coarse)
-	if err != nil {
-		return 0, nil, nil, err
-	}
 	bare := make([]string, len(fine))
 	for i, n := range fine {
 		_, bare[i], _ = strings.Cut(n, "_")
 	}
-	coarseBare := make([]string, len(coarse))
-	for i, n := range coarse {
-		_, coarseBare[i], _ = strings.Cut(n, "_")
-	}
 	want := map[int]bool{}
+	var nums []tapnum.Tap // the taps given with a number
 	for _, l := range opt.Layers {
 		l = strings.TrimSpace(l)
 		i := slices.Index(bare, l)
-		if num, rest, ok := strings.Cut(l, "_"); i < 0 && ok && num != "" && strings.Trim(num, "0123456789") == "" {
-			// A numbered name: the number must be the tap's, in the
-			// coarse or the fine numbering.
-			if i = slices.Index(bare, rest); i >= 0 {
-				c := slices.Index(coarseBare, rest)
-				if n, err := strconv.Atoi(num); err != nil || (n != i && n != c) {
-					numbers := fine[i] + " (fine)"
-					if c >= 0 {
-						numbers = coarse[c] + " (coarse) or " + numbers
-					}
-					return 0, nil, nil, fmt.Errorf("models: %s has no tap %q: %s is %s", model, l, rest, numbers)
-				}
+		if num, name, ok := tapnum.Parse(l); i < 0 && ok {
+			// A numbered name, as an extraction writes them: at most the
+			// tap's place in the fine list, which no extraction exceeds.
+			if i = slices.Index(bare, name); i >= 0 {
+				nums = append(nums, tapnum.Tap{Spec: l, Name: name, Key: name, Pos: i, Num: num, Max: i})
 			}
 		}
 		if i < 0 {
 			return 0, nil, nil, fmt.Errorf("models: %s has no tap %q (see its fine taps)", model, l)
 		}
 		want[i] = true
+	}
+	if err := tapnum.Check(nums); err != nil {
+		return 0, nil, nil, fmt.Errorf("models: %s: %w", model, err)
 	}
 	var chosen []string
 	for i := range fine {

@@ -10,6 +10,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -416,40 +417,91 @@ func TestDatasetChecked(t *testing.T) {
 	}
 }
 
-// TestTapNumbers selects taps by numbered names: the number must be the
-// tap's, in the coarse or the fine numbering.
+// TestTapNumbers selects taps by numbered names: a number must be one an
+// extraction can give the tap (at most its place in the fine list), one
+// number per tap, numbers increasing along the path.
 func TestTapNumbers(t *testing.T) {
 	for _, tc := range []struct {
-		layer string
-		want  string // "" for an error
+		layers []string
+		want   []string // nil for an error
+		msg    string   // in the error
 	}{
-		{"stem", "00_stem"},
-		{"01_stem", "00_stem"}, // coarse numbering
-		{"03_stem", "00_stem"}, // fine numbering
-		{"1_stem", "00_stem"},
-		{"11_pool", "00_pool"},
-		{"67_pool", "00_pool"},
-		{"04_stage1_block1_conv1", "00_stage1_block1_conv1"}, // fine only
-		{"99_stem", ""},
-		{"00_stem", ""},
-		{"12_pool", ""},
-		{"02_stage1_block1_conv1", ""},
-		{"99_nothing", ""},
+		{[]string{"stem"}, []string{"00_stem"}, ""},
+		{[]string{"00_stem"}, []string{"00_stem"}, ""}, // a custom list's own numbering
+		{[]string{"01_stem"}, []string{"00_stem"}, ""}, // coarse numbering
+		{[]string{"03_stem"}, []string{"00_stem"}, ""}, // fine numbering, the largest
+		{[]string{"1_stem"}, []string{"00_stem"}, ""},
+		{[]string{"11_pool"}, []string{"00_pool"}, ""},
+		{[]string{"12_pool"}, []string{"00_pool"}, ""},
+		{[]string{"67_pool"}, []string{"00_pool"}, ""},
+		{[]string{"02_stage1_block1_conv1"}, []string{"00_stage1_block1_conv1"}, ""},
+		{[]string{"04_stage1_block1_conv1"}, []string{"00_stage1_block1_conv1"}, ""}, // fine only
+		{[]string{"02_pool", "00_stem", "stage2_block1_add", "00_stem"}, []string{"00_stem", "01_stage2_block1_add", "02_pool"}, ""},
+		{[]string{"99_stem"}, nil, `tap "99_stem": stem can be at most tap 03 of an extraction`},
+		{[]string{"04_stem"}, nil, "stem can be at most tap 03"},
+		{[]string{"68_pool"}, nil, "pool can be at most tap 67"},
+		{[]string{"05_stage1_block1_conv1"}, nil, "stage1_block1_conv1 can be at most tap 04"},
+		{[]string{"99999999999999999999_stem"}, nil, "stem can be at most tap 03"},
+		{[]string{"01_pool", "02_stem"}, nil, `tap "01_pool" comes after "02_stem" in the model but has a number no larger`},
+		{[]string{"01_stem", "01_pool"}, nil, `tap "01_pool" comes after "01_stem"`},
+		{[]string{"00_stem", "pool", "01_stem"}, nil, `taps "00_stem" and "01_stem" name the same tap with different numbers`},
+		{[]string{"99_nothing"}, nil, `has no tap "99_nothing"`},
 	} {
-		got, err := SelectTaps("resnet20", ExtractOptions{Layers: []string{tc.layer}})
+		got, err := SelectTaps("resnet20", ExtractOptions{Layers: tc.layers})
 		switch {
-		case tc.want == "" && err == nil:
-			t.Errorf("%s: selected %v, want an error", tc.layer, got)
-		case tc.want == "" && !strings.Contains(err.Error(), tc.layer):
-			t.Errorf("%s: error %q does not name the tap", tc.layer, err)
-		case tc.want != "" && (err != nil || len(got) != 1 || got[0] != tc.want):
-			t.Errorf("%s: %v (%v), want %s", tc.layer, got, err, tc.want)
+		case tc.want == nil && (err == nil || !strings.Contains(err.Error(), tc.msg)):
+			t.Errorf("%q: selected %v (%v), want an error containing %q", tc.layers, got, err, tc.msg)
+		case tc.want != nil && (err != nil || !slices.Equal(got, tc.want)):
+			t.Errorf("%q: %v (%v), want %v", tc.layers, got, err, tc.want)
 		}
 	}
-	_, err := SelectTaps("resnet20", ExtractOptions{Layers: []string{"99_stem"}})
-	if err == nil || !strings.Contains(err.Error(), "01") || !strings.Contains(err.Error(), "03") {
-		t.Errorf("error %v: want the tap's numbers", err)
+}
+
+// TestTapNamesRoundTrip gives every model's tap names back to SelectTaps:
+// those of a coarse, a fine and a custom extraction (every other fine tap)
+// select the same taps again.
+func TestTapNamesRoundTrip(t *testing.T) {
+	for _, model := range Names() {
+		fine, err := TapNames(model, Fine)
+		if err != nil {
+			t.Fatal(err)
+		}
+		coarse, err := TapNames(model, Coarse)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var custom []string
+		for i, n := range fine {
+			if i%2 == 1 {
+				_, bare, _ := strings.Cut(n, "_")
+				custom = append(custom, bare)
+			}
+		}
+		written, err := SelectTaps(model, ExtractOptions{Layers: custom})
+		if err != nil {
+			t.Fatalf("%s: %v", model, err)
+		}
+		for _, names := range [][]string{coarse, fine, written} {
+			got, err := SelectTaps(model, ExtractOptions{Layers: names})
+			if err != nil {
+				t.Errorf("%s: the names %v are refused: %v", model, names, err)
+				continue
+			}
+			want := renumber(names)
+			if !slices.Equal(got, want) {
+				t.Errorf("%s: %v selects %v, want %v", model, names, got, want)
+			}
+		}
 	}
+}
+
+// renumber returns names numbered from 00 as a list of their own.
+func renumber(names []string) []string {
+	bare := make([]string, len(names))
+	for i, n := range names {
+		_, bare[i], _ = strings.Cut(n, "_")
+	}
+	return numbered(bare)
 }
 
 // TestNotFinite: a diverging run and non-finite activations give errors

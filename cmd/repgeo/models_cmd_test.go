@@ -84,6 +84,8 @@ func TestTrainExtractCommands(t *testing.T) {
 		{"", models.Coarse, nil},
 		{"fine", models.Fine, nil},
 		{"11_pool,stem,stage2_block1_add", 0, []string{"00_stem", "01_stage2_block1_add", "02_pool"}},
+		// The names that extraction wrote select the same taps again.
+		{"00_stem,01_stage2_block1_add,02_pool", 0, []string{"00_stem", "01_stage2_block1_add", "02_pool"}},
 	} {
 		args := []string{"extract", "--checkpoint=" + dir, "--m=12", "--seed=4", "--out=" + out}
 		if tc.layers != "" {

@@ -4,8 +4,9 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
-	"strconv"
 	"strings"
+
+	"github.com/repgeo/repgeo/internal/tapnum"
 )
 
 // Tap presets understood by Model.Taps.
@@ -48,7 +49,6 @@ var (
 	resnetStage = regexp.MustCompile(`^layer\d+`)
 	vggFeature  = regexp.MustCompile(`^features\.\d+$`)
 	vggHidden   = regexp.MustCompile(`^classifier\.\d+$`)
-	numberedTap = regexp.MustCompile(`^(\d+)_(.+)$`)
 	vitBlock    = regexp.MustCompile(`^encoder\.layers\.encoder_layer_\d+`)
 )
 
@@ -102,8 +102,9 @@ func (m *Model) DefaultTaps() []Tap {
 // "features.14", which taps the last operator of the module.
 // A name may carry the numeric prefix of extracted tap names ("03_layer1.1"),
 // the tap's position in an extraction: a number the tap cannot have (larger
-// than the number of tensors the graph computes up to it, "05_input"), or
-// numbers out of path order, as no one extraction gives them, are errors.
+// than the number of tensors the graph computes up to it, "05_input"), two
+// numbers for one tensor, or numbers out of path order, as no one
+// extraction gives them, are errors (the rule of models.SelectTaps too).
 // The taps are returned in path order (the graph's topological order, the
 // input first); taps that name the same tensor are kept once.
 func (m *Model) Taps(specs ...string) ([]Tap, error) {
@@ -115,13 +116,8 @@ func (m *Model) Taps(specs ...string) ([]Tap, error) {
 			taps = append(taps, t)
 		}
 	}
-	// numbered holds the number and the specification of each tensor given
-	// with a numeric prefix.
-	type numberedSpec struct {
-		num  int
-		spec string
-	}
-	numbered := map[string]numberedSpec{}
+	// numbered holds the taps given with a numeric prefix.
+	var numbered []tapnum.Tap
 	for _, spec := range specs {
 		spec = strings.TrimSpace(spec)
 		switch spec {
@@ -141,31 +137,18 @@ func (m *Model) Taps(specs ...string) ([]Tap, error) {
 		if err != nil {
 			return nil, err
 		}
-		if num >= 0 {
-			if prev, ok := numbered[t.Tensor]; ok && prev.num != num {
-				return nil, fmt.Errorf("onnxmodel: taps %q and %q name the same tensor with different numbers; give the name without its number",
-					prev.spec, spec)
-			}
-			numbered[t.Tensor] = numberedSpec{num, spec}
+		if num != nil {
+			numbered = append(numbered, *num)
 		}
 		add(t)
 	}
 	if len(taps) == 0 {
 		return nil, fmt.Errorf("onnxmodel: no taps given")
 	}
-	sort.SliceStable(taps, func(i, j int) bool { return m.position(taps[i].Tensor) < m.position(taps[j].Tensor) })
-	prev := numberedSpec{num: -1}
-	for _, t := range taps {
-		n, ok := numbered[t.Tensor]
-		if !ok {
-			continue
-		}
-		if n.num <= prev.num {
-			return nil, fmt.Errorf("onnxmodel: tap %q comes after %q in the model but has a number no larger; "+
-				"an extraction numbers its taps in path order: give the names without their numbers", n.spec, prev.spec)
-		}
-		prev = n
+	if err := tapnum.Check(numbered); err != nil {
+		return nil, fmt.Errorf("onnxmodel: %w", err)
 	}
+	sort.SliceStable(taps, func(i, j int) bool { return m.position(taps[i].Tensor) < m.position(taps[j].Tensor) })
 	return taps, nil
 }
 
@@ -196,24 +179,20 @@ func (m *Model) maxNumber(tensor string) int {
 	return count
 }
 
-// tap resolves one specification that is not a preset. It returns the
-// number of a numbered name ("03_layer1.1") that resolves only without its
-// number, checked against maxNumber, or -1.
-func (m *Model) tap(spec string) (Tap, int, error) {
+// tap resolves one specification that is not a preset. For a numbered
+// name ("03_layer1.1") that resolves only without its number it returns
+// the number too, with its bound (maxNumber) for tapnum.Check; else nil.
+func (m *Model) tap(spec string) (Tap, *tapnum.Tap, error) {
 	if t, ok := m.resolve(spec); ok {
-		return t, -1, nil
+		return t, nil, nil
 	}
-	if match := numberedTap.FindStringSubmatch(spec); match != nil {
-		if t, ok := m.resolve(match[2]); ok {
-			num, err := strconv.Atoi(match[1])
-			if limit := m.maxNumber(t.Tensor); err != nil || num > limit {
-				return Tap{}, 0, fmt.Errorf("onnxmodel: tap %q: %s can be at most tap %02d of an extraction "+
-					"(numbers count the taps before it in path order); give the name without its number", spec, match[2], limit)
-			}
-			return t, num, nil
+	if num, name, ok := tapnum.Parse(spec); ok {
+		if t, ok := m.resolve(name); ok {
+			return t, &tapnum.Tap{Spec: spec, Name: name, Key: t.Tensor, Pos: m.position(t.Tensor),
+				Num: num, Max: m.maxNumber(t.Tensor)}, nil
 		}
 	}
-	return Tap{}, 0, fmt.Errorf("onnxmodel: no module, node or tensor named %q in the model (list them with Nodes; "+
+	return Tap{}, nil, fmt.Errorf("onnxmodel: no module, node or tensor named %q in the model (list them with Nodes; "+
 		"a batch norm that torch.onnx.export folded into its convolution has no node of its own)", spec)
 }
 

@@ -148,7 +148,7 @@ func TestTapErrors(t *testing.T) {
 		{[]string{"99999999999999999999_layer1.0"}, `tap "99999999999999999999_layer1.0": layer1.0 can be at most tap`},
 		{[]string{"03_layer2.0", "02_layer3.0"}, `tap "02_layer3.0" comes after "03_layer2.0" in the model but has a number no larger`},
 		{[]string{"05_layer2.0", "05_layer3.0"}, `tap "05_layer3.0" comes after "05_layer2.0"`},
-		{[]string{"03_layer1.1", "layer2", "04_layer1.1"}, `taps "03_layer1.1" and "04_layer1.1" name the same tensor with different numbers`},
+		{[]string{"03_layer1.1", "layer2", "04_layer1.1"}, `taps "03_layer1.1" and "04_layer1.1" name the same tap with different numbers`},
 		{[]string{"03_nothing"}, `no module, node or tensor named "03_nothing"`},
 	}
 	for _, tc := range cases {

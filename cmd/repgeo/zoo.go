@@ -219,26 +219,27 @@ func checkRemoveFlags(remove, staleOnly bool, filter string, list, verify bool, 
 
 // removeMembers removes the members among members (only the stale ones if
 // staleOnly) from z with zoo.Zoo.Remove and prints a line for each. A
-// member that z holds nothing of stops it before anything is removed.
+// member that z holds nothing of (zoo.Zoo.Holds) stops it before anything
+// is removed.
 func removeMembers(stdout io.Writer, z *zoo.Zoo, members []zoo.Member, staleOnly bool) error {
 	type target struct{ name, state string }
 	var targets []target
 	var absent []string
 	for _, m := range members {
-		st, err := memberState(z, m)
+		st, held, err := memberState(z, m)
 		if err != nil && st != "stale" {
 			return err
 		}
 		if staleOnly && st != "stale" {
 			continue
 		}
+		if !held.Any() {
+			absent = append(absent, m.Name)
+			continue
+		}
 		if st == "missing" {
-			// A directory without manifest entry (left by an interrupted
-			// removal) is removed too; otherwise there is nothing to remove.
-			if info, err := os.Lstat(z.MemberDir(m.Name)); err != nil || !info.IsDir() {
-				absent = append(absent, m.Name)
-				continue
-			}
+			// A directory without manifest entry, left by an interrupted
+			// removal or installation.
 			st = "not in " + zoo.ManifestFile
 		}
 		targets = append(targets, target{m.Name, st})
@@ -375,23 +376,30 @@ func refuseStale(z *zoo.Zoo, members []zoo.Member) error {
 	return errors.Join(append([]error{head}, stale...)...)
 }
 
-// memberState returns the state of member m in z: "finished" (the manifest
-// lists it, trained as m declares), "stale" (listed, trained with another
-// spec; the error says how), "partial" (in training) or "missing".
-func memberState(z *zoo.Zoo, m zoo.Member) (string, error) {
-	_, err := z.Current(m)
+// memberState returns the state of member m in z and what z holds of it
+// (zoo.Zoo.Holds, the classification zoo.Zoo.Remove removes by): "finished"
+// (the manifest lists it, trained as m declares), "stale" (listed, trained
+// with another spec; the error says how), "partial" (in training, or its
+// installation cut short: Holdings.Partial) or "missing" (no entry and no
+// state in training, though z may hold a directory left without entry).
+func memberState(z *zoo.Zoo, m zoo.Member) (string, *zoo.Holdings, error) {
+	held, err := z.Holds(m.Name)
+	if err != nil {
+		return "", nil, err
+	}
+	_, err = z.Current(m)
 	switch {
 	case err == nil:
-		return "finished", nil
+		return "finished", held, nil
 	case errors.Is(err, zoo.ErrStale):
-		return "stale", err
+		return "stale", held, err
 	case !errors.Is(err, zoo.ErrNotTrained):
-		return "", err
+		return "", nil, err
 	}
-	if _, err := os.Stat(filepath.Join(z.Dir, zoo.PartialDir, m.Name)); err == nil {
-		return "partial", nil
+	if held.Partial {
+		return "partial", held, nil
 	}
-	return "missing", nil
+	return "missing", held, nil
 }
 
 // listZoo prints the state of members (see memberState); the header counts
@@ -407,7 +415,7 @@ func listZoo(stdout io.Writer, z *zoo.Zoo, man *zoo.Manifest, all, members []zoo
 	states := map[string]string{}
 	finished, stale := 0, 0
 	for _, m := range all {
-		st, err := memberState(z, m)
+		st, _, err := memberState(z, m)
 		if err != nil && st != "stale" {
 			return err
 		}

@@ -340,6 +340,43 @@ func TestZooRemove(t *testing.T) {
 	}
 }
 
+// TestZooRemoveLonePending: a zoo holding of a member only its pending
+// entry (an installation cut short) holds it in training, for --list as for
+// zoo.Zoo.Remove, and --remove removes it.
+func TestZooRemoveLonePending(t *testing.T) {
+	dir := t.TempDir()
+	const name = "vgg11-w0.25-s2"
+	pending := filepath.Join(dir, zoo.PartialDir, name+".entry.json")
+	if err := os.MkdirAll(filepath.Dir(pending), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(pending, []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	z, err := zoo.Open(dir, "fashion-mnist")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h, err := z.Holds(name); err != nil || !h.Partial {
+		t.Fatalf("Holds(%q) = %+v, %v; want it in training (the test's pending file is not the zoo's)", name, h, err)
+	}
+	code, stdout, stderr := geoRun("zoo", "--dir="+dir, "--list", "--members="+name)
+	if code != 0 || memberRow(t, stdout, name)[5] != "partial" {
+		t.Errorf("zoo --list: exit %d, stderr %q:\n%s", code, stderr, stdout)
+	}
+	code, stdout, stderr = geoRun("zoo", "--dir="+dir, "--remove", "--members="+name)
+	if code != 0 || !strings.HasPrefix(stdout, "removed "+name+" (partial): its state in training ") {
+		t.Errorf("zoo --remove of a lone pending entry: exit %d, stderr %q:\n%s", code, stderr, stdout)
+	}
+	if _, err := os.Stat(pending); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("%s left (%v)", pending, err)
+	}
+	code, _, stderr = geoRun("zoo", "--dir="+dir, "--remove", "--members="+name)
+	if code != 1 || !strings.Contains(stderr, "holds nothing of "+name) {
+		t.Errorf("zoo --remove once more: exit %d, stderr %q; want 1 and nothing to remove", code, stderr)
+	}
+}
+
 // TestZooListReport trains vgg11-w0.25-s2 for 2 steps into a scratch zoo
 // and checks the columns --list adds after the test accuracy against its
 // manifest entry: target, final training loss, epochs, wall time, images/s

@@ -7,16 +7,62 @@ import (
 	"strings"
 )
 
-// Removed says what Zoo.Remove removed of a member.
-type Removed struct {
-	// Entry is the member's manifest entry, nil if the manifest did not list it.
+// Holdings says what a zoo holds of a member, which is what Zoo.Remove
+// removes of it.
+type Holdings struct {
+	// Entry is the member's manifest entry, nil if the manifest does not list it.
 	Entry *Entry
-	// Partial is set if the member was in training: its partial directory
-	// or its pending entry was removed.
+	// Partial is set if the member is in training: the zoo holds its
+	// partial directory, or its pending entry (a training that finished but
+	// whose installation was cut short, which Train completes).
 	Partial bool
-	// Dir is set if the member's directory was removed: that of a finished
-	// member, or one left without a manifest entry by an interrupted removal.
+	// Dir is set if the zoo holds the member's directory: that of a
+	// finished member, or one left without a manifest entry by an
+	// interrupted removal or installation.
 	Dir bool
+}
+
+// Any reports whether the zoo holds anything of the member.
+func (h *Holdings) Any() bool { return h.Entry != nil || h.Partial || h.Dir }
+
+// Removed says what Zoo.Remove removed of a member: what the zoo held of it.
+type Removed = Holdings
+
+// Holds returns what the zoo holds of the named member: what Remove would
+// remove. It does not take the zoo's lock, so while the zoo trains the
+// answer can be out of date as soon as it is returned. A zoo whose
+// directory does not exist holds nothing.
+func (z *Zoo) Holds(name string) (*Holdings, error) {
+	if err := checkName(name); err != nil {
+		return nil, fmt.Errorf("zoo: %q is no member name: %w", name, err)
+	}
+	man, err := z.Manifest()
+	if err != nil {
+		return nil, err
+	}
+	return z.holdings(man, name), nil
+}
+
+// holdings is Holds on the manifest man of z.
+func (z *Zoo) holdings(man *Manifest, name string) *Holdings {
+	p := z.partialDir(name)
+	pending := p + pendingExt
+	_, lookupErr := Lookup(name)
+	declared := lookupErr == nil
+	h := &Holdings{Entry: man.Members[name], Partial: exists(p) || exists(pending)}
+	// A directory of this name is the member's if the manifest lists it, if
+	// its pending entry names it (an installation cut short), or if the list
+	// declares the name; any other (a dataset's subdirectory, say) is kept.
+	h.Dir = isDir(z.MemberDir(name)) && (h.Entry != nil || exists(pending) || declared)
+	return h
+}
+
+// checkName returns an error unless name can name a member's directory.
+func checkName(name string) error {
+	if name == "" || strings.ContainsAny(name, `/\ `) || strings.HasPrefix(name, ".") {
+		return errors.New("a member name is non-empty, without slashes, spaces or a leading dot")
+	}
+	return nil
 }
 
 // Remove removes the named member from the zoo, so that Train trains it
@@ -33,8 +79,8 @@ type Removed struct {
 // directory of a declared member (Lookup) is removed even when the manifest
 // lacks it, for that reason.
 func (z *Zoo) Remove(name string) (*Removed, error) {
-	if name == "" || strings.ContainsAny(name, `/\ `) || strings.HasPrefix(name, ".") {
-		return nil, fmt.Errorf("zoo: cannot remove %q: a member name is non-empty, without slashes, spaces or a leading dot", name)
+	if err := checkName(name); err != nil {
+		return nil, fmt.Errorf("zoo: cannot remove %q: %w", name, err)
 	}
 	if info, err := os.Stat(z.Dir); err != nil || !info.IsDir() { // Not created by the lock for nothing.
 		return nil, fmt.Errorf("zoo: cannot remove %q: %w: there is no zoo directory %s", name, ErrNotTrained, z.Dir)
@@ -48,19 +94,14 @@ func (z *Zoo) Remove(name string) (*Removed, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := z.partialDir(name)
-	pending := p + pendingExt
-	dir := z.MemberDir(name)
-	r := &Removed{Entry: man.Members[name], Partial: exists(p) || exists(pending)}
-	_, declared := Lookup(name)
-	// A directory of this name is the member's if the manifest lists it, if
-	// its pending entry names it (an installation cut short), or if the list
-	// declares the name; any other (a dataset's subdirectory, say) is kept.
-	r.Dir = isDir(dir) && (r.Entry != nil || exists(pending) || declared == nil)
-	if r.Entry == nil && !r.Partial && !r.Dir {
+	r := z.holdings(man, name)
+	if !r.Any() {
 		return nil, fmt.Errorf("zoo: cannot remove %q: %w: %s has neither a finished member nor one in training of that name",
 			name, ErrNotTrained, z.Dir)
 	}
+	p := z.partialDir(name)
+	pending := p + pendingExt
+	dir := z.MemberDir(name)
 	// The pending entry goes first: with it, Train would install the member again.
 	if err := os.Remove(pending); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("zoo: %w", err)

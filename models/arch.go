@@ -10,6 +10,8 @@ import (
 	"github.com/gomlx/gomlx/pkg/ml/context"
 	"github.com/gomlx/gomlx/pkg/ml/layers"
 	"github.com/gomlx/gomlx/pkg/ml/layers/activations"
+
+	"github.com/repgeo/repgeo/data"
 )
 
 // Config identifies a model and the images it takes. It is stored as JSON
@@ -20,7 +22,8 @@ type Config struct {
 	// Width multiplies every channel count (1 for the standard network);
 	// each layer keeps at least one channel.
 	Width float64 `json:"width"`
-	// Dataset names the data the model is trained on (see package data).
+	// Dataset names the data the model is trained on (see package data);
+	// Validate requires it.
 	Dataset string `json:"dataset"`
 	// InputShape is the height, width and channels of one image.
 	InputShape [3]int `json:"input_shape"`
@@ -29,13 +32,20 @@ type Config struct {
 }
 
 // Validate reports whether c names a known model with a positive width, a
-// valid input shape and at least two classes.
+// dataset, a valid input shape and at least two classes. The dataset is
+// required because every Config written by this module names one (the
+// field is as old as Config), and Train and Evaluate check the data given
+// against it.
 func (c Config) Validate() error {
 	if _, ok := architectures[c.Model]; !ok {
 		return fmt.Errorf("models: unknown model %q (known: %s)", c.Model, strings.Join(Names(), ", "))
 	}
 	if !(c.Width > 0) || math.IsInf(c.Width, 0) || c.Width > 64 {
 		return fmt.Errorf("models: width %g must be in (0, 64]", c.Width)
+	}
+	if strings.TrimSpace(c.Dataset) == "" {
+		return fmt.Errorf("models: %s names no dataset (Config.Dataset, \"dataset\" in %s): give the name of the data it is trained on, such as %q",
+			c.Model, ConfigFile, data.FashionMNIST)
 	}
 	h, w, ch := c.InputShape[0], c.InputShape[1], c.InputShape[2]
 	if h < 8 || w < 8 || h > 64 || w > 64 || ch < 1 || ch > 4 {

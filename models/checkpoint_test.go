@@ -191,11 +191,17 @@ func TestLoadBadCheckpoint(t *testing.T) {
 			return os.WriteFile(filepath.Join(dir, ConfigFile), []byte(`{"model":"resnet21","width":1,"input_shape":[28,28,1],"classes":10}`), 0o644)
 		}, "unknown model"},
 		{"other width", func(dir string) error {
-			return os.WriteFile(filepath.Join(dir, ConfigFile), []byte(`{"model":"resnet20","width":0.25,"input_shape":[28,28,1],"classes":10}`), 0o644)
+			return os.WriteFile(filepath.Join(dir, ConfigFile), []byte(`{"model":"resnet20","width":0.25,"dataset":"synthetic-gray","input_shape":[28,28,1],"classes":10}`), 0o644)
 		}, "saved from resnet20 at width 0.125"},
 		{"other model", func(dir string) error {
-			return os.WriteFile(filepath.Join(dir, ConfigFile), []byte(`{"model":"resnet32","width":0.125,"input_shape":[28,28,1],"classes":10}`), 0o644)
+			return os.WriteFile(filepath.Join(dir, ConfigFile), []byte(`{"model":"resnet32","width":0.125,"dataset":"synthetic-gray","input_shape":[28,28,1],"classes":10}`), 0o644)
 		}, "saved from resnet20 at width 0.125"},
+		{"no dataset", func(dir string) error {
+			return os.WriteFile(filepath.Join(dir, ConfigFile), []byte(`{"model":"resnet20","width":0.125,"input_shape":[28,28,1],"classes":10}`), 0o644)
+		}, `resnet20 names no dataset (Config.Dataset, "dataset" in model.json)`},
+		{"empty dataset", func(dir string) error {
+			return os.WriteFile(filepath.Join(dir, ConfigFile), []byte(`{"model":"resnet20","width":0.125,"dataset":"","input_shape":[28,28,1],"classes":10}`), 0o644)
+		}, "names no dataset"},
 		{"no weights", func(dir string) error {
 			os.Remove(filepath.Join(dir, base+".bin"))
 			return os.Remove(filepath.Join(dir, base+".json"))

@@ -2,6 +2,7 @@ package models
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/gomlx/gomlx/backends"
@@ -188,6 +189,35 @@ func TestExtractErrors(t *testing.T) {
 	}
 	if _, err := New(b, Config{Model: "vgg12", Width: 1, InputShape: [3]int{32, 32, 3}, Classes: 10}, 1); err == nil {
 		t.Error("unknown model accepted")
+	}
+}
+
+// TestConfigValidate: Validate accepts a full Config and names the field
+// at fault in one that is not, the dataset included.
+func TestConfigValidate(t *testing.T) {
+	good := Config{Model: "resnet20", Width: 0.5, Dataset: data.FashionMNIST, InputShape: [3]int{28, 28, 1}, Classes: 10}
+	for _, tc := range []struct {
+		name   string
+		mutate func(c *Config)
+		want   string // "" for valid
+	}{
+		{"valid", func(*Config) {}, ""},
+		{"unknown model", func(c *Config) { c.Model = "vgg12" }, "unknown model"},
+		{"zero width", func(c *Config) { c.Width = 0 }, "width 0"},
+		{"no dataset", func(c *Config) { c.Dataset = "" }, "resnet20 names no dataset"},
+		{"blank dataset", func(c *Config) { c.Dataset = " " }, "names no dataset"},
+		{"small input", func(c *Config) { c.InputShape = [3]int{4, 4, 1} }, "input shape"},
+		{"one class", func(c *Config) { c.Classes = 1 }, "1 classes"},
+	} {
+		c := good
+		tc.mutate(&c)
+		err := c.Validate()
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%s: %v", tc.name, err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("%s: error %v, want one containing %q", tc.name, err, tc.want)
+		}
 	}
 }
 

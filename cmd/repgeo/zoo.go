@@ -54,7 +54,7 @@ func runZoo(args []string, stdout io.Writer) error {
 			"--list it checks the flags and the directory and trains nothing.")
 	dataset := fs.String("dataset", data.FashionMNIST, "dataset: fashion-mnist or cifar10 (which no command downloads)")
 	dir := fs.String("dir", "", "zoo directory (default $"+zoo.EnvDir+" or zoo/ of the repository; cifar10: its cifar10/ subdirectory)")
-	dataDir := fs.String("data", "", "directory of the dataset's files (default $"+data.EnvDataDir+"; Fashion-MNIST: "+data.DefaultFashionMNISTDir+")")
+	dataDir := fs.String("data", "", "directory of the dataset's files, to train or --verify (default $"+data.EnvDataDir+"; Fashion-MNIST: "+data.DefaultFashionMNISTDir+")")
 	filter := fs.String("members", "", "comma-separated member names (default: all)")
 	list := fs.Bool("list", false, "list the members and their state; train nothing")
 	markdown := fs.Bool("markdown", false, "with --list: print the table as a GitHub Markdown table (for docs)")
@@ -63,7 +63,7 @@ func runZoo(args []string, stdout io.Writer) error {
 	staleOnly := fs.Bool("stale", false, "with --remove: remove only the stale members (among --members, default all)")
 	steps := fs.Int("steps", 0, "train every member for only N steps (to try the machinery; such members differ from the list: use a scratch --dir)")
 	stopAt := fs.Int("stop-at", 0, "stop every member after step N, keeping its recipe and schedule (into a scratch --dir, never the zoo)")
-	saveEvery := fs.Duration("save-every", zoo.DefaultSaveEvery, "how often the state of the member in training is saved")
+	saveEvery := fs.Duration("save-every", zoo.DefaultSaveEvery, "how often the state of the member in training is saved (training only)")
 	if err := parseCommandFlags(fs, args, stdout); err != nil {
 		return err
 	}
@@ -78,6 +78,22 @@ func runZoo(args []string, stdout io.Writer) error {
 	}
 	if err := checkRemoveFlags(*remove, *staleOnly, *filter, *list, *verify, *steps, *stopAt); err != nil {
 		return err
+	}
+	// The modes that train nothing take neither the training's flags nor,
+	// but for --verify, the data.
+	switch {
+	case *list:
+		if err := rejectFlags(fs, "with --list, which reads only the zoo directory", "data", "save-every"); err != nil {
+			return err
+		}
+	case *remove:
+		if err := rejectFlags(fs, "with --remove, which reads only the zoo directory", "data", "save-every"); err != nil {
+			return err
+		}
+	case *verify:
+		if err := rejectFlags(fs, "with --verify, which trains nothing", "save-every"); err != nil {
+			return err
+		}
 	}
 	if *steps > 0 && *dir == "" && os.Getenv(zoo.EnvDir) == "" {
 		return badInput("--steps=%d trains members that differ from the list: give a scratch --dir", *steps)

@@ -87,19 +87,25 @@ func TestZooCommand(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		args []string
+		want string // in stderr, if given
 	}{
-		{"unknown member", []string{"--members=resnet20-w9-s1", "--list"}},
-		{"no zoo for dataset", []string{"--dataset=synthetic", "--list"}},
-		{"list and verify", []string{"--list", "--verify"}},
-		{"argument", []string{"--list", "extra"}},
-		{"missing data", []string{"--verify", "--data=" + dir + "/nope"}},
-		{"blank members", []string{"--members=,", "--list"}},
-		{"blank member names", []string{"--members= , ", "--list"}},
-		{"markdown without list", []string{"--markdown"}},
-		{"markdown with verify", []string{"--markdown", "--verify"}},
+		{"unknown member", []string{"--members=resnet20-w9-s1", "--list"}, ""},
+		{"no zoo for dataset", []string{"--dataset=synthetic", "--list"}, ""},
+		{"list and verify", []string{"--list", "--verify"}, ""},
+		{"argument", []string{"--list", "extra"}, ""},
+		{"missing data", []string{"--verify", "--data=" + dir + "/nope"}, ""},
+		{"blank members", []string{"--members=,", "--list"}, ""},
+		{"blank member names", []string{"--members= , ", "--list"}, ""},
+		{"markdown without list", []string{"--markdown"}, ""},
+		{"markdown with verify", []string{"--markdown", "--verify"}, ""},
+		// Flags the mode does not use, even at their default.
+		{"data with list", []string{"--list", "--data=" + dir}, "--data is not used with --list"},
+		{"save-every with list", []string{"--list", "--save-every=" + zoo.DefaultSaveEvery.String()}, "--save-every is not used with --list"},
+		{"save-every with verify", []string{"--verify", "--save-every=1m"}, "--save-every is not used with --verify"},
 	} {
-		if code, _, stderr := geoRun(append([]string{"zoo", "--dir=" + dir}, tc.args...)...); code != 2 || stderr == "" {
-			t.Errorf("%s: exit %d, stderr %q (want 2 and a message)", tc.name, code, stderr)
+		if code, _, stderr := geoRun(append([]string{"zoo", "--dir=" + dir}, tc.args...)...); code != 2 || stderr == "" ||
+			!strings.Contains(stderr, tc.want) || strings.Count(stderr, "\n") != 1 {
+			t.Errorf("%s: exit %d, stderr %q (want 2 and a line saying %q)", tc.name, code, stderr, tc.want)
 		}
 	}
 	// Truncated members belong in a scratch zoo, never in the committed one
@@ -202,7 +208,8 @@ func TestZooStale(t *testing.T) {
 
 // scratchZoo returns an empty scratch zoo directory and a function running
 // repgeo zoo on it with a Fashion-MNIST look-alike of train training and
-// 40 test images.
+// 40 test images (--data, but for --list and --remove, which read no data
+// and refuse it).
 func scratchZoo(t *testing.T, train int) (string, func(args ...string) (int, string, string)) {
 	t.Helper()
 	dir, dataDir := t.TempDir(), t.TempDir()
@@ -211,7 +218,11 @@ func scratchZoo(t *testing.T, train int) (string, func(args ...string) (int, str
 	}
 	return dir, func(args ...string) (int, string, string) {
 		t.Helper()
-		return geoRun(append([]string{"zoo", "--dir=" + dir, "--data=" + dataDir}, args...)...)
+		head := []string{"zoo", "--dir=" + dir}
+		if !slices.Contains(args, "--list") && !slices.Contains(args, "--remove") {
+			head = append(head, "--data="+dataDir)
+		}
+		return geoRun(append(head, args...)...)
 	}
 }
 
@@ -330,6 +341,8 @@ func TestZooRemove(t *testing.T) {
 		{[]string{"--remove", "--stale", "--steps=2"}, "--remove and --steps exclude each other"},
 		{[]string{"--remove", "--stale", "--stop-at=2"}, "--remove and --stop-at exclude each other"},
 		{[]string{"--remove", "--members=resnet20-w9-s1"}, "no member named"},
+		{[]string{"--remove", "--stale", "--data=" + dir}, "--data is not used with --remove"},
+		{[]string{"--remove", "--members=" + finished, "--save-every=1m"}, "--save-every is not used with --remove"},
 	} {
 		if code, stdout, stderr := zooRun(tc.args...); code != 2 || !strings.Contains(stderr, tc.want) || stdout != "" {
 			t.Errorf("zoo %v: exit %d, stderr %q (want 2 and %q), stdout %q", tc.args, code, stderr, tc.want, stdout)

@@ -36,7 +36,7 @@ func TestMembersList(t *testing.T) {
 			t.Errorf("VGG member %q at width %g, want %g for all", m.Name, m.Width, VGGWidth)
 		}
 	}
-	// The members the issue asks for, by name.
+	// The members the zoo was planned with (docs/zoo.md), by name.
 	for _, name := range []string{
 		"resnet20-w0.5-s1", "resnet32-w0.5-s1", "resnet56-w0.5-s1",
 		"resnet20-w1-s1", "resnet20-w1-s2", "resnet20-w1-s3", "resnet32-w1-s1", "resnet56-w1-s1",
@@ -99,9 +99,10 @@ func TestSnapshotSteps(t *testing.T) {
 	}
 }
 
-// TestTargetAccuracy checks the targets of the zoo's issue: on
-// Fashion-MNIST 0.92 for the ResNet-20 ×1 members and 0.90 for every other;
-// none on CIFAR-10. The target is not part of a member's spec (its JSON).
+// TestTargetAccuracy checks the zoo's accuracy targets
+// (Member.TargetAccuracy): on Fashion-MNIST 0.92 for the ResNet-20 ×1
+// members and 0.90 for every other; none on CIFAR-10. The target is not
+// part of a member's spec (its JSON).
 func TestTargetAccuracy(t *testing.T) {
 	for _, tc := range []struct {
 		name, dataset string

@@ -81,7 +81,7 @@ func scratchZoo() (z *zoo.Zoo, set *data.Set, cleanup func(), err error) {
 // Current tells a member trained as the list declares from one the zoo
 // lacks and one trained with another spec (stale), which must not be used.
 // Here a scratch zoo holds vgg11-w0.25-s2 trained for 2 steps of 16 images
-// instead of its recipe's 8 epochs of batches of 128: current for the spec
+// instead of its recipe's zoo.Epochs epochs of batches of 128: current for the spec
 // it was trained with, stale for the list's.
 func ExampleZoo_Current() {
 	z, set, cleanup, err := scratchZoo()

@@ -79,25 +79,31 @@ func TestBenchModels(t *testing.T) {
 	}
 }
 
-// BenchmarkInferResNet20 measures inference (batch norm in inference mode)
-// at batch 256 on repgeo-go.
-func BenchmarkInferResNet20(b *testing.B) {
+// benchmarkInfer measures inference (batch norm in inference mode) of a
+// benchmark model at the given batch size on repgeo-go.
+func benchmarkInfer(b *testing.B, model string, batch int) {
 	be, err := newWithConfig(Name)
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer be.Finalize()
-	if _, err := benchnet.MeasureInference(be, "resnet20", 256, 1); err != nil { // compile and warm up
+	if _, err := benchnet.MeasureInference(be, model, batch, 1); err != nil { // compile and warm up
 		b.Fatal(err)
 	}
 	b.ResetTimer()
-	r, err := benchnet.MeasureInference(be, "resnet20", 256, b.N)
+	r, err := benchnet.MeasureInference(be, model, batch, b.N)
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.ReportMetric(r.ImagesPerSec, "images/s")
 	b.ReportMetric(r.CPUCores*r.Seconds*1e3/float64(b.N), "cpu-ms/step")
 }
+
+// BenchmarkInferResNet20 measures ResNet-20 inference at batch 256.
+func BenchmarkInferResNet20(b *testing.B) { benchmarkInfer(b, "resnet20", 256) }
+
+// BenchmarkInferVGG11Narrow measures VGG-11-BN /4 inference at batch 256.
+func BenchmarkInferVGG11Narrow(b *testing.B) { benchmarkInfer(b, "vgg11n", 256) }
 
 // BenchmarkConvLayers times a convolution with both gradients on the
 // ResNet-20 layer shapes (batch 64), with the ops that read the input in

@@ -110,33 +110,38 @@ func (b *Builder) ReduceSum(x backends.Op, axes ...int) (backends.Op, error) {
 		return out, err
 	}
 	if hookErr == nil && !b.noFast && len(axes) > 0 {
-		xs, err := b.OpShape(x)
-		if err == nil && xs.DType == dtypes.Float32 && xs.Size() > 1 {
-			small := slices.Clone(xs.Dimensions)
-			var outDims []int
-			ok := true
-			seen := make(map[int]bool, len(axes))
-			for _, a := range axes {
-				if a < 0 || a >= xs.Rank() || seen[a] {
-					ok = false // Let the backend report it.
-					break
-				}
-				seen[a] = true
-				small[a] = 1
-			}
-			if ok {
-				for a, d := range xs.Dimensions {
-					if !slices.Contains(axes, a) {
-						outDims = append(outDims, d)
-					}
-				}
-				if plan := newBcastPlan(opCopy, false, small, xs.Dimensions); plan != nil {
-					return b.addCustom(&reducePlan{p: plan}, shapes.Make(dtypes.Float32, outDims...), x)
-				}
-			}
+		if plan, outDims, ok := b.reducePlanFor(x, axes); ok {
+			return b.addCustom(&reducePlan{p: plan}, shapes.Make(dtypes.Float32, outDims...), x)
 		}
 	}
 	return b.Builder.ReduceSum(x, axes...)
+}
+
+// reducePlanFor plans the reduction of float32 x over axes as a broadcast
+// plan whose broadcast segments are the reduced ones, with the output's
+// dimensions; ok is false for other dtypes, invalid axes (left for the
+// pure-Go backend to report) and reductions of nothing.
+func (b *Builder) reducePlanFor(x backends.Op, axes []int) (plan *bcastPlan, outDims []int, ok bool) {
+	xs, err := b.OpShape(x)
+	if err != nil || xs.DType != dtypes.Float32 || xs.Size() <= 1 {
+		return nil, nil, false
+	}
+	small := slices.Clone(xs.Dimensions)
+	seen := make(map[int]bool, len(axes))
+	for _, a := range axes {
+		if a < 0 || a >= xs.Rank() || seen[a] {
+			return nil, nil, false
+		}
+		seen[a] = true
+		small[a] = 1
+	}
+	for a, d := range xs.Dimensions {
+		if !seen[a] {
+			outDims = append(outDims, d)
+		}
+	}
+	plan = newBcastPlan(opCopy, false, small, xs.Dimensions)
+	return plan, outDims, plan != nil
 }
 
 // signOp is Sign for float32, without branches: its input (pre-activations,
@@ -167,4 +172,81 @@ func (b *Builder) Sign(x backends.Op) (backends.Op, error) {
 		}
 	}
 	return b.Builder.Sign(x)
+}
+
+// reduceMaxOp is ReduceMax for float32, as the pure-Go backend computes it
+// (each output starts at -Inf and takes Go's max with its inputs in
+// increasing index order; the same instructions, so the same bits, NaNs
+// included) but walking contiguous runs instead of one index at a time, and
+// split over the cores when the outermost axes are kept. In VGG's 2×2 max
+// pool (a ReduceMax over the window axes of a reshape) the runs are the
+// channels of a pixel.
+type reduceMaxOp struct {
+	p *bcastPlan
+}
+
+func (r *reduceMaxOp) exec(out []float32, inputs [][]float32) {
+	x := inputs[0]
+	p := r.p
+	negInf := float32(math.Inf(-1))
+	for i := range out {
+		out[i] = negInf
+	}
+	outer := p.dims[0]
+	if p.bcast[0] {
+		// Every output reads from every outer index: one worker, in order.
+		for i := range outer {
+			r.walk(out, x, 1, i*p.outStrides[0], 0)
+		}
+		return
+	}
+	parallelFor(outer, max(1, (1<<15)/p.outStrides[0]), func(i0, i1 int) {
+		for i := i0; i < i1; i++ {
+			r.walk(out, x, 1, i*p.outStrides[0], i*p.smallStride[0])
+		}
+	})
+}
+
+// walk folds segment level (>= 1) of x at offset o into out at offset s.
+func (r *reduceMaxOp) walk(out, x []float32, level, o, s int) {
+	p := r.p
+	if level == len(p.dims) {
+		out[s] = max(out[s], x[o])
+		return
+	}
+	n := p.dims[level]
+	if level == len(p.dims)-1 {
+		src := x[o : o+n]
+		if p.bcast[level] {
+			acc := out[s]
+			for _, v := range src {
+				acc = max(acc, v)
+			}
+			out[s] = acc
+			return
+		}
+		maxInto(out[s:s+n], src)
+		return
+	}
+	for i := range n {
+		r.walk(out, x, level+1, o+i*p.outStrides[level], s+i*p.smallStride[level])
+	}
+}
+
+// maxInto sets dst[i] = max(dst[i], src[i]) with Go's max.
+func maxInto(dst, src []float32) {
+	src = src[:len(dst)]
+	for i, v := range src {
+		dst[i] = max(dst[i], v)
+	}
+}
+
+// ReduceMax implements backends.Builder.ReduceMax, with a float32 fast path.
+func (b *Builder) ReduceMax(x backends.Op, axes ...int) (backends.Op, error) {
+	if hookErr == nil && !b.noFast && len(axes) > 0 {
+		if plan, outDims, ok := b.reducePlanFor(x, axes); ok {
+			return b.addCustom(&reduceMaxOp{p: plan}, shapes.Make(dtypes.Float32, outDims...), x)
+		}
+	}
+	return b.Builder.ReduceMax(x, axes...)
 }

@@ -2,26 +2,29 @@ package backend
 
 import (
 	"github.com/gomlx/gomlx/backends"
+	"github.com/gomlx/gomlx/pkg/core/shapes"
 	"github.com/pkg/errors"
 )
 
-// Reverse implements backends.Builder.Reverse, which the pure-Go backend
-// lacks: each reversed axis is a Gather of its indices in reverse order.
-func (b *Builder) Reverse(x backends.Op, axes ...int) (backends.Op, error) {
-	shape, err := b.OpShape(x)
-	if err != nil {
-		return nil, err
-	}
+// checkReverseAxes reports axes out of range for shape or given twice.
+func checkReverseAxes(shape shapes.Shape, axes []int) error {
 	seen := make(map[int]bool, len(axes))
 	for _, axis := range axes {
 		if axis < 0 || axis >= shape.Rank() {
-			return nil, errors.Errorf("Reverse: axis %d out of range for shape %s", axis, shape)
+			return errors.Errorf("Reverse: axis %d out of range for shape %s", axis, shape)
 		}
 		if seen[axis] {
-			return nil, errors.Errorf("Reverse: axis %d given twice", axis)
+			return errors.Errorf("Reverse: axis %d given twice", axis)
 		}
 		seen[axis] = true
 	}
+	return nil
+}
+
+// reverseByGather builds Reverse from standard ops (for dtypes other than
+// float32, and without the custom ops): each reversed axis is a Gather of
+// its indices in reverse order.
+func (b *Builder) reverseByGather(x backends.Op, shape shapes.Shape, axes []int) (backends.Op, error) {
 	out := x
 	for _, axis := range axes {
 		dim := shape.Dimensions[axis]

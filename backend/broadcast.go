@@ -353,6 +353,7 @@ func (b *Builder) BroadcastInDim(x backends.Op, outputShape shapes.Shape, broadc
 		if f := b.fuserOrNil(); f != nil {
 			if xs, err := b.OpShape(x); err == nil {
 				f.noteBroadcast(out, x, xs, outputShape, broadcastAxes)
+				f.noteBroadcastGeneral(out, x, xs, outputShape, broadcastAxes)
 			}
 		}
 	}

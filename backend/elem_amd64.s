@@ -4,9 +4,10 @@
 
 // AVX2 loops of the fused element-wise chains (see elem_amd64.go). Counts
 // are multiples of 8 elements; op codes: 0 add, 1 sub, 2 mul, 3 div,
-// 4 reversed sub (y - x), 5 reversed div (y / x), 6 max (scalarOpAVX2 only,
+// 4 reversed sub (y - x), 5 reversed div (y / x), 6 max (in scalarOpAVX2
 // with Go's max semantics for a non-NaN scalar: NaN if x is NaN, +0 for
-// max(-0, +0)).
+// max(-0, +0); in vecOpAVX2 the instructions the Go compiler emits for
+// max(x, y) on amd64, so the same bits, NaNs included).
 
 // func vecOpAVX2(op int, dst, x, y *float32, n int)
 TEXT ·vecOpAVX2(SB), NOSPLIT, $0-40
@@ -25,6 +26,8 @@ TEXT ·vecOpAVX2(SB), NOSPLIT, $0-40
 	JEQ vmul
 	CMPQ AX, $3
 	JEQ vdiv
+	CMPQ AX, $6
+	JEQ vmaxinit
 	RET
 vadd:
 	VMOVUPS (SI), Y0
@@ -69,6 +72,28 @@ vdiv:
 	ADDQ $32, DI
 	DECQ CX
 	JNZ vdiv
+	JMP vdone
+vmaxinit:
+	// Go computes max(x, y) as -(min(min(-x, -y), -x) | min(-x, -y)) with
+	// MINSS, whose result is its second operand when either is NaN or
+	// both are zeros: the same steps on 8 lanes.
+	VPCMPEQD Y7, Y7, Y7
+	VPSLLD $31, Y7, Y7        // sign bits
+vmax:
+	VMOVUPS (SI), Y0
+	VMOVUPS (DX), Y1
+	VXORPS Y7, Y0, Y0          // a = -x
+	VXORPS Y7, Y1, Y1          // b = -y
+	VMINPS Y1, Y0, Y2           // r1 = a < b ? a : b
+	VMINPS Y0, Y2, Y3           // r2 = r1 < a ? r1 : a
+	VORPS Y2, Y3, Y3
+	VXORPS Y7, Y3, Y3
+	VMOVUPS Y3, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DX
+	ADDQ $32, DI
+	DECQ CX
+	JNZ vmax
 	JMP vdone
 vdone:
 	VZEROUPPER

@@ -28,6 +28,7 @@ const (
 	argScalar                 // inputs[arg][0]
 	argChannel                // inputs[arg][:c], repeated for each row of the last axis
 	argFull                   // inputs[arg], of the chain's shape
+	argBcast                  // inputs[arg] broadcast along some axes (chainStep.bc)
 )
 
 // Unary chain steps (binary ones use opAdd ... opMax).
@@ -45,6 +46,8 @@ type chainStep struct {
 	kind     argKind
 	arg      int
 	accRight bool
+	// bc maps the chain's elements to those of an argBcast operand.
+	bc *bcastPlan
 
 	// Build-time information for peephole rewrites; not used to execute.
 	isConst bool
@@ -72,11 +75,23 @@ func (ch *chainOp) exec(out []float32, inputs [][]float32) {
 	rows := len(out) / c
 	br := max(1, chainBlock/c)
 	parallelFor(rows, max(br, (1<<14)/c), func(r0, r1 int) {
+		scratch := ch.scratch(br * c)
 		for r := r0; r < r1; r += br {
 			e0, e1 := r*c, min(r+br, r1)*c
-			ch.eval(out[e0:e1], inputs, e0)
+			ch.eval(out[e0:e1], inputs, e0, scratch)
 		}
 	})
+}
+
+// scratch returns a buffer of n elements for the broadcast operands of a
+// block, or nil if the chain has none.
+func (ch *chainOp) scratch(n int) []float32 {
+	for _, s := range ch.steps {
+		if s.kind == argBcast {
+			return make([]float32, n)
+		}
+	}
+	return nil
 }
 
 func (ch *chainOp) hasChannelStep() bool {
@@ -98,8 +113,9 @@ func (ch *chainOp) inPlace() []int {
 	return []int{0}
 }
 
-// eval computes elements [e0, e0+len(dst)) of the chain into dst.
-func (ch *chainOp) eval(dst []float32, inputs [][]float32, e0 int) {
+// eval computes elements [e0, e0+len(dst)) of the chain into dst; scratch
+// (from ch.scratch) holds the block of a broadcast operand.
+func (ch *chainOp) eval(dst []float32, inputs [][]float32, e0 int, scratch []float32) {
 	src := inputs[0][e0 : e0+len(dst)]
 	if len(ch.steps) == 0 {
 		copy(dst, src)
@@ -120,6 +136,14 @@ func (ch *chainOp) eval(dst []float32, inputs [][]float32, e0 int) {
 			}
 		case argChannel:
 			channelStep(s.op, s.accRight, dst, src, inputs[s.arg][:ch.c])
+		case argBcast:
+			y := scratch[:len(dst)]
+			s.bc.expand(y, inputs[s.arg], e0)
+			if s.accRight {
+				vecStep(s.op, dst, y, src)
+			} else {
+				vecStep(s.op, dst, src, y)
+			}
 		}
 		src = dst
 	}
@@ -329,10 +353,11 @@ func (r *reduceChainOp) exec(out []float32, inputs [][]float32) {
 			partial[w] = sum
 		}
 		scratch := make([]float32, br*c)
+		bscratch := ch.scratch(br * c)
 		for r := r0; r < r1; r += br {
 			e0, e1 := r*c, min(r+br, r1)*c
 			blk := scratch[:e1-e0]
-			ch.eval(blk, inputs, e0)
+			ch.eval(blk, inputs, e0, bscratch)
 			colSum(sum, blk)
 		}
 	}
@@ -357,6 +382,45 @@ func (r *reduceChainOp) exec(out []float32, inputs [][]float32) {
 	for _, part := range partial {
 		for j, v := range part {
 			out[j] += v
+		}
+	}
+}
+
+// maxBcastSegments bounds the merged segments of a broadcast operand of a
+// chain (expand keeps its index on the stack).
+const maxBcastSegments = 16
+
+// expand writes elements [e0, e0+len(dst)) of the broadcast of small (a
+// plan with op opCopy) into dst.
+func (p *bcastPlan) expand(dst, small []float32, e0 int) {
+	n := len(p.dims)
+	var idx [maxBcastSegments]int
+	s, rem := 0, e0
+	for a := range n {
+		idx[a] = rem / p.outStrides[a]
+		rem %= p.outStrides[a]
+		s += idx[a] * p.smallStride[a]
+	}
+	last := n - 1
+	for d := 0; d < len(dst); {
+		run := min(p.dims[last]-idx[last], len(dst)-d)
+		if p.bcast[last] {
+			v := small[s]
+			seg := dst[d : d+run]
+			for i := range seg {
+				seg[i] = v
+			}
+		} else {
+			copy(dst[d:d+run], small[s:s+run])
+		}
+		d += run
+		idx[last] += run
+		s += run * p.smallStride[last]
+		for a := last; a > 0 && idx[a] == p.dims[a]; a-- {
+			s -= idx[a] * p.smallStride[a]
+			idx[a] = 0
+			idx[a-1]++
+			s += p.smallStride[a-1]
 		}
 	}
 }

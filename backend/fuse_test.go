@@ -60,6 +60,9 @@ type fuseCase struct {
 	fn   func(in []*Node) []*Node
 	// fused is the number of custom ops the fused graph runs, or -1 to skip the check.
 	fused int
+	// bitwise lists the outputs that must be bit-identical to the op-by-op
+	// custom ops ("nofuse"): those without a sum the chains fuse.
+	bitwise []int
 }
 
 // withGrads returns y and the gradients of Σ y·w with respect to the inputs,
@@ -141,6 +144,19 @@ func fuseCases() []fuseCase {
 			s := BroadcastToDims(ReduceAllSum(in[1]), 4, 8, 8, 24)
 			return []*Node{Mul(b, b), Sub(s, b), Max(b, s), Add(Div(s, b), in[0]), Mul(s, s)}
 		}, fused: -1},
+		{name: "max-pool gradient in one pass", dims: [][]int{{8, 16, 16, 8}, {8, 8, 8, 8}}, fn: func(in []*Node) []*Node {
+			y := maxPoolByReduce(in[0], 2, 2, false)
+			return []*Node{y, Gradient(ReduceAllSum(Mul(y, in[1])), in[0])[0]}
+		}, fused: 3, bitwise: []int{0, 1}}, // The pool, the upstream gradient (seed times in[1]), then Sub of the broadcast maxima, Sign, Add, Sign and Mul by the broadcast upstream gradient in one.
+		{name: "implicitly broadcast operands", dims: [][]int{{4, 6, 2, 5, 2, 8}, {4, 6, 1, 5, 1, 8}, {1, 6, 1, 5, 1, 1}},
+			fn: func(in []*Node) []*Node {
+				x, s, u := in[0], in[1], in[2]
+				d := Sub(x, s)
+				b := BroadcastToDims(s, x.Shape().Dimensions...)
+				return append(withGrads(Mul(Div(s, AddScalar(Abs(d), 1)), u), in...),
+					ReduceSum(d, 0, 1, 2, 3, 4), ReduceSum(Mul(d, x), 0, 1, 2, 3, 4), Max(x, s), Add(s, u),
+					Sign(b), Mul(b, b), Sub(b, u), Add(MulScalar(b, 2), d))
+			}, fused: -1, bitwise: []int{0, 1, 2, 3, 4, 6, 7, 8, 9, 10, 11}}, // 5 is a fused sum.
 		{name: "broadcast operands", dims: [][]int{{4, 8, 8, 24}, {24}}, fn: func(in []*Node) []*Node {
 			b := BroadcastToDims(Reshape(in[1], 1, 1, 1, 24), 4, 8, 8, 24)
 			s := BroadcastToDims(ReduceAllSum(in[1]), 4, 8, 8, 24)
@@ -356,5 +372,54 @@ func TestChainKernels(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestFusedChainsBitwise checks the outputs of the fused graphs that hold no
+// fused sum bit for bit against the op-by-op custom ops.
+func TestFusedChainsBitwise(t *testing.T) {
+	fused := newTestBackend(t)
+	byOp, err := NewDecorated("nofuse")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range fuseCases() {
+		if len(tc.bitwise) == 0 {
+			continue
+		}
+		t.Run(tc.name, func(t *testing.T) {
+			flats := make([][]float32, len(tc.dims))
+			for i, d := range tc.dims {
+				flats[i] = tensors.MustCopyFlatData[float32](randSpecialTensor(uint64(i+1), d,
+					float32(math.NaN()), float32(math.Inf(1)), 0, float32(math.Copysign(0, -1))))
+				for j := range flats[i] {
+					if j%3 == 0 {
+						flats[i][j] = float32(math.Round(float64(flats[i][j]))) // ties
+					}
+				}
+			}
+			run := func(be backends.Backend) []*tensors.Tensor {
+				exec, err := NewExec(be, tc.fn)
+				if err != nil {
+					t.Fatal(err)
+				}
+				args := make([]any, len(flats))
+				for i, f := range flats {
+					args[i] = tensors.FromFlatDataAndDimensions(f, tc.dims[i]...)
+				}
+				out, err := exec.Exec(args...)
+				if err != nil {
+					t.Fatalf("%s: %v", be.Name(), err)
+				}
+				return out
+			}
+			got, want := run(fused), run(byOp)
+			for _, k := range tc.bitwise {
+				g, w := tensors.MustCopyFlatData[float32](got[k]), tensors.MustCopyFlatData[float32](want[k])
+				if i := sameBits(g, w); i >= 0 {
+					t.Errorf("output %d, element %d: %v, want %v", k, i, g[i], w[i])
+				}
+			}
+		})
 	}
 }

@@ -48,13 +48,18 @@ type chainExpr struct {
 	inliners []*chainExpr
 	// reduce marks a reduceChainOp node (its value is not the chain).
 	reduce bool
-	ch     *chainOp
+	// implicit marks a chain whose last step reads an operand of a smaller
+	// shape broadcast implicitly (see operand.implicit).
+	implicit bool
+	ch       *chainOp
 }
 
-// bcastLeaf records a BroadcastInDim of a scalar or per-channel vector.
+// bcastLeaf records a BroadcastInDim of a scalar or per-channel vector, or,
+// of kind argBcast, of another tensor (read through bc).
 type bcastLeaf struct {
 	src  *simplego.Node
 	kind argKind
+	bc   *bcastPlan
 }
 
 // fuser is what a Builder knows of the chains it built, the broadcasts of
@@ -122,6 +127,46 @@ func (f *fuser) noteBroadcast(out, x backends.Op, xs, outShape shapes.Shape, axe
 	f.bcasts[on] = bcastLeaf{src: xn, kind: argChannel}
 }
 
+// noteBroadcastGeneral records out = BroadcastInDim(x) for other x (such as
+// the upstream gradient of a max pool broadcast over its windows), to be read
+// in place by the chains that consume it.
+func (f *fuser) noteBroadcastGeneral(out, x backends.Op, xs, outShape shapes.Shape, axes []int) {
+	on, ok1 := out.(*simplego.Node)
+	xn, ok2 := x.(*simplego.Node)
+	if !ok1 || !ok2 || xs.DType != dtypes.Float32 || outShape.DType != dtypes.Float32 || len(axes) != xs.Rank() {
+		return
+	}
+	if _, ok := f.bcasts[on]; ok {
+		return
+	}
+	small := make([]int, outShape.Rank())
+	for i := range small {
+		small[i] = 1
+	}
+	prev := -1
+	for i, a := range axes {
+		if a <= prev || a >= len(small) || (xs.Dimensions[i] != 1 && xs.Dimensions[i] != outShape.Dimensions[a]) {
+			return
+		}
+		prev = a
+		small[a] = xs.Dimensions[i]
+	}
+	if bc := bcastOperandPlan(small, outShape.Dimensions); bc != nil {
+		f.bcasts[on] = bcastLeaf{src: xn, kind: argBcast, bc: bc}
+	}
+}
+
+// bcastOperandPlan returns the plan reading a tensor of dims small broadcast
+// to out in a chain, or nil if there is nothing to broadcast or too many
+// segments.
+func bcastOperandPlan(small, out []int) *bcastPlan {
+	bc := newBcastPlan(opCopy, false, small, out)
+	if bc == nil || len(bc.dims) > maxBcastSegments {
+		return nil
+	}
+	return bc
+}
+
 // operand is a classified input of an element-wise op.
 type operand struct {
 	node    *simplego.Node
@@ -129,6 +174,21 @@ type operand struct {
 	kind    argKind
 	isConst bool
 	cval    float32
+	bc      *bcastPlan // for kind argBcast
+
+	// full is the BroadcastInDim node an operand of kind argBcast reads
+	// through, or nil if the operand itself is smaller than the result
+	// (implicit: the pure-Go backend broadcasts it in the op).
+	full *simplego.Node
+}
+
+// asFull returns o as the full tensor it broadcasts to, if it is a recorded
+// BroadcastInDim read in place.
+func (o operand) asFull() (operand, bool) {
+	if o.kind != argBcast || o.full == nil {
+		return o, false
+	}
+	return operand{node: o.full, kind: argFull}, true
 }
 
 func (f *fuser) classify(b *Builder, op backends.Op, out shapes.Shape) (operand, bool) {
@@ -146,7 +206,10 @@ func (f *fuser) classify(b *Builder, op backends.Op, out shapes.Shape) (operand,
 		if e := f.exprs[n]; e != nil && !e.reduce {
 			o.expr, o.kind = e, argFull
 		} else if l, ok := f.bcasts[n]; ok {
-			o.node, o.kind = l.src, l.kind
+			o.node, o.kind, o.bc = l.src, l.kind, l.bc
+			if l.kind == argBcast {
+				o.full = n
+			}
 		} else {
 			o.kind = argFull
 		}
@@ -154,12 +217,17 @@ func (f *fuser) classify(b *Builder, op backends.Op, out shapes.Shape) (operand,
 		o.kind = argScalar
 	case s.Rank() == out.Rank():
 		last := out.Rank() - 1
+		o.kind = argChannel
 		for a, d := range s.Dimensions {
 			if (a == last && d != out.Dimensions[last]) || (a != last && d != 1) {
+				o.kind = argBcast
+			}
+		}
+		if o.kind == argBcast {
+			if o.bc = bcastOperandPlan(s.Dimensions, out.Dimensions); o.bc == nil {
 				return operand{}, false
 			}
 		}
-		o.kind = argChannel
 	default:
 		return operand{}, false
 	}
@@ -274,6 +342,26 @@ func (b *Builder) fusedBinary(op elemOp, lhs, rhs backends.Op) (backends.Op, boo
 	if !ok1 || !ok2 {
 		return nil, false, nil
 	}
+	if l.full != nil && l.full == r.full {
+		// The same broadcast twice (a square): on the full tensor.
+		l, _ = l.asFull()
+		r, _ = r.asFull()
+	}
+	if l.expr == nil && l.kind != argFull && r.expr == nil && r.kind != argFull {
+		// No operand of the result's shape: a broadcast read in place
+		// becomes the chain's base.
+		if lf, ok := l.asFull(); ok {
+			l = lf
+		} else if rf, ok := r.asFull(); ok {
+			r = rf
+		}
+	}
+	implicit := (l.kind == argBcast && l.full == nil) || (r.kind == argBcast && r.full == nil)
+	if implicit && (op == opMax || (l.expr == nil && l.kind != argFull && r.expr == nil && r.kind != argFull)) {
+		// Left to the broadcasting ops, as before operands of this kind
+		// were fused.
+		return nil, false, nil
+	}
 	var e *chainExpr
 	if op == opMul && l.node == r.node && l.kind == argFull {
 		// Square.
@@ -299,10 +387,11 @@ func (b *Builder) fusedBinary(op elemOp, lhs, rhs backends.Op) (backends.Op, boo
 			return b.smallThenBroadcast(op, l, r, out)
 		}
 		e = f.start(acc, out, 1)
+		e.implicit = implicit
 		// x - (+0) is x, also for x = -0 (not so x - (-0)).
 		if !(op == opSub && !accRight && arg.isConst && math.Float32bits(arg.cval) == 0) {
 			e.steps = append(e.steps, chainStep{op: op, kind: arg.kind, arg: e.addIn(arg.node), accRight: accRight,
-				isConst: arg.isConst, cval: arg.cval})
+				bc: arg.bc, isConst: arg.isConst, cval: arg.cval})
 		}
 	}
 	res, err := f.emit(b, e)
@@ -387,6 +476,9 @@ func (b *Builder) fusedUnary(op elemOp, x backends.Op) (backends.Op, bool, error
 		return nil, false, nil
 	}
 	o, ok := f.classify(b, x, out)
+	if of, isFull := o.asFull(); isFull {
+		o = of
+	}
 	if !ok || o.kind != argFull {
 		return nil, false, nil
 	}
@@ -419,8 +511,9 @@ func (b *Builder) fusedReduceSum(x backends.Op, axes []int) (backends.Op, bool, 
 		return nil, false, nil
 	}
 	src := f.exprs[n]
-	// No axes means every axis.
-	if src == nil || src.reduce || len(axes) == 0 || len(axes) != src.shape.Rank()-1 {
+	// No axes means every axis. A sum of an op with an implicitly broadcast
+	// operand stays the separate sum it was before such ops were fused.
+	if src == nil || src.reduce || src.implicit || len(axes) == 0 || len(axes) != src.shape.Rank()-1 {
 		return nil, false, nil
 	}
 	sorted := slices.Sorted(slices.Values(axes))

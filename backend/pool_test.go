@@ -3,6 +3,7 @@ package backend
 import (
 	"fmt"
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/gomlx/gomlx/backends"
@@ -165,5 +166,30 @@ func TestMaxPoolMatchesStock(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestMaxIntoMatchesGo checks maxInto (AVX2 where available) against Go's
+// max on every pair of special values, in both orders.
+func TestMaxIntoMatchesGo(t *testing.T) {
+	vals := append(slices.Clone(specialValues), 1, -1, 2.5, math.Float32frombits(0x7f800001), math.Float32frombits(0xff812345))
+	var dst, src []float32
+	for _, a := range vals {
+		for _, b := range vals {
+			dst, src = append(dst, a), append(src, b)
+		}
+	}
+	for len(dst)%8 != 3 { // a tail for the Go loop
+		dst, src = append(dst, 0), append(src, float32(math.Copysign(0, -1)))
+	}
+	want := make([]float32, len(dst))
+	for i := range dst {
+		want[i] = max(dst[i], src[i])
+	}
+	got := slices.Clone(dst)
+	maxInto(got, src)
+	if i := sameBits(got, want); i >= 0 {
+		t.Errorf("max(%#x, %#x) = %#x, want %#x", math.Float32bits(dst[i]), math.Float32bits(src[i]),
+			math.Float32bits(got[i]), math.Float32bits(want[i]))
 	}
 }

@@ -233,9 +233,14 @@ func (r *reduceMaxOp) walk(out, x []float32, level, o, s int) {
 	}
 }
 
-// maxInto sets dst[i] = max(dst[i], src[i]) with Go's max.
+// maxInto sets dst[i] = max(dst[i], src[i]) with Go's max (with AVX2, the
+// same instructions on 8 lanes).
 func maxInto(dst, src []float32) {
 	src = src[:len(dst)]
+	if n8 := len(dst) &^ 7; haveElemAVX2 && n8 > 0 {
+		vecOpAVX2(6, &dst[0], &dst[0], &src[0], n8)
+		dst, src = dst[n8:], src[n8:]
+	}
 	for i, v := range src {
 		dst[i] = max(dst[i], v)
 	}

@@ -174,6 +174,10 @@ type Builder struct {
 
 	// stockDot keeps the pure-Go DotGeneral (configuration option "stockdot").
 	stockDot bool
+
+	// reshapeSrc maps the float32 Reshape nodes to the node they reshape
+	// (reshape.go), so that custom ops read the source in place.
+	reshapeSrc map[*simplego.Node]*simplego.Node
 }
 
 var _ backends.Builder = (*Builder)(nil)

@@ -533,6 +533,12 @@ func (b *Builder) fusedReduceSum(x backends.Op, axes []int) (backends.Op, bool, 
 func (b *Builder) Compile(outputs []backends.Op, shardings []*backends.ShardingSpec) (backends.Executable, error) {
 	if b.fz != nil && len(b.fz.order) > 0 {
 		b.fz.resolve(outputs)
+		for _, e := range b.fz.order {
+			ins := *nodeInputs(e.node)
+			for i, n := range ins {
+				ins[i] = b.reshapeSource(n)
+			}
+		}
 	}
 	return b.Builder.Compile(outputs, shardings)
 }

@@ -15,7 +15,7 @@ import (
 // float32 fast path adds its own (convolution, fused element-wise chains,
 // ReduceSum, Sign) by reaching into it: its table of op executors and its
 // node constructor are linked by name in hook_linkname.go, and the unexported
-// fields it needs (Node.data, Node.inputs, Buffer.flat) are located by reflection once, at
+// fields it needs (Node.data, Node.inputs, Buffer.flat, Buffer.shape) are located by reflection once, at
 // start-up. If the fields are not what this code expects, hookErr is set and
 // the decorator uses only standard ops.
 //
@@ -27,8 +27,8 @@ import (
 type sgExecutor func(backend *simplego.Backend, node *simplego.Node, inputs []*simplego.Buffer, inputsOwned []bool) (*simplego.Buffer, error)
 
 var (
-	nodeDataOffset, bufferFlatOffset, nodeInputsOffset uintptr
-	hookErr                                            error
+	nodeDataOffset, bufferFlatOffset, nodeInputsOffset, bufferShapeOffset uintptr
+	hookErr                                                               error
 )
 
 // customOpType is the op type under which the decorator's own ops are
@@ -53,11 +53,12 @@ func initHook() error {
 		return err
 	}
 	anyType := reflect.TypeOf((*any)(nil)).Elem()
-	var ok1, ok2, ok3 bool
+	var ok1, ok2, ok3, ok4 bool
 	nodeDataOffset, ok1 = fieldOffset(reflect.TypeOf(simplego.Node{}), "data", anyType)
 	bufferFlatOffset, ok2 = fieldOffset(reflect.TypeOf(simplego.Buffer{}), "flat", anyType)
 	nodeInputsOffset, ok3 = fieldOffset(reflect.TypeOf(simplego.Node{}), "inputs", reflect.TypeOf([]*simplego.Node(nil)))
-	if !ok1 || !ok2 || !ok3 {
+	bufferShapeOffset, ok4 = fieldOffset(reflect.TypeOf(simplego.Buffer{}), "shape", reflect.TypeOf(shapes.Shape{}))
+	if !ok1 || !ok2 || !ok3 || !ok4 {
 		return errHook("simplego.Node or simplego.Buffer layout differs from GoMLX v0.26")
 	}
 	table, err := linkedExecutors()
@@ -110,6 +111,10 @@ func bufferFlat(b *simplego.Buffer) *any {
 	return (*any)(unsafe.Add(unsafe.Pointer(b), bufferFlatOffset))
 }
 
+func bufferShape(b *simplego.Buffer) *shapes.Shape {
+	return (*shapes.Shape)(unsafe.Add(unsafe.Pointer(b), bufferShapeOffset))
+}
+
 // addCustom adds a float32 node computing op from inputs, with output shape.
 func (b *Builder) addCustom(op customOp, shape shapes.Shape, inputs ...backends.Op) (backends.Op, error) {
 	nodes := make([]*simplego.Node, len(inputs))
@@ -118,7 +123,7 @@ func (b *Builder) addCustom(op customOp, shape shapes.Shape, inputs ...backends.
 		if !ok {
 			return nil, errors.Errorf("backend: input %d of a custom op is a %T, not a pure-Go backend op", i, in)
 		}
-		nodes[i] = n
+		nodes[i] = b.reshapeSource(n)
 	}
 	node := newSGNode(b.Builder, customOpType, shape, nodes...)
 	*nodeData(node) = &customNode{op: op, shape: shape}
@@ -147,6 +152,8 @@ func execCustom(backend *simplego.Backend, node *simplego.Node, inputs []*simple
 				out := inputs[i]
 				inputs[i] = nil
 				cn.op.exec(flats[i], flats)
+				// The input may be the source of a Reshape (reshape.go).
+				*bufferShape(out) = cn.shape
 				return out, nil
 			}
 		}

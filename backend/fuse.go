@@ -386,6 +386,38 @@ func (r *reduceChainOp) exec(out []float32, inputs [][]float32) {
 	}
 }
 
+// reduceMaxChainOp is ReduceMax of a chain whose outermost axes are kept
+// (a max pool of the ReLU of a batch norm): the chain is evaluated one outer
+// index at a time (for a 2×2 pool on channels-last tensors, two image rows)
+// and folded as reduceMaxOp does, without writing it out.
+type reduceMaxChainOp struct {
+	ch *chainOp
+	p  *bcastPlan
+}
+
+func (r *reduceMaxChainOp) exec(out []float32, inputs [][]float32) {
+	rm := &reduceMaxOp{p: r.p}
+	if len(r.ch.steps) == 0 {
+		// The chain is computed anyway (it starts from it).
+		rm.exec(out, inputs[:1])
+		return
+	}
+	negInf := float32(math.Inf(-1))
+	for i := range out {
+		out[i] = negInf
+	}
+	p := r.p
+	blk := p.outStrides[0]
+	parallelFor(p.dims[0], max(1, (1<<15)/blk), func(i0, i1 int) {
+		buf := make([]float32, blk)
+		scratch := r.ch.scratch(blk)
+		for i := i0; i < i1; i++ {
+			r.ch.eval(buf, inputs, i*blk, scratch)
+			rm.walk(out, buf, 1, 0, i*p.smallStride[0])
+		}
+	})
+}
+
 // maxBcastSegments bounds the merged segments of a broadcast operand of a
 // chain (expand keeps its index on the stack).
 const maxBcastSegments = 16

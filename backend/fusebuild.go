@@ -49,9 +49,13 @@ type chainExpr struct {
 	// reduce marks a reduceChainOp node (its value is not the chain).
 	reduce bool
 	// implicit marks a chain whose last step reads an operand of a smaller
-	// shape broadcast implicitly (see operand.implicit).
+	// shape broadcast implicitly (see operand.full).
 	implicit bool
-	ch       *chainOp
+	// maxPlan, for a reduction (reduce set), makes it a reduceMaxChainOp
+	// with output shape maxOut instead of a sum.
+	maxPlan *bcastPlan
+	maxOut  shapes.Shape
+	ch      *chainOp
 }
 
 // bcastLeaf records a BroadcastInDim of a scalar or per-channel vector, or,
@@ -305,7 +309,11 @@ func (f *fuser) emit(b *Builder, e *chainExpr) (backends.Op, error) {
 	}
 	var op customOp = e.ch
 	outShape := e.shape.Clone()
-	if e.reduce {
+	switch {
+	case e.maxPlan != nil:
+		op = &reduceMaxChainOp{ch: e.ch, p: e.maxPlan}
+		outShape = e.maxOut.Clone()
+	case e.reduce:
 		op = &reduceChainOp{ch: e.ch}
 		outShape = shapes.Make(dtypes.Float32, e.ch.c)
 	}
@@ -524,6 +532,35 @@ func (b *Builder) fusedReduceSum(x backends.Op, axes []int) (backends.Op, bool, 
 	}
 	e := f.start(operand{node: n, expr: src, kind: argFull}, src.shape, 0)
 	e.reduce = true
+	res, err := f.emit(b, e)
+	return res, err == nil, err
+}
+
+// fusedReduceMax returns a reduceMaxChainOp for the maximum of a chain (or
+// of a Reshape of one, as in a max pool) over axes, or ok=false.
+func (b *Builder) fusedReduceMax(x backends.Op, axes []int) (backends.Op, bool, error) {
+	f := b.fuserOrNil()
+	xn, ok := x.(*simplego.Node)
+	if f == nil || !ok || len(axes) == 0 {
+		return nil, false, nil
+	}
+	src := f.exprs[b.reshapeSource(xn)]
+	if src == nil || src.reduce {
+		return nil, false, nil
+	}
+	plan, outDims, ok := b.reducePlanFor(x, axes)
+	if !ok || plan.bcast[0] {
+		return nil, false, nil
+	}
+	// Blocks of one outer index, whole rows of the chain.
+	blk := plan.outStrides[0]
+	if c := src.shape.Dimensions[src.shape.Rank()-1]; blk%c != 0 || blk > maxChainRow {
+		return nil, false, nil
+	}
+	e := f.start(operand{node: src.node, expr: src, kind: argFull}, src.shape, 0)
+	e.reduce = true
+	e.maxPlan = plan
+	e.maxOut = shapes.Make(dtypes.Float32, outDims...)
 	res, err := f.emit(b, e)
 	return res, err == nil, err
 }

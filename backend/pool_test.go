@@ -193,3 +193,64 @@ func TestMaxIntoMatchesGo(t *testing.T) {
 			math.Float32bits(got[i]), math.Float32bits(want[i]))
 	}
 }
+
+// TestMaxPoolOfChainMatchesStock compares a max pool of a fused chain (batch
+// norm in inference form and a ReLU, which the pool then reads block by block
+// without writing it out) with the pure-Go backend, bit for bit except for
+// the sign of NaNs (the ReLU's AVX2 loop keeps a NaN's sign, Go's max may
+// flip it; so did the chains before).
+func TestMaxPoolOfChainMatchesStock(t *testing.T) {
+	fast := newTestBackend(t)
+	stock, err := backends.NewWithConfig("go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		n, h, w, c, kh, kw int
+		channelsFirst      bool
+	}{
+		{16, 32, 32, 16, 2, 2, false},
+		{4, 4, 4, 128, 2, 2, false},
+		{3, 6, 10, 13, 2, 2, false},
+		{8, 9, 6, 8, 3, 2, false},
+		{4, 16, 8, 8, 2, 2, true}, // per-channel vectors on axis 1, broadcast implicitly
+	}
+	for _, c := range cases {
+		t.Run(fmt.Sprintf("%dx%dx%dx%d/%dx%d/first=%v", c.n, c.h, c.w, c.c, c.kh, c.kw, c.channelsFirst), func(t *testing.T) {
+			dims, vdims := []int{c.n, c.h, c.w, c.c}, []int{1, 1, 1, c.c}
+			if c.channelsFirst {
+				dims, vdims = []int{c.n, c.c, c.h, c.w}, []int{1, c.c, 1, 1}
+			}
+			x := poolValues(7, dims, true)
+			a := poolValues(8, vdims, false)
+			bv := poolValues(9, vdims, false)
+			fn := func(x, a, b *graph.Node) *graph.Node {
+				y := graph.Add(graph.Mul(graph.Sub(x, b), a), b)
+				return maxPoolByReduce(graph.Max(y, graph.ZerosLike(y)), c.kh, c.kw, c.channelsFirst)
+			}
+			run := func(be backends.Backend) []float32 {
+				out, err := graph.ExecOnce(be, fn, tensors.FromFlatDataAndDimensions(x, dims...),
+					tensors.FromFlatDataAndDimensions(a, vdims...), tensors.FromFlatDataAndDimensions(bv, vdims...))
+				if err != nil {
+					t.Fatalf("%s: %v", be, err)
+				}
+				return tensors.MustCopyFlatData[float32](out)
+			}
+			var got []float32
+			counts := countOps(t, func() { got = run(fast) })
+			if counts["*backend.reduceMaxChainOp"] != 1 || len(counts) != 1 {
+				t.Errorf("ops run: %v, want one reduceMaxChainOp", counts)
+			}
+			want := run(stock)
+			for i := range want {
+				if got[i] != got[i] && want[i] != want[i] {
+					got[i] = want[i] // NaN, whatever its sign
+				}
+			}
+			if i := sameBits(got, want); i >= 0 {
+				t.Errorf("element %d: %v (%#x), want %v (%#x)", i, got[i], math.Float32bits(got[i]), want[i],
+					math.Float32bits(want[i]))
+			}
+		})
+	}
+}

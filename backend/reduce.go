@@ -248,6 +248,9 @@ func maxInto(dst, src []float32) {
 
 // ReduceMax implements backends.Builder.ReduceMax, with a float32 fast path.
 func (b *Builder) ReduceMax(x backends.Op, axes ...int) (backends.Op, error) {
+	if out, ok, err := b.fusedReduceMax(x, axes); ok || err != nil {
+		return out, err
+	}
 	if hookErr == nil && !b.noFast && len(axes) > 0 {
 		if plan, outDims, ok := b.reducePlanFor(x, axes); ok {
 			return b.addCustom(&reduceMaxOp{p: plan}, shapes.Make(dtypes.Float32, outDims...), x)

@@ -22,5 +22,8 @@ func unaryOpAVX2(op int, dst, x *float32, n int)
 //go:noescape
 func colSumAVX2(sum, x *float32, rows, c int)
 
+//go:noescape
+func maxWindowsAVX2(dst, src *float32, n1, n2, c int)
+
 // haveElemAVX2 reports whether the AVX2 loops can run on this CPU.
 var haveElemAVX2 = cpu.X86.HasAVX2

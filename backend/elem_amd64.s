@@ -419,3 +419,53 @@ sumcol:
 sumdone:
 	VZEROUPPER
 	RET
+
+// func maxWindowsAVX2(dst, src *float32, n1, n2, c int)
+//
+// For j < n1 and k < n2 in order: dst[j*c : (j+1)*c] = max(dst[...],
+// src[(j*n2+k)*c : ...]) with Go's max (as vecOpAVX2 op 6); c is a
+// multiple of 8. The windows of a max pool along one image row.
+TEXT ·maxWindowsAVX2(SB), NOSPLIT, $0-40
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n1+16(FP), R8
+	MOVQ n2+24(FP), R9
+	MOVQ c+32(FP), R10
+	SHRQ $3, R10
+	TESTQ R8, R8
+	JZ wdone
+	TESTQ R9, R9
+	JZ wdone
+	TESTQ R10, R10
+	JZ wdone
+	VPCMPEQD Y7, Y7, Y7
+	VPSLLD $31, Y7, Y7          // sign bits
+	MOVQ R10, R11
+	SHLQ $5, R11                // bytes per run of c
+wrow:
+	MOVQ R9, R12
+wwin:
+	MOVQ DI, BX
+	MOVQ R10, CX
+wvec:
+	VMOVUPS (BX), Y0
+	VMOVUPS (SI), Y1
+	VXORPS Y7, Y0, Y0           // a = -x
+	VXORPS Y7, Y1, Y1           // b = -y
+	VMINPS Y1, Y0, Y2           // r1 = a < b ? a : b
+	VMINPS Y0, Y2, Y3           // r2 = r1 < a ? r1 : a
+	VORPS Y2, Y3, Y3
+	VXORPS Y7, Y3, Y3
+	VMOVUPS Y3, (BX)
+	ADDQ $32, BX
+	ADDQ $32, SI
+	DECQ CX
+	JNZ wvec
+	DECQ R12
+	JNZ wwin
+	ADDQ R11, DI
+	DECQ R8
+	JNZ wrow
+wdone:
+	VZEROUPPER
+	RET

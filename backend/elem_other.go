@@ -11,3 +11,4 @@ func chanOpAVX2(int, *float32, *float32, *float32, int, int) { panic("unreachabl
 func scalarOpAVX2(int, *float32, *float32, float32, int)     { panic("unreachable") }
 func unaryOpAVX2(int, *float32, *float32, int)               { panic("unreachable") }
 func colSumAVX2(*float32, *float32, int, int)                { panic("unreachable") }
+func maxWindowsAVX2(*float32, *float32, int, int, int)       { panic("unreachable") }

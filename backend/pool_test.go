@@ -60,7 +60,8 @@ func TestReduceMaxMatchesStock(t *testing.T) {
 		{[]int{64, 16, 2, 16, 2, 16}, []int{2, 4}, true, false}, // VGG's first pool
 		{[]int{3, 5, 2, 7, 2, 13}, []int{2, 4}, true, false},
 		{[]int{2, 3, 3, 3, 3, 5}, []int{2, 4}, false, false}, // 3×3 windows
-		{[]int{2, 5, 2, 3, 1, 4}, []int{2, 4}, true, false},  // 2×1 windows
+		{[]int{4, 3, 3, 5, 3, 24}, []int{2, 4}, true, false},
+		{[]int{2, 5, 2, 3, 1, 4}, []int{2, 4}, true, false}, // 2×1 windows
 		{[]int{4, 5, 6}, []int{1}, true, false},
 		{[]int{4, 5, 6}, []int{0}, true, false},
 		{[]int{4, 5, 6}, []int{0, 2}, true, false},

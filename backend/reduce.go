@@ -215,6 +215,16 @@ func (r *reduceMaxOp) walk(out, x []float32, level, o, s int) {
 		return
 	}
 	n := p.dims[level]
+	if level == len(p.dims)-3 && haveElemAVX2 && !p.bcast[level] && p.bcast[level+1] && !p.bcast[level+2] &&
+		p.dims[level+2]%8 == 0 {
+		// Kept pixels, the window along them, channels: one call for the
+		// row, folding in the same order as the loops below.
+		n2, c := p.dims[level+1], p.dims[level+2]
+		_ = out[s+n*c-1]
+		_ = x[o+n*n2*c-1]
+		maxWindowsAVX2(&out[s], &x[o], n, n2, c)
+		return
+	}
 	if level == len(p.dims)-1 {
 		src := x[o : o+n]
 		if p.bcast[level] {

@@ -158,7 +158,9 @@ func (op *convOp) exec(out []float32, inputs [][]float32) {
 		const rb = 64 // rows per block
 		nBlocks := (rows + rb - 1) / rb
 		parallelFor(nBlocks, 1, func(b0, b1 int) {
-			scratch := make([]float32, rb*cols)
+			buf := bufPool.Get().(*[]float32)
+			defer bufPool.Put(buf)
+			scratch := pooledSlice(buf, rb*cols) // fill writes every element it is read at
 			for blk := b0; blk < b1; blk++ {
 				r0, r1 := blk*rb, min((blk+1)*rb, rows)
 				st.fill(scratch, r0, r1, x)
@@ -181,11 +183,16 @@ func (op *convOp) exec(out []float32, inputs [][]float32) {
 	}
 	chunks := min(4, max(1, rows/pb))
 	partial := make([][]float32, chunks)
+	partialBufs := make([]*[]float32, chunks)
 	chunk := (rows + chunks - 1) / chunks
 	parallelFor(chunks, 1, func(c0, c1 int) {
-		scratch := make([]float32, pb*colsP)
+		buf := bufPool.Get().(*[]float32)
+		defer bufPool.Put(buf)
+		scratch := pooledSlice(buf, pb*colsP) // fill and the spreading write every element read
 		for ck := c0; ck < c1; ck++ {
-			ct := make([]float32, n*colsP)
+			partialBufs[ck] = bufPool.Get().(*[]float32)
+			ct := pooledSlice(partialBufs[ck], n*colsP)
+			clear(ct)
 			partial[ck] = ct
 			p0, p1 := ck*chunk, min((ck+1)*chunk, rows)
 			for q0 := p0; q0 < p1; q0 += pb {
@@ -204,17 +211,28 @@ func (op *convOp) exec(out []float32, inputs [][]float32) {
 			}
 		}
 	})
-	ct := partial[0]
-	for _, p := range partial[1:] {
-		for i, v := range p {
-			ct[i] += v
-		}
-	}
+	// The partial products summed in order and transposed, in one pass.
 	for i := range n {
-		for j := range cols {
-			out[j*n+i] = ct[i*colsP+j]
+		row := partial[0][i*colsP : i*colsP+cols]
+		for j, v := range row {
+			for _, p := range partial[1:] {
+				v += p[i*colsP+j]
+			}
+			out[j*n+i] = v
 		}
 	}
+	for _, b := range partialBufs {
+		bufPool.Put(b)
+	}
+}
+
+// pooledSlice returns (*buf)[:n], growing *buf if needed; the elements are
+// not cleared.
+func pooledSlice(buf *[]float32, n int) []float32 {
+	if cap(*buf) < n {
+		*buf = make([]float32, n)
+	}
+	return (*buf)[:n]
 }
 
 // parallelFor splits [0, n) into chunks of at least minChunk run on up to

@@ -12,12 +12,14 @@ import (
 )
 
 // The pure-Go backend of GoMLX v0.26 has no public way to add an op. The
-// float32 fast path adds its own (convolution, fused element-wise chains,
-// ReduceSum, Sign) by reaching into it: its table of op executors and its
-// node constructor are linked by name in hook_linkname.go, and the unexported
-// fields it needs (Node.data, Node.inputs, Buffer.flat, Buffer.shape) are located by reflection once, at
-// start-up. If the fields are not what this code expects, hookErr is set and
-// the decorator uses only standard ops.
+// float32 fast path adds its own (convolutions, matrix products, element-wise
+// and broadcasting ops and fused chains of them, ReduceSum, ReduceMax and max
+// pools, Sign, Reverse, Transpose) by reaching into it: its table of op
+// executors and its node constructor are linked by name in hook_linkname.go,
+// and the unexported fields it needs (Node.data, Node.inputs, Buffer.flat,
+// Buffer.shape) are located by reflection once, at start-up. If the fields
+// are not what this code expects, hookErr is set and the decorator uses only
+// standard ops.
 //
 // The link by name is fenced by the build tag "nolinkname": a GoMLX version
 // without these symbols fails to link any binary importing this package, and
@@ -130,8 +132,9 @@ func (b *Builder) addCustom(op customOp, shape shapes.Shape, inputs ...backends.
 	return node, nil
 }
 
-// customExecs counts executions of custom ops (for tests).
-var customExecs atomic.Int64
+// customExecs counts executions of custom ops, and customInPlace those that
+// wrote their output over an input (for tests).
+var customExecs, customInPlace atomic.Int64
 
 func execCustom(backend *simplego.Backend, node *simplego.Node, inputs []*simplego.Buffer, inputsOwned []bool) (*simplego.Buffer, error) {
 	cn, ok := (*nodeData(node)).(*customNode)
@@ -151,6 +154,7 @@ func execCustom(backend *simplego.Backend, node *simplego.Node, inputs []*simple
 			if i < len(inputs) && inputsOwned[i] && inputs[i] != nil && len(flats[i]) == cn.shape.Size() {
 				out := inputs[i]
 				inputs[i] = nil
+				customInPlace.Add(1)
 				cn.op.exec(flats[i], flats)
 				// The input may be the source of a Reshape (reshape.go).
 				*bufferShape(out) = cn.shape

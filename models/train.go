@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -223,6 +222,9 @@ func (o *TrainOptions) defaults(set *data.Set) error {
 // permutation per epoch) and the augmentation (seeded per step) do not
 // depend on checkpointing or resuming. With Resume, net's weights and
 // optimizer state are replaced by the latest checkpoint in Dir, if any.
+// The batch of each step (images, labels, augmentation) is assembled on
+// another goroutine while the step before it runs, so set must not be
+// modified until Train returns, also not by Progress or AfterStep.
 func Train(net *Net, set *data.Set, opt TrainOptions) (*TrainResult, error) {
 	cfg := net.Config
 	if err := checkSet(cfg, set); err != nil {
@@ -341,35 +343,28 @@ func Train(net *Net, set *data.Set, opt TrainOptions) (*TrainResult, error) {
 	trainer := train.NewTrainer(net.Backend, ctx, modelFn, losses.SparseCategoricalCrossEntropyLogits,
 		optimizer, []metrics.Interface{batchAccuracy}, nil)
 
+	// The batches are assembled one step ahead, on another goroutine.
+	plan := &batchPlan{set: set, batchSize: opt.BatchSize, perEpoch: perEpoch, seed: opt.Seed, augment: opt.Augment}
+	feeder := newBatchFeeder(plan, start, total)
+	defer feeder.close()
+	if testHookFeeder != nil {
+		testHookFeeder(feeder)
+	}
 	if opt.AfterStep != nil {
 		if err := opt.AfterStep(start, math.NaN()); err != nil {
 			return nil, err
 		}
 	}
-	size := set.ImageSize()
-	images := make([]float32, opt.BatchSize*size)
-	labels := make([]int32, opt.BatchSize)
-	var perm []int
-	permEpoch := -1
 	var lastLosses []float64
 	emaLoss, emaAcc := math.NaN(), math.NaN()
 	var steadyStart time.Time
 	for step := start; step < total; step++ {
-		epoch := step / perEpoch
-		if epoch != permEpoch {
-			perm = rand.New(rand.NewPCG(opt.Seed, uint64(epoch)+1)).Perm(set.Train.Len())
-			permEpoch = epoch
+		x, y, err := feeder.next(step)
+		if err != nil {
+			return nil, err
 		}
-		at := (step % perEpoch) * opt.BatchSize
-		idx := perm[at : at+opt.BatchSize]
-		if opt.Augment {
-			set.AugmentedBatch(idx, images, labels, 4, rand.New(rand.NewPCG(opt.Seed^0xa5a5a5a5, uint64(step))))
-		} else {
-			set.Batch(true, idx, images, labels)
-		}
-		x := tensors.FromFlatDataAndDimensions(images, opt.BatchSize, set.Height, set.Width, set.Channels)
-		y := tensors.FromFlatDataAndDimensions(labels, opt.BatchSize, 1)
 		outs, err := trainStepSafely(trainer, x, y)
+		finalizeBatch(stepBatch{x: x, y: y}) // Now rather than at garbage collection.
 		if err != nil {
 			return nil, fmt.Errorf("models: training step %d: %w", step, err)
 		}
@@ -441,6 +436,9 @@ func Train(net *Net, set *data.Set, opt TrainOptions) (*TrainResult, error) {
 	}
 	return res, nil
 }
+
+// testHookFeeder, when set by a test, is given the batch feeder of Train.
+var testHookFeeder func(*batchFeeder)
 
 // resumeInto loads the latest checkpoint of dir into net, if there is one,
 // after checking it was written by the same model and run options.

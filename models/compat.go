@@ -19,20 +19,24 @@ const (
 	ParamBatchNormEpsilon = "repgeo_batchnorm_epsilon"
 )
 
-// batchNorm normalizes x over all axes but the last (channels), with a
-// learned scale and offset: on the batch's statistics in training mode
-// (updating running averages of them), on the running averages otherwise.
+// BatchNorm normalizes x over all axes but the last (channels), with a
+// learned scale and offset, as PyTorch's batch norm does in training and in
+// inference.
 //
-// It keeps the variable names of GoMLX's batchnorm layer (scope
-// "batch_normalization": scale, offset, mean, variance, avg_weight) but is
-// written with plain, differentiable ops, for two reasons: SimpleGo lacks the backend's fused
-// batch-norm ops for training, and GoMLX's own differentiable path
-// (UseBackendInference(false)) stops the gradient through the batch mean and
-// variance. Without that gradient the pre-normalization activations drift
-// freely, the running averages lag far behind them, and inference-mode
-// accuracy collapses; with it, this is batch norm as in PyTorch (except that
-// the running variance averages the biased batch variance).
-func batchNorm(ctx *context.Context, x *Node) *Node {
+// In training mode it normalizes x on the batch's statistics, with the
+// gradient through them, and updates running averages of them; otherwise it
+// normalizes on the running averages. It keeps the variable names of GoMLX's
+// batchnorm layer (scope "batch_normalization": scale, offset, mean,
+// variance, avg_weight) but is written with plain, differentiable ops, for
+// two reasons: SimpleGo lacks the backend's fused batch-norm ops for
+// training, and GoMLX's own differentiable path (UseBackendInference(false))
+// stops the gradient through the batch mean and variance. Without that
+// gradient the pre-normalization activations drift freely, the running
+// averages lag far behind them, and inference-mode accuracy collapses; with
+// it, this is batch norm as in PyTorch (except that the running variance
+// averages the biased batch variance). The benchmark networks of
+// backend/benchnet use it too, so that they compute the same gradient.
+func BatchNorm(ctx *context.Context, x *Node) *Node {
 	ctx = ctx.In("batch_normalization")
 	g := x.Graph()
 	momentum := context.GetParamOr(ctx, ParamBatchNormMomentum, 0.9)

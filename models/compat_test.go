@@ -11,7 +11,7 @@ import (
 	"github.com/gomlx/gomlx/pkg/ml/context"
 )
 
-// TestBatchNormMatchesDefinition compares batchNorm in training mode, and its
+// TestBatchNormMatchesDefinition compares BatchNorm in training mode, and its
 // gradient with respect to the input (through the batch statistics), with
 // the textbook form (x − mean)/√(var + ε) of the same graph, on inputs whose
 // channels have means of up to 20 standard deviations.
@@ -41,7 +41,7 @@ func TestBatchNormMatchesDefinition(t *testing.T) {
 			ctx := context.New()
 			exec, err := context.NewExec(be, ctx, func(ctx *context.Context, x *Node) []*Node {
 				ctx.SetTraining(x.Graph(), true)
-				y := batchNorm(ctx.In("bn"), x)
+				y := BatchNorm(ctx.In("bn"), x)
 				rank := x.Rank()
 				axes := make([]int, rank-1)
 				for j := range axes {

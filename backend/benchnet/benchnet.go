@@ -1,7 +1,10 @@
 // Package benchnet builds the small convolutional networks used to benchmark
 // and profile GoMLX backends: a CIFAR ResNet-20 and a narrow VGG-11 with batch
 // norm, both on 32x32x3 channels-last images, matching the PyTorch reference
-// models of the benchmark scripts. They exist for measurements only; the
+// models of the benchmark scripts. Their batch norm is the project's
+// (models.BatchNorm): in training, normalisation on the batch's statistics
+// with the gradient through them, as PyTorch's nn.BatchNorm2d and the
+// models that `repgeo train` trains. They exist for measurements only; the
 // project's models live elsewhere.
 package benchnet
 
@@ -17,10 +20,10 @@ import (
 	"github.com/gomlx/gomlx/pkg/ml/context"
 	"github.com/gomlx/gomlx/pkg/ml/layers"
 	"github.com/gomlx/gomlx/pkg/ml/layers/activations"
-	"github.com/gomlx/gomlx/pkg/ml/layers/batchnorm"
 	"github.com/gomlx/gomlx/pkg/ml/train"
 	"github.com/gomlx/gomlx/pkg/ml/train/losses"
 	"github.com/gomlx/gomlx/pkg/ml/train/optimizers"
+	"github.com/repgeo/repgeo/models"
 )
 
 // Model is a network on [batch, 32, 32, 3] images returning [batch, 10] logits.
@@ -37,8 +40,10 @@ func conv(ctx *context.Context, x *Node, channels, kernel, stride int) *Node {
 		PadSame().UseBias(false).Done()
 }
 
+// bn is batch norm over the channels: GoMLX's batchnorm layer stops the
+// gradient through the batch mean and variance, which PyTorch does not.
 func bn(ctx *context.Context, x *Node) *Node {
-	return batchnorm.New(ctx, x, -1).UseBackendInference(false).Done()
+	return models.BatchNorm(ctx, x)
 }
 
 // ResNet20 is the CIFAR ResNet-20 (3 stages of 3 basic blocks, widths 16, 32

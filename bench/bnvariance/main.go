@@ -1,10 +1,10 @@
 // Command bnvariance measures how precise batch norm's one-pass batch
-// variance, E[x²] − E[x]² in float32 (models' batchNorm in training mode),
+// variance, E[x²] − E[x]² in float32 (models.BatchNorm in training mode),
 // is on a trained zoo member's real activations. It runs the member in
 // training mode on a batch of test images, takes the input of every batch
 // norm (the convolution outputs, including the ResNet shortcuts'), and
 // compares per channel the one-pass variance, computed on the backend with
-// the same graph ops as batchNorm, with a two-pass float64 reference.
+// the same graph ops as models.BatchNorm, with a two-pass float64 reference.
 //
 //	go run ./bench/bnvariance -member=resnet20-w1-s1 -images=128
 //
@@ -235,8 +235,8 @@ func bnInputs(net *models.Net, images []float32, n int, set *data.Set, train boo
 }
 
 // measure compares, per channel of x (NHWC, float32), the one-pass
-// variance v1 (computed on the backend as batchNorm does) and the two-pass
-// float32 one v2 (backend too) with the two-pass float64 one.
+// variance v1 (computed on the backend as models.BatchNorm does) and the
+// two-pass float32 one v2 (backend too) with the two-pass float64 one.
 func measure(layer string, x *tensors.Tensor, v1, v2 []float32) []channel {
 	dims := x.Shape().Dimensions
 	rank := len(dims)

@@ -11,10 +11,14 @@
 //
 // With -e2e it also runs models.Train, what "repgeo train
 // --dataset=synthetic" runs (data pipeline, SGD with momentum and weight
-// decay, cosine schedule, checkpoints: the timed steps include writing the
-// last one), for the same steps, and reports it as kind "train-e2e" with its
-// CPU cores, so that its CPU time per step can be compared with the bare
-// step's on a shared machine.
+// decay, cosine schedule), for the same steps, and reports it as kind
+// "train-e2e" with its CPU cores, so that its CPU time per step can be
+// compared with the bare step's on a shared machine. Its timed steps are
+// those of repgeo train's images/s, which stop before the checkpoint written
+// after the last step: it runs without a checkpoint directory, and takes
+// fewer timed steps than the checkpoint interval (an epoch of the synthetic
+// set, at most 200 steps), so that no checkpoint falls in repgeo train's
+// timed steps either.
 package main
 
 import (
@@ -52,6 +56,16 @@ func main() {
 	if *batch < 1 || *steps < 1 || *inferBatch < 1 || *inferSteps < 0 {
 		fmt.Fprintln(os.Stderr, "trainstep: batch sizes and steps must be positive")
 		os.Exit(2)
+	}
+	if *e2e {
+		set, err := data.NewSynthetic(data.SyntheticOptions{})
+		if err == nil {
+			err = checkE2ESteps(set, *batch, *steps)
+		}
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "trainstep: %v\n", err)
+			os.Exit(2)
+		}
 	}
 	enc := json.NewEncoder(os.Stdout)
 	for _, model := range strings.Split(*models, ",") {
@@ -108,8 +122,26 @@ func cpuSeconds() float64 {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
 }
 
+// checkE2ESteps returns an error unless steps steps after the first, at
+// batch size batch on set, hold no checkpoint of models.Train's default
+// interval (an epoch, at most 200 steps).
+func checkE2ESteps(set *data.Set, batch, steps int) error {
+	perEpoch := set.Train.Len() / batch
+	if perEpoch < 1 {
+		return fmt.Errorf("-e2e: batch %d is larger than the synthetic training set (%d images)", batch, set.Train.Len())
+	}
+	if every := min(perEpoch, 200); steps >= every {
+		return fmt.Errorf("-e2e: repgeo train at batch %d writes a checkpoint every %d steps, within %d timed steps: use fewer than %d",
+			batch, every, steps, every)
+	}
+	return nil
+}
+
 // measureTrain times steps steps of models.Train on synthetic data after one
-// untimed step, with checkpoints in a temporary directory.
+// untimed step, the steps over which repgeo train reports its images/s. It
+// writes no checkpoints: repgeo train's images/s stop before the one after
+// its last step, and an error is returned when its timed steps would hold
+// another one (steps at least the checkpoint interval).
 func measureTrain(be backends.Backend, model string, batch, steps int) (benchnet.Result, error) {
 	cfg, ok := e2eConfigs[model]
 	if !ok {
@@ -119,17 +151,15 @@ func measureTrain(be backends.Backend, model string, batch, steps int) (benchnet
 	if err != nil {
 		return benchnet.Result{}, err
 	}
+	if err := checkE2ESteps(set, batch, steps); err != nil {
+		return benchnet.Result{}, err
+	}
 	cfg.Dataset, cfg.Classes = set.Name, set.Classes
 	cfg.InputShape = [3]int{set.Height, set.Width, set.Channels}
 	net, err := models.New(be, cfg, 0)
 	if err != nil {
 		return benchnet.Result{}, err
 	}
-	dir, err := os.MkdirTemp("", "trainstep-e2e")
-	if err != nil {
-		return benchnet.Result{}, err
-	}
-	defer os.RemoveAll(dir)
 	res := benchnet.Result{Model: model + " (repgeo train)", Batch: batch, Steps: steps}
 	begin := time.Now()
 	var start time.Time
@@ -146,7 +176,7 @@ func measureTrain(be backends.Backend, model string, batch, steps int) (benchnet
 		}
 	}
 	if _, err := models.Train(net, set, models.TrainOptions{BatchSize: batch, Steps: steps + 1, TestLimit: -1,
-		Dir: dir, Progress: progress}); err != nil {
+		Progress: progress}); err != nil {
 		return benchnet.Result{}, err
 	}
 	return res, nil

@@ -189,13 +189,14 @@ func (op *directConvOp) exec(out []float32, inputs [][]float32) {
 		op.polyphase(out, inputs[0], inputs[1])
 		return
 	}
-	op.forward(out, inputs[0], inputs[1])
+	op.forward(out, inputs[0], inputs[1], nil)
 }
 
 // forward computes out[rows, n] = P · W. Work items are blocks of output rows
 // of one image; each fills the padded input rows it reads into a per-worker
-// buffer that stays in cache.
-func (op *directConvOp) forward(out, x, w []float32) {
+// buffer that stays in cache. A non-nil epi is applied to each item's
+// output positions once they are computed, while they are in cache.
+func (op *directConvOp) forward(out, x, w []float32, epi *epilogue) {
 	im := op.im
 	pp := op.plan()
 	u1 := pp.u1
@@ -221,6 +222,10 @@ func (op *directConvOp) forward(out, x, w []float32) {
 		}
 		packBuf := (*packPtr)[:4*cols]
 		var tmpC []float32 // output of a last group of fewer than four positions
+		var epiScratch []float32
+		if epi != nil {
+			epiScratch = epi.scratch()
+		}
 		for item := b0; item < b1; item++ {
 			r, oa := item/perImage, item%perImage*ob
 			oe := min(oa+ob, o0n)
@@ -276,6 +281,9 @@ func (op *directConvOp) forward(out, x, w []float32) {
 				}
 				gemmJ(4, n, &a, w, 0, n, tmpC, 0, n, false)
 				copy(out[t*n:(t+m)*n], tmpC[:m*n])
+			}
+			if epi != nil {
+				epi.apply(p0*n, p1*n, epiScratch)
 			}
 		}
 	})

@@ -576,6 +576,9 @@ func (b *Builder) Compile(outputs []backends.Op, shardings []*backends.ShardingS
 				ins[i] = b.reshapeSource(n)
 			}
 		}
+		if !b.noEpilogue {
+			b.fz.fuseEpilogues(outputs)
+		}
 	}
 	return b.Builder.Compile(outputs, shardings)
 }

@@ -27,3 +27,6 @@ func maxWindowsAVX2(dst, src *float32, n1, n2, c int)
 
 // haveElemAVX2 reports whether the AVX2 loops can run on this CPU.
 var haveElemAVX2 = cpu.X86.HasAVX2
+
+//go:noescape
+func chainTileAVX2(steps *tileStep, nsteps int, dst, src *float32, rows, c int)

@@ -469,3 +469,186 @@ wvec:
 wdone:
 	VZEROUPPER
 	RET
+
+// func chainTileAVX2(steps *tileStep, nsteps int, dst, src *float32, rows, c int)
+//
+// Runs the steps of a chain (see tileStep in chaintile.go) on tiles of 8
+// rows × 8 columns held in Y0-Y7: src rows [0, rows) of c elements (rows
+// and c multiples of 8) into dst, which may be src. The operand of a step
+// is loaded into Y8-Y15 (one per row of the tile), and each op is the
+// instruction, with the operands in the order, of the loops above.
+#define TILE8(INS) \
+	INS Y8, Y0, Y0; INS Y9, Y1, Y1; INS Y10, Y2, Y2; INS Y11, Y3, Y3; \
+	INS Y12, Y4, Y4; INS Y13, Y5, Y5; INS Y14, Y6, Y6; INS Y15, Y7, Y7
+
+#define TILE8REV(INS) \
+	INS Y0, Y8, Y0; INS Y1, Y9, Y1; INS Y2, Y10, Y2; INS Y3, Y11, Y3; \
+	INS Y4, Y12, Y4; INS Y5, Y13, Y5; INS Y6, Y14, Y6; INS Y7, Y15, Y7
+
+// Go's max(x, s) for a non-NaN scalar s in Y8, as scalarOpAVX2 op 6.
+#define SMAX(X) \
+	VMAXPS X, Y8, Y9; VCMPPS $0, Y8, X, Y10; VANDPS Y8, X, Y11; VBLENDVPS Y10, Y11, Y9, X
+
+TEXT ·chainTileAVX2(SB), NOSPLIT, $0-48
+	MOVQ steps+0(FP), BX
+	MOVQ nsteps+8(FP), R13
+	MOVQ dst+16(FP), DI
+	MOVQ src+24(FP), SI
+	MOVQ rows+32(FP), R8
+	MOVQ c+40(FP), R9
+	SHLQ $2, R9                 // bytes per row
+	SHRQ $3, R8                 // tiles of 8 rows
+	JZ tdone
+	CMPQ R9, $32
+	JLT tdone
+	XORQ R11, R11               // offset of the tile's first row
+trow:
+	XORQ R10, R10               // offset of the tile's column
+tcol:
+	MOVQ R11, R12
+	ADDQ R10, R12               // offset of the tile
+	LEAQ (SI)(R12*1), AX
+	VMOVUPS (AX), Y0
+	ADDQ R9, AX
+	VMOVUPS (AX), Y1
+	ADDQ R9, AX
+	VMOVUPS (AX), Y2
+	ADDQ R9, AX
+	VMOVUPS (AX), Y3
+	ADDQ R9, AX
+	VMOVUPS (AX), Y4
+	ADDQ R9, AX
+	VMOVUPS (AX), Y5
+	ADDQ R9, AX
+	VMOVUPS (AX), Y6
+	ADDQ R9, AX
+	VMOVUPS (AX), Y7
+	MOVQ BX, CX
+	MOVQ R13, DX
+tstep:
+	TESTQ DX, DX
+	JZ tstore
+	MOVQ 8(CX), AX              // kind
+	CMPQ AX, $1
+	JEQ tchan
+	CMPQ AX, $2
+	JEQ tfull
+	MOVQ 16(CX), AX             // scalar
+	VBROADCASTSS (AX), Y8
+	JMP tsame
+tchan:
+	MOVQ 16(CX), AX
+	VMOVUPS (AX)(R10*1), Y8
+tsame:
+	VMOVAPS Y8, Y9
+	VMOVAPS Y8, Y10
+	VMOVAPS Y8, Y11
+	VMOVAPS Y8, Y12
+	VMOVAPS Y8, Y13
+	VMOVAPS Y8, Y14
+	VMOVAPS Y8, Y15
+	JMP top
+tfull:
+	MOVQ 16(CX), AX
+	ADDQ R12, AX
+	VMOVUPS (AX), Y8
+	ADDQ R9, AX
+	VMOVUPS (AX), Y9
+	ADDQ R9, AX
+	VMOVUPS (AX), Y10
+	ADDQ R9, AX
+	VMOVUPS (AX), Y11
+	ADDQ R9, AX
+	VMOVUPS (AX), Y12
+	ADDQ R9, AX
+	VMOVUPS (AX), Y13
+	ADDQ R9, AX
+	VMOVUPS (AX), Y14
+	ADDQ R9, AX
+	VMOVUPS (AX), Y15
+top:
+	MOVQ 0(CX), AX              // op
+	CMPQ AX, $0
+	JEQ tadd
+	CMPQ AX, $1
+	JEQ tsub
+	CMPQ AX, $2
+	JEQ tmul
+	CMPQ AX, $3
+	JEQ tdiv
+	CMPQ AX, $4
+	JEQ trsub
+	CMPQ AX, $5
+	JEQ trdiv
+	CMPQ AX, $6
+	JEQ tradd
+	CMPQ AX, $7
+	JEQ trmul
+	CMPQ AX, $8
+	JEQ tmax
+	JMP tdone                   // unknown op: stop (the caller checks the codes)
+tadd:
+	TILE8(VADDPS)
+	JMP tnext
+tsub:
+	TILE8(VSUBPS)
+	JMP tnext
+tmul:
+	TILE8(VMULPS)
+	JMP tnext
+tdiv:
+	TILE8(VDIVPS)
+	JMP tnext
+trsub:
+	TILE8REV(VSUBPS)
+	JMP tnext
+trdiv:
+	TILE8REV(VDIVPS)
+	JMP tnext
+tradd:
+	TILE8REV(VADDPS)
+	JMP tnext
+trmul:
+	TILE8REV(VMULPS)
+	JMP tnext
+tmax:
+	SMAX(Y0)
+	SMAX(Y1)
+	SMAX(Y2)
+	SMAX(Y3)
+	SMAX(Y4)
+	SMAX(Y5)
+	SMAX(Y6)
+	SMAX(Y7)
+tnext:
+	ADDQ $24, CX
+	DECQ DX
+	JMP tstep
+tstore:
+	LEAQ (DI)(R12*1), AX
+	VMOVUPS Y0, (AX)
+	ADDQ R9, AX
+	VMOVUPS Y1, (AX)
+	ADDQ R9, AX
+	VMOVUPS Y2, (AX)
+	ADDQ R9, AX
+	VMOVUPS Y3, (AX)
+	ADDQ R9, AX
+	VMOVUPS Y4, (AX)
+	ADDQ R9, AX
+	VMOVUPS Y5, (AX)
+	ADDQ R9, AX
+	VMOVUPS Y6, (AX)
+	ADDQ R9, AX
+	VMOVUPS Y7, (AX)
+	ADDQ $32, R10
+	CMPQ R10, R9
+	JLT tcol
+	MOVQ R9, AX
+	SHLQ $3, AX
+	ADDQ AX, R11
+	DECQ R8
+	JNZ trow
+tdone:
+	VZEROUPPER
+	RET

@@ -4,7 +4,9 @@ package backend
 
 // Without the assembly loops, the fused chains run in Go.
 
-const haveElemAVX2 = false
+// haveElemAVX2 is false: there are no assembly loops (a variable, as on
+// amd64, for the tests that switch them off).
+var haveElemAVX2 = false
 
 func vecOpAVX2(int, *float32, *float32, *float32, int)       { panic("unreachable") }
 func chanOpAVX2(int, *float32, *float32, *float32, int, int) { panic("unreachable") }
@@ -12,3 +14,4 @@ func scalarOpAVX2(int, *float32, *float32, float32, int)     { panic("unreachabl
 func unaryOpAVX2(int, *float32, *float32, int)               { panic("unreachable") }
 func colSumAVX2(*float32, *float32, int, int)                { panic("unreachable") }
 func maxWindowsAVX2(*float32, *float32, int, int, int)       { panic("unreachable") }
+func chainTileAVX2(*tileStep, int, *float32, *float32, int, int)      { panic("unreachable") }

@@ -107,7 +107,7 @@ func runEpilogueCase(t *testing.T, be backends.Backend, c epilogueCase, inputs [
 
 // TestConvEpilogueBitwise checks convolutions run with the chain that reads
 // them (convChainOp) bit for bit against the same graph with the chain as
-// an op of its own ("noepilogue") and with the element-wise ops one by one
+// an op of its own ("noepilogue", chains step by step, not in registers) and with the element-wise ops one by one
 // ("nofuse"): odd sizes, strides 1 and 2, 3x3 and 1x1 kernels, 8, 16, 13
 // and 3 channels, with NaNs (with payloads), ±Inf, ±0 and subnormals in the
 // input and the residual operand, with the assembly and the Go chain loops
@@ -123,9 +123,9 @@ func TestConvEpilogueBitwise(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer func(v16, v32, avx2 bool) {
-		useKernel4x16, useKernel4x32, haveElemAVX2 = v16, v32, avx2
-	}(useKernel4x16, useKernel4x32, haveElemAVX2)
+	defer func(v16, v32, avx2, tiles bool) {
+		useKernel4x16, useKernel4x32, haveElemAVX2, chainTiles = v16, v32, avx2, tiles
+	}(useKernel4x16, useKernel4x32, haveElemAVX2, chainTiles)
 	asmLoops := haveElemAVX2
 	cases := []epilogueCase{
 		{n: 3, h: 7, w: 9, cin: 8, cout: 16, k: 3, stride: 1, chain: "bn-relu", fused: 1, fusedGo: 1},
@@ -166,7 +166,9 @@ func TestConvEpilogueBitwise(t *testing.T) {
 					useKernel4x16, useKernel4x32, haveElemAVX2 = ks[0], ks[1], loops
 					directAlways = c.direct
 					defer func() { directAlways = false }()
+					chainTiles = false // The code before epilogues and tiles.
 					want := runEpilogueCase(t, noEpi, c, inputs)
+					chainTiles = true
 					before := convEpilogueExecs.Load()
 					got := runEpilogueCase(t, fused, c, inputs)
 					ran := int(convEpilogueExecs.Load() - before)
@@ -217,7 +219,7 @@ func positiveNaNs(x []float32) []float32 {
 // TestResNetInferenceUsesEpilogues checks that every convolution of a
 // ResNet-20 inference pass (benchnet, batch 4) runs with the batch norm and
 // ReLU (or residual sum) that read it, and that the logits are bit for bit
-// those without epilogues.
+// those without epilogues and with the chains step by step.
 func TestResNetInferenceUsesEpilogues(t *testing.T) {
 	// logits runs a second pass (the first initializes the variables)
 	// inside counted.
@@ -245,7 +247,10 @@ func TestResNetInferenceUsesEpilogues(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer func(v bool) { chainTiles = v }(chainTiles)
+	chainTiles = false
 	want := logits(noEpi, func(f func()) { f() })
+	chainTiles = true
 	var counts map[string]int
 	got := logits(newTestBackend(t), func(f func()) { counts = countOps(t, f) })
 	// 19 convolutions and 2 projections, each with its batch norm and

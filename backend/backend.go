@@ -77,9 +77,9 @@ func newWithConfig(config string) (b backends.Backend, err error) {
 // convolutions with standard ops only, without any custom float32 op,
 // "nofuse", which keeps the custom ops but runs element-wise ops one by one
 // instead of as fused chains, "noepilogue", which keeps the fused chains
-// but runs the ones that read a convolution's output as ops of their own
-// instead of in the convolution, and "stockdot", which keeps the pure-Go
-// backend's DotGeneral.
+// as ops of their own run step by step (not in the convolutions whose
+// output they read, nor in registers; same results), and "stockdot", which
+// keeps the pure-Go backend's DotGeneral.
 func NewDecorated(config string) (backends.Backend, error) {
 	var innerOpts []string
 	stockConv, noFast, noFuse, stockDot, noEpilogue := false, false, false, false, false
@@ -181,8 +181,8 @@ type Builder struct {
 	// stockDot keeps the pure-Go DotGeneral (configuration option "stockdot").
 	stockDot bool
 
-	// noEpilogue runs the chains that read a convolution's output as ops of
-	// their own (configuration option "noepilogue"; see epilogue.go).
+	// noEpilogue runs the chains as ops of their own, step by step
+	// (configuration option "noepilogue"; see epilogue.go, chaintile.go).
 	noEpilogue bool
 
 	// reshapeSrc maps the float32 Reshape nodes to the node they reshape

@@ -16,54 +16,46 @@ import "unsafe"
 // tileStep is a step of a chain for chainTileAVX2 (the layout is read by
 // the assembly: three words).
 type tileStep struct {
-	// op is 0 add, 1 sub, 2 mul, 3 div with the accumulated value as the
-	// first operand; 4 sub, 5 div, 6 add, 7 mul with the step's operand
-	// first; 8 Go's max with a scalar operand that is not NaN.
+	// op is, with a scalar or per-channel operand, 0 add, 1 sub, 2 mul,
+	// 3 div (the accumulated value first), 4 sub, 5 div (the operand first),
+	// 6 Go's max with a scalar that is not NaN; with a tensor of the
+	// chain's shape, 7 add, 8 sub, 9 mul, 10 div (the accumulated value
+	// first), 11 sub, 12 div, 13 add, 14 mul (the operand first).
 	op int
-	// kind is 0 for a scalar at ptr, 1 for a per-channel vector at ptr,
-	// 2 for a tensor of the chain's shape whose block starts at ptr.
-	kind int
-	ptr  unsafe.Pointer
+	// channel is 1 for a per-channel vector at ptr, 0 for a scalar at ptr
+	// (ops 0-6).
+	channel int
+	// ptr is the scalar, the vector, or the start of the block of the tensor.
+	ptr unsafe.Pointer
 }
-
-// chainTiles enables chainTileAVX2 (tests switch it off to compare).
-var chainTiles = true
 
 // maxTileSteps bounds the steps of a chain run in registers (the program is
 // built on the stack).
 const maxTileSteps = 2 * maxChainSteps
 
-// tileOp returns the chainTileAVX2 op and operand kind of step s, with the
-// operands in the order of the step loops (scalarStep, channelStep,
-// vecStep), or ok=false if they do not run it as one assembly instruction
-// sequence.
-func tileOp(s chainStep) (op, kind int, ok bool) {
+// tileOp returns the chainTileAVX2 op of step s, with the operands in the
+// order of the step loops (scalarStep, channelStep, vecStep), or ok=false
+// if they do not run it as one assembly instruction sequence. Max with a
+// scalar must also be checked for a NaN scalar when run.
+func tileOp(s chainStep) (op int, ok bool) {
 	switch s.kind {
 	case argScalar, argChannel:
-		kind = 0
-		if s.kind == argChannel {
-			kind = 1
-			if s.op == opMax {
-				return 0, 0, false
-			}
-		}
 		if s.op == opMax {
-			return 8, kind, true // NaN scalars are checked when run.
+			return 6, s.kind == argScalar
 		}
-		code, ok := asmCode(s.op, s.accRight)
-		return code, kind, ok
+		return asmCode(s.op, s.accRight) // 0-5
 	case argFull:
 		code, ok := asmCode(s.op, false)
 		if !ok {
-			return 0, 0, false
+			return 0, false
 		}
 		if s.accRight {
 			// vecStep(op, dst, arg, acc): the operand first.
-			code = [4]int{6, 4, 7, 5}[code]
+			return [4]int{13, 11, 14, 12}[code], true
 		}
-		return code, 2, true
+		return 7 + code, true
 	}
-	return 0, 0, false
+	return 0, false
 }
 
 // evalTiles computes the chain on the first rows of dst (elements [e0,
@@ -71,7 +63,7 @@ func tileOp(s chainStep) (op, kind int, ok bool) {
 // runs in registers, and returns the number of elements done (0 if not).
 func (ch *chainOp) evalTiles(dst []float32, inputs [][]float32, e0 int) int {
 	c := ch.c
-	if !chainTiles || !haveElemAVX2 || c%8 != 0 || e0%c != 0 || len(ch.steps) == 0 || len(ch.steps) > maxTileSteps {
+	if ch.stepwise || !haveElemAVX2 || c%8 != 0 || e0%c != 0 || len(ch.steps) == 0 || len(ch.steps) > maxTileSteps {
 		return 0
 	}
 	rows := len(dst) / c &^ 7
@@ -81,24 +73,24 @@ func (ch *chainOp) evalTiles(dst []float32, inputs [][]float32, e0 int) int {
 	n := rows * c
 	var prog [maxTileSteps]tileStep
 	for i, s := range ch.steps {
-		op, kind, ok := tileOp(s)
+		op, ok := tileOp(s)
 		if !ok {
 			return 0
 		}
-		var p unsafe.Pointer
-		switch kind {
-		case 0:
+		st := tileStep{op: op}
+		switch s.kind {
+		case argScalar:
 			v := &inputs[s.arg][0]
-			if op == 8 && *v != *v {
+			if op == 6 && *v != *v {
 				return 0 // Go's max with a NaN: the Go loop.
 			}
-			p = unsafe.Pointer(v)
-		case 1:
-			p = unsafe.Pointer(&inputs[s.arg][:c][0])
-		case 2:
-			p = unsafe.Pointer(&inputs[s.arg][e0 : e0+n][0])
+			st.ptr = unsafe.Pointer(v)
+		case argChannel:
+			st.channel, st.ptr = 1, unsafe.Pointer(&inputs[s.arg][:c][0])
+		default:
+			st.ptr = unsafe.Pointer(&inputs[s.arg][e0 : e0+n][0])
 		}
-		prog[i] = tileStep{op: op, kind: kind, ptr: p}
+		prog[i] = st
 	}
 	src := inputs[0][e0 : e0+n]
 	chainTileAVX2(&prog[0], len(ch.steps), &dst[:n][0], &src[0], rows, c)

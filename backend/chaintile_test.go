@@ -18,7 +18,6 @@ func TestChainTilesMatchSteps(t *testing.T) {
 	if !haveElemAVX2 {
 		t.Skip("no AVX2: chains run step by step in Go")
 	}
-	defer func(v bool) { chainTiles = v }(chainTiles)
 	r := rand.New(rand.NewPCG(11, 12))
 	vals := func(n int) []float32 {
 		v := make([]float32, n)
@@ -78,7 +77,7 @@ func TestChainTilesMatchSteps(t *testing.T) {
 				continue // Not run in place (chainOp.inPlace).
 			}
 			run := func(tiles bool, eval func(dst []float32, in [][]float32)) []float32 {
-				chainTiles = tiles
+				ch.stepwise = !tiles
 				in := append([][]float32(nil), ins...)
 				in[0] = append([]float32(nil), ins[0]...)
 				dst := make([]float32, n)

@@ -474,33 +474,52 @@ wdone:
 //
 // Runs the steps of a chain (see tileStep in chaintile.go) on tiles of 8
 // rows × 8 columns held in Y0-Y7: src rows [0, rows) of c elements (rows
-// and c multiples of 8) into dst, which may be src. The operand of a step
-// is loaded into Y8-Y15 (one per row of the tile), and each op is the
-// instruction, with the operands in the order, of the loops above.
-#define TILE8(INS) \
-	INS Y8, Y0, Y0; INS Y9, Y1, Y1; INS Y10, Y2, Y2; INS Y11, Y3, Y3; \
-	INS Y12, Y4, Y4; INS Y13, Y5, Y5; INS Y14, Y6, Y6; INS Y15, Y7, Y7
+// and c multiples of 8) into dst, which may be src. Each op is the
+// instruction, with the operands in the order, of the step loops above.
+// Steps 0-6 take a scalar (broadcast) or a per-channel vector in Y8: 0 add,
+// 1 sub, 2 mul, 3 div, 4 reversed sub, 5 reversed div, 6 Go's max with a
+// scalar that is not NaN; steps 7-14 a tensor of the chain's shape, read
+// row by row: 7 add, 8 sub, 9 mul, 10 div with the accumulated value first,
+// 11 sub, 12 div, 13 add, 14 mul with the operand first.
 
-#define TILE8REV(INS) \
-	INS Y0, Y8, Y0; INS Y1, Y9, Y1; INS Y2, Y10, Y2; INS Y3, Y11, Y3; \
-	INS Y4, Y12, Y4; INS Y5, Y13, Y5; INS Y6, Y14, Y6; INS Y7, Y15, Y7
+// Rows of the tile at AX, AX+R9, AX+2*R9, AX+R14 (3*R9) and the same from DX.
+#define REG8(INS) \
+	INS Y8, Y0, Y0; INS Y8, Y1, Y1; INS Y8, Y2, Y2; INS Y8, Y3, Y3; \
+	INS Y8, Y4, Y4; INS Y8, Y5, Y5; INS Y8, Y6, Y6; INS Y8, Y7, Y7
 
-// Go's max(x, s) for a non-NaN scalar s in Y8, as scalarOpAVX2 op 6.
-#define SMAX(X) \
-	VMAXPS X, Y8, Y9; VCMPPS $0, Y8, X, Y10; VANDPS Y8, X, Y11; VBLENDVPS Y10, Y11, Y9, X
+#define REGREV8(INS) \
+	INS Y0, Y8, Y0; INS Y1, Y8, Y1; INS Y2, Y8, Y2; INS Y3, Y8, Y3; \
+	INS Y4, Y8, Y4; INS Y5, Y8, Y5; INS Y6, Y8, Y6; INS Y7, Y8, Y7
 
-TEXT ·chainTileAVX2(SB), NOSPLIT, $0-48
+#define FULL8(INS) \
+	INS (AX), Y0, Y0; INS (AX)(R9*1), Y1, Y1; INS (AX)(R9*2), Y2, Y2; INS (AX)(R14*1), Y3, Y3; \
+	INS (DX), Y4, Y4; INS (DX)(R9*1), Y5, Y5; INS (DX)(R9*2), Y6, Y6; INS (DX)(R14*1), Y7, Y7
+
+#define FULLREV8(INS) \
+	VMOVUPS (AX), Y8; INS Y0, Y8, Y0; VMOVUPS (AX)(R9*1), Y9; INS Y1, Y9, Y1; \
+	VMOVUPS (AX)(R9*2), Y10; INS Y2, Y10, Y2; VMOVUPS (AX)(R14*1), Y11; INS Y3, Y11, Y3; \
+	VMOVUPS (DX), Y12; INS Y4, Y12, Y4; VMOVUPS (DX)(R9*1), Y13; INS Y5, Y13, Y5; \
+	VMOVUPS (DX)(R9*2), Y14; INS Y6, Y14, Y6; VMOVUPS (DX)(R14*1), Y15; INS Y7, Y15, Y7
+
+// Go's max(x, s) for a non-NaN scalar s in Y8, as scalarOpAVX2 op 6, with
+// temporaries T1-T3.
+#define SMAX(X, T1, T2, T3) \
+	VMAXPS X, Y8, T1; VCMPPS $0, Y8, X, T2; VANDPS Y8, X, T3; VBLENDVPS T2, T3, T1, X
+
+TEXT ·chainTileAVX2(SB), NOSPLIT, $8-48
 	MOVQ steps+0(FP), BX
-	MOVQ nsteps+8(FP), R13
 	MOVQ dst+16(FP), DI
 	MOVQ src+24(FP), SI
-	MOVQ rows+32(FP), R8
+	MOVQ rows+32(FP), AX
 	MOVQ c+40(FP), R9
 	SHLQ $2, R9                 // bytes per row
-	SHRQ $3, R8                 // tiles of 8 rows
+	LEAQ (R9)(R9*2), R14        // bytes per 3 rows
+	ANDQ $-8, AX
 	JZ tdone
 	CMPQ R9, $32
 	JLT tdone
+	IMULQ R9, AX
+	MOVQ AX, end-8(SP)          // bytes of the rows
 	XORQ R11, R11               // offset of the tile's first row
 trow:
 	XORQ R10, R10               // offset of the tile's column
@@ -508,147 +527,124 @@ tcol:
 	MOVQ R11, R12
 	ADDQ R10, R12               // offset of the tile
 	LEAQ (SI)(R12*1), AX
+	LEAQ (AX)(R9*4), DX
 	VMOVUPS (AX), Y0
-	ADDQ R9, AX
-	VMOVUPS (AX), Y1
-	ADDQ R9, AX
-	VMOVUPS (AX), Y2
-	ADDQ R9, AX
-	VMOVUPS (AX), Y3
-	ADDQ R9, AX
-	VMOVUPS (AX), Y4
-	ADDQ R9, AX
-	VMOVUPS (AX), Y5
-	ADDQ R9, AX
-	VMOVUPS (AX), Y6
-	ADDQ R9, AX
-	VMOVUPS (AX), Y7
+	VMOVUPS (AX)(R9*1), Y1
+	VMOVUPS (AX)(R9*2), Y2
+	VMOVUPS (AX)(R14*1), Y3
+	VMOVUPS (DX), Y4
+	VMOVUPS (DX)(R9*1), Y5
+	VMOVUPS (DX)(R9*2), Y6
+	VMOVUPS (DX)(R14*1), Y7
 	MOVQ BX, CX
-	MOVQ R13, DX
+	MOVQ nsteps+8(FP), R13
 tstep:
-	TESTQ DX, DX
+	TESTQ R13, R13
 	JZ tstore
-	MOVQ 8(CX), AX              // kind
-	CMPQ AX, $1
-	JEQ tchan
-	CMPQ AX, $2
-	JEQ tfull
-	MOVQ 16(CX), AX             // scalar
+	MOVQ 0(CX), R8              // op
+	MOVQ 16(CX), AX             // operand
+	CMPQ R8, $7
+	JGE tfull
+	CMPQ 8(CX), $0
+	JNE tchan
 	VBROADCASTSS (AX), Y8
-	JMP tsame
+	JMP treg
 tchan:
-	MOVQ 16(CX), AX
 	VMOVUPS (AX)(R10*1), Y8
-tsame:
-	VMOVAPS Y8, Y9
-	VMOVAPS Y8, Y10
-	VMOVAPS Y8, Y11
-	VMOVAPS Y8, Y12
-	VMOVAPS Y8, Y13
-	VMOVAPS Y8, Y14
-	VMOVAPS Y8, Y15
-	JMP top
+treg:
+	CMPQ R8, $3
+	JGT treghi
+	JEQ rdiv
+	CMPQ R8, $1
+	JLT radd
+	JEQ rsub
+	REG8(VMULPS)
+	JMP tnext
+radd:
+	REG8(VADDPS)
+	JMP tnext
+rsub:
+	REG8(VSUBPS)
+	JMP tnext
+rdiv:
+	REG8(VDIVPS)
+	JMP tnext
+treghi:
+	CMPQ R8, $5
+	JLT rrsub
+	JEQ rrdiv
+	SMAX(Y0, Y9, Y10, Y11)
+	SMAX(Y1, Y12, Y13, Y14)
+	SMAX(Y2, Y9, Y10, Y11)
+	SMAX(Y3, Y12, Y13, Y14)
+	SMAX(Y4, Y9, Y10, Y11)
+	SMAX(Y5, Y12, Y13, Y14)
+	SMAX(Y6, Y9, Y10, Y11)
+	SMAX(Y7, Y12, Y13, Y14)
+	JMP tnext
+rrsub:
+	REGREV8(VSUBPS)
+	JMP tnext
+rrdiv:
+	REGREV8(VDIVPS)
+	JMP tnext
 tfull:
-	MOVQ 16(CX), AX
 	ADDQ R12, AX
-	VMOVUPS (AX), Y8
-	ADDQ R9, AX
-	VMOVUPS (AX), Y9
-	ADDQ R9, AX
-	VMOVUPS (AX), Y10
-	ADDQ R9, AX
-	VMOVUPS (AX), Y11
-	ADDQ R9, AX
-	VMOVUPS (AX), Y12
-	ADDQ R9, AX
-	VMOVUPS (AX), Y13
-	ADDQ R9, AX
-	VMOVUPS (AX), Y14
-	ADDQ R9, AX
-	VMOVUPS (AX), Y15
-top:
-	MOVQ 0(CX), AX              // op
-	CMPQ AX, $0
-	JEQ tadd
-	CMPQ AX, $1
-	JEQ tsub
-	CMPQ AX, $2
-	JEQ tmul
-	CMPQ AX, $3
-	JEQ tdiv
-	CMPQ AX, $4
-	JEQ trsub
-	CMPQ AX, $5
-	JEQ trdiv
-	CMPQ AX, $6
-	JEQ tradd
-	CMPQ AX, $7
-	JEQ trmul
-	CMPQ AX, $8
-	JEQ tmax
-	JMP tdone                   // unknown op: stop (the caller checks the codes)
-tadd:
-	TILE8(VADDPS)
+	LEAQ (AX)(R9*4), DX
+	CMPQ R8, $10
+	JGT tfullhi
+	JEQ fdiv
+	CMPQ R8, $8
+	JLT fadd
+	JEQ fsub
+	FULL8(VMULPS)
 	JMP tnext
-tsub:
-	TILE8(VSUBPS)
+fadd:
+	FULL8(VADDPS)
 	JMP tnext
-tmul:
-	TILE8(VMULPS)
+fsub:
+	FULL8(VSUBPS)
 	JMP tnext
-tdiv:
-	TILE8(VDIVPS)
+fdiv:
+	FULL8(VDIVPS)
 	JMP tnext
-trsub:
-	TILE8REV(VSUBPS)
+tfullhi:
+	CMPQ R8, $12
+	JLT frsub
+	JEQ frdiv
+	CMPQ R8, $13
+	JEQ fradd
+	FULLREV8(VMULPS)
 	JMP tnext
-trdiv:
-	TILE8REV(VDIVPS)
+frsub:
+	FULLREV8(VSUBPS)
 	JMP tnext
-tradd:
-	TILE8REV(VADDPS)
+frdiv:
+	FULLREV8(VDIVPS)
 	JMP tnext
-trmul:
-	TILE8REV(VMULPS)
-	JMP tnext
-tmax:
-	SMAX(Y0)
-	SMAX(Y1)
-	SMAX(Y2)
-	SMAX(Y3)
-	SMAX(Y4)
-	SMAX(Y5)
-	SMAX(Y6)
-	SMAX(Y7)
+fradd:
+	FULLREV8(VADDPS)
 tnext:
 	ADDQ $24, CX
-	DECQ DX
+	DECQ R13
 	JMP tstep
 tstore:
 	LEAQ (DI)(R12*1), AX
+	LEAQ (AX)(R9*4), DX
 	VMOVUPS Y0, (AX)
-	ADDQ R9, AX
-	VMOVUPS Y1, (AX)
-	ADDQ R9, AX
-	VMOVUPS Y2, (AX)
-	ADDQ R9, AX
-	VMOVUPS Y3, (AX)
-	ADDQ R9, AX
-	VMOVUPS Y4, (AX)
-	ADDQ R9, AX
-	VMOVUPS Y5, (AX)
-	ADDQ R9, AX
-	VMOVUPS Y6, (AX)
-	ADDQ R9, AX
-	VMOVUPS Y7, (AX)
+	VMOVUPS Y1, (AX)(R9*1)
+	VMOVUPS Y2, (AX)(R9*2)
+	VMOVUPS Y3, (AX)(R14*1)
+	VMOVUPS Y4, (DX)
+	VMOVUPS Y5, (DX)(R9*1)
+	VMOVUPS Y6, (DX)(R9*2)
+	VMOVUPS Y7, (DX)(R14*1)
 	ADDQ $32, R10
 	CMPQ R10, R9
 	JLT tcol
-	MOVQ R9, AX
-	SHLQ $3, AX
-	ADDQ AX, R11
-	DECQ R8
-	JNZ trow
+	LEAQ (R11)(R9*8), R11
+	CMPQ R11, end-8(SP)
+	JLT trow
 tdone:
 	VZEROUPPER
 	RET

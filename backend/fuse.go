@@ -59,6 +59,9 @@ type chainStep struct {
 type chainOp struct {
 	c     int // length of the last axis (the rows of channel operands)
 	steps []chainStep
+	// stepwise runs the steps one by one, never in registers (chaintile.go;
+	// configuration option "noepilogue").
+	stepwise bool
 }
 
 // chainBlock is the number of elements evaluated at once (rounded to whole

@@ -8,10 +8,10 @@ package backend
 // amd64, for the tests that switch them off).
 var haveElemAVX2 = false
 
-func vecOpAVX2(int, *float32, *float32, *float32, int)       { panic("unreachable") }
-func chanOpAVX2(int, *float32, *float32, *float32, int, int) { panic("unreachable") }
-func scalarOpAVX2(int, *float32, *float32, float32, int)     { panic("unreachable") }
-func unaryOpAVX2(int, *float32, *float32, int)               { panic("unreachable") }
-func colSumAVX2(*float32, *float32, int, int)                { panic("unreachable") }
-func maxWindowsAVX2(*float32, *float32, int, int, int)       { panic("unreachable") }
-func chainTileAVX2(*tileStep, int, *float32, *float32, int, int)      { panic("unreachable") }
+func vecOpAVX2(int, *float32, *float32, *float32, int)           { panic("unreachable") }
+func chanOpAVX2(int, *float32, *float32, *float32, int, int)     { panic("unreachable") }
+func scalarOpAVX2(int, *float32, *float32, float32, int)         { panic("unreachable") }
+func unaryOpAVX2(int, *float32, *float32, int)                   { panic("unreachable") }
+func colSumAVX2(*float32, *float32, int, int)                    { panic("unreachable") }
+func maxWindowsAVX2(*float32, *float32, int, int, int)           { panic("unreachable") }
+func chainTileAVX2(*tileStep, int, *float32, *float32, int, int) { panic("unreachable") }

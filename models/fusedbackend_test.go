@@ -3,8 +3,8 @@ package models
 import (
 	"bytes"
 	"fmt"
-	"os"
 	"math"
+	"os"
 	"path/filepath"
 	"testing"
 

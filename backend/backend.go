@@ -76,10 +76,11 @@ func newWithConfig(config string) (b backends.Backend, err error) {
 // backend's own convolution (with the gaps filled), "nofast", which lowers
 // convolutions with standard ops only, without any custom float32 op,
 // "nofuse", which keeps the custom ops but runs element-wise ops one by one
-// instead of as fused chains, "noepilogue", which keeps the fused chains
-// as ops of their own run step by step (not in the convolutions whose
-// output they read, nor in registers; same results), and "stockdot", which
-// keeps the pure-Go backend's DotGeneral.
+// instead of as fused chains, "noepilogue", which runs the fused chains as
+// ops of their own, step by step (not in the convolutions whose output they
+// read, nor in registers), and the micro-kernels of the convolutions per
+// group of positions, as before (same results), and "stockdot", which keeps
+// the pure-Go backend's DotGeneral.
 func NewDecorated(config string) (backends.Backend, error) {
 	var innerOpts []string
 	stockConv, noFast, noFuse, stockDot, noEpilogue := false, false, false, false, false
@@ -181,8 +182,9 @@ type Builder struct {
 	// stockDot keeps the pure-Go DotGeneral (configuration option "stockdot").
 	stockDot bool
 
-	// noEpilogue runs the chains as ops of their own, step by step
-	// (configuration option "noepilogue"; see epilogue.go, chaintile.go).
+	// noEpilogue runs the chains as ops of their own, step by step, and the
+	// convolutions' micro-kernels per group of positions (configuration
+	// option "noepilogue"; see epilogue.go, chaintile.go).
 	noEpilogue bool
 
 	// reshapeSrc maps the float32 Reshape nodes to the node they reshape

@@ -32,6 +32,10 @@ type directConvOp struct {
 	im    *im2colOp
 	n     int
 	kgrad bool
+	// groups calls the micro-kernels for each group of four or eight
+	// positions of an output row, as before whole rows were one call (same
+	// results; configuration option "noepilogue").
+	groups bool
 }
 
 // padDims returns U0 and U1 of the padded copy.
@@ -238,9 +242,16 @@ func (op *directConvOp) forward(out, x, w []float32, epi *epilogue) {
 				m := min(4, p1-t)
 				o0, o1 := t/o1n%o0n, t%o1n
 				if m == 4 && o1+4 <= o1n {
-					// Four or eight positions of one output row: read xp in place.
-					if t+8 <= p1 && o1+8 <= o1n {
-						m = 8
+					// The groups of four or eight positions left in this
+					// output row, read in place from xp in one call: gemmJ
+					// takes eight rows at a time, then four, as calls for
+					// each group did.
+					m = min(o1n-o1, p1-t) &^ 3
+					if op.groups {
+						m = 4
+						if t+8 <= p1 && o1+8 <= o1n {
+							m = 8
+						}
 					}
 					base := rowBase(o0, o1)
 					if iS1 == 1 {

@@ -9,9 +9,10 @@ import "unsafe"
 // is one the assembly loops compute (Add, Sub, Mul, Div with a scalar, a
 // per-channel vector or a tensor of the chain's shape, and Max with a scalar
 // that is not NaN) and the rows are multiples of 8 elements, chainTileAVX2
-// instead runs all steps on tiles of 8 rows × 8 columns held in registers:
-// the same instructions with the same operands, so the same results, but
-// without the loads and stores in between.
+// instead runs all steps on tiles of 8 rows × 8 columns held in registers
+// (chainTileAVX512 on tiles of 8 × 16 when the rows are multiples of 16 and
+// the CPU has AVX-512): the same operations with the same operands, so the
+// same results, but without the loads and stores in between.
 
 // tileStep is a step of a chain for chainTileAVX2 (the layout is read by
 // the assembly: three words).
@@ -93,6 +94,10 @@ func (ch *chainOp) evalTiles(dst []float32, inputs [][]float32, e0 int) int {
 		prog[i] = st
 	}
 	src := inputs[0][e0 : e0+n]
-	chainTileAVX2(&prog[0], len(ch.steps), &dst[:n][0], &src[0], rows, c)
+	if haveElemAVX512 && c%16 == 0 {
+		chainTileAVX512(&prog[0], len(ch.steps), &dst[:n][0], &src[0], rows, c)
+	} else {
+		chainTileAVX2(&prog[0], len(ch.steps), &dst[:n][0], &src[0], rows, c)
+	}
 	return n
 }

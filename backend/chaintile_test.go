@@ -7,8 +7,8 @@ import (
 	"testing"
 )
 
-// TestChainTilesMatchSteps checks chains run in registers (chainTileAVX2)
-// bit for bit against the same chains step by step, in place and not: random
+// TestChainTilesMatchSteps checks chains run in registers (chainTileAVX2,
+// and chainTileAVX512 where the CPU has it) bit for bit against the same chains step by step, in place and not: random
 // sequences of Add, Sub, Mul, Div (both operand orders) with scalars,
 // per-channel vectors and full tensors, and Max with scalars (±0, 1.5; a NaN
 // scalar leaves the chain to the step loops), on rows of 8 to 64 elements,
@@ -18,6 +18,18 @@ func TestChainTilesMatchSteps(t *testing.T) {
 	if !haveElemAVX2 {
 		t.Skip("no AVX2: chains run step by step in Go")
 	}
+	defer func(v bool) { haveElemAVX512 = v }(haveElemAVX512)
+	avx512 := []bool{false}
+	if haveElemAVX512 {
+		avx512 = append(avx512, true)
+	}
+	for _, wide := range avx512 {
+		haveElemAVX512 = wide
+		t.Run(fmt.Sprintf("avx512=%v", wide), func(t *testing.T) { testChainTiles(t) })
+	}
+}
+
+func testChainTiles(t *testing.T) {
 	r := rand.New(rand.NewPCG(11, 12))
 	vals := func(n int) []float32 {
 		v := make([]float32, n)
@@ -30,15 +42,15 @@ func TestChainTilesMatchSteps(t *testing.T) {
 		return v
 	}
 	ops := []elemOp{opAdd, opSub, opMul, opDiv, opMax}
-	for trial := range 300 {
-		c := []int{8, 16, 24, 64}[trial%4]
-		rows := []int{8, 13, 16, 21, 3}[trial/4%5]
+	for trial := range 600 {
+		c := []int{8, 16, 24, 64, 48, 32}[trial%6]
+		rows := []int{8, 13, 16, 21, 3}[trial/6%5]
 		e0 := c * r.IntN(3)
 		n := rows * c
 		total := e0 + n + c*r.IntN(2)
 		ins := [][]float32{vals(total)}
 		var steps []chainStep
-		scalarMax := float32(0)
+		nanMax := false // a Max with a NaN scalar
 		readsBase := false
 		for range 1 + r.IntN(7) {
 			s := chainStep{op: ops[r.IntN(len(ops))], accRight: r.IntN(2) == 0}
@@ -47,8 +59,8 @@ func TestChainTilesMatchSteps(t *testing.T) {
 				s.kind = argScalar
 				v := vals(1)
 				if s.op == opMax {
-					scalarMax = []float32{0, float32(math.Copysign(0, -1)), 1.5, float32(math.NaN())}[r.IntN(4)]
-					v[0] = scalarMax
+					v[0] = []float32{0, float32(math.Copysign(0, -1)), 1.5, float32(math.NaN())}[r.IntN(4)]
+					nanMax = nanMax || v[0] != v[0]
 				}
 				ins = append(ins, v)
 			case 1:
@@ -65,7 +77,7 @@ func TestChainTilesMatchSteps(t *testing.T) {
 			steps = append(steps, s)
 		}
 		ch := &chainOp{c: c, steps: steps}
-		runsInTiles := rows >= 8 && !(scalarMax != scalarMax)
+		runsInTiles := rows >= 8 && !nanMax
 		for _, s := range steps {
 			if s.op == opMax && s.kind != argScalar {
 				runsInTiles = false

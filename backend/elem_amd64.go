@@ -30,3 +30,9 @@ var haveElemAVX2 = cpu.X86.HasAVX2
 
 //go:noescape
 func chainTileAVX2(steps *tileStep, nsteps int, dst, src *float32, rows, c int)
+
+//go:noescape
+func chainTileAVX512(steps *tileStep, nsteps int, dst, src *float32, rows, c int)
+
+// haveElemAVX512 reports whether chainTileAVX512 can run on this CPU.
+var haveElemAVX512 = cpu.X86.HasAVX512F

@@ -648,3 +648,173 @@ tstore:
 tdone:
 	VZEROUPPER
 	RET
+
+// func chainTileAVX512(steps *tileStep, nsteps int, dst, src *float32, rows, c int)
+//
+// chainTileAVX2 on tiles of 8 rows × 16 columns in Z0-Z7 (c a multiple of
+// 16): the same operations on each lane, so the same results.
+#define REG8Z(INS) \
+	INS Z8, Z0, Z0; INS Z8, Z1, Z1; INS Z8, Z2, Z2; INS Z8, Z3, Z3; \
+	INS Z8, Z4, Z4; INS Z8, Z5, Z5; INS Z8, Z6, Z6; INS Z8, Z7, Z7
+
+#define REGREV8Z(INS) \
+	INS Z0, Z8, Z0; INS Z1, Z8, Z1; INS Z2, Z8, Z2; INS Z3, Z8, Z3; \
+	INS Z4, Z8, Z4; INS Z5, Z8, Z5; INS Z6, Z8, Z6; INS Z7, Z8, Z7
+
+#define FULL8Z(INS) \
+	INS (AX), Z0, Z0; INS (AX)(R9*1), Z1, Z1; INS (AX)(R9*2), Z2, Z2; INS (AX)(R14*1), Z3, Z3; \
+	INS (DX), Z4, Z4; INS (DX)(R9*1), Z5, Z5; INS (DX)(R9*2), Z6, Z6; INS (DX)(R14*1), Z7, Z7
+
+#define FULLREV8Z(INS) \
+	VMOVUPS (AX), Z8; INS Z0, Z8, Z0; VMOVUPS (AX)(R9*1), Z9; INS Z1, Z9, Z1; \
+	VMOVUPS (AX)(R9*2), Z10; INS Z2, Z10, Z2; VMOVUPS (AX)(R14*1), Z11; INS Z3, Z11, Z3; \
+	VMOVUPS (DX), Z12; INS Z4, Z12, Z4; VMOVUPS (DX)(R9*1), Z13; INS Z5, Z13, Z5; \
+	VMOVUPS (DX)(R9*2), Z14; INS Z6, Z14, Z6; VMOVUPS (DX)(R14*1), Z15; INS Z7, Z15, Z7
+
+// SMAX on 16 lanes: the comparison in a mask register, the AND as VPANDD
+// (AVX-512F), the blend under the mask.
+#define SMAXZ(X, T1, T3, K) \
+	VMAXPS X, Z8, T1; VCMPPS $0, Z8, X, K; VPANDD Z8, X, T3; VBLENDMPS T3, T1, K, X
+
+TEXT ·chainTileAVX512(SB), NOSPLIT, $8-48
+	MOVQ steps+0(FP), BX
+	MOVQ dst+16(FP), DI
+	MOVQ src+24(FP), SI
+	MOVQ rows+32(FP), AX
+	MOVQ c+40(FP), R9
+	SHLQ $2, R9                 // bytes per row
+	LEAQ (R9)(R9*2), R14        // bytes per 3 rows
+	ANDQ $-8, AX
+	JZ tdone
+	CMPQ R9, $64
+	JLT tdone
+	IMULQ R9, AX
+	MOVQ AX, end-8(SP)          // bytes of the rows
+	XORQ R11, R11               // offset of the tile's first row
+trow:
+	XORQ R10, R10               // offset of the tile's column
+tcol:
+	MOVQ R11, R12
+	ADDQ R10, R12               // offset of the tile
+	LEAQ (SI)(R12*1), AX
+	LEAQ (AX)(R9*4), DX
+	VMOVUPS (AX), Z0
+	VMOVUPS (AX)(R9*1), Z1
+	VMOVUPS (AX)(R9*2), Z2
+	VMOVUPS (AX)(R14*1), Z3
+	VMOVUPS (DX), Z4
+	VMOVUPS (DX)(R9*1), Z5
+	VMOVUPS (DX)(R9*2), Z6
+	VMOVUPS (DX)(R14*1), Z7
+	MOVQ BX, CX
+	MOVQ nsteps+8(FP), R13
+tstep:
+	TESTQ R13, R13
+	JZ tstore
+	MOVQ 0(CX), R8              // op
+	MOVQ 16(CX), AX             // operand
+	CMPQ R8, $7
+	JGE tfull
+	CMPQ 8(CX), $0
+	JNE tchan
+	VBROADCASTSS (AX), Z8
+	JMP treg
+tchan:
+	VMOVUPS (AX)(R10*1), Z8
+treg:
+	CMPQ R8, $3
+	JGT treghi
+	JEQ rdiv
+	CMPQ R8, $1
+	JLT radd
+	JEQ rsub
+	REG8Z(VMULPS)
+	JMP tnext
+radd:
+	REG8Z(VADDPS)
+	JMP tnext
+rsub:
+	REG8Z(VSUBPS)
+	JMP tnext
+rdiv:
+	REG8Z(VDIVPS)
+	JMP tnext
+treghi:
+	CMPQ R8, $5
+	JLT rrsub
+	JEQ rrdiv
+	SMAXZ(Z0, Z16, Z17, K1)
+	SMAXZ(Z1, Z18, Z19, K2)
+	SMAXZ(Z2, Z16, Z17, K1)
+	SMAXZ(Z3, Z18, Z19, K2)
+	SMAXZ(Z4, Z16, Z17, K1)
+	SMAXZ(Z5, Z18, Z19, K2)
+	SMAXZ(Z6, Z16, Z17, K1)
+	SMAXZ(Z7, Z18, Z19, K2)
+	JMP tnext
+rrsub:
+	REGREV8Z(VSUBPS)
+	JMP tnext
+rrdiv:
+	REGREV8Z(VDIVPS)
+	JMP tnext
+tfull:
+	ADDQ R12, AX
+	LEAQ (AX)(R9*4), DX
+	CMPQ R8, $10
+	JGT tfullhi
+	JEQ fdiv
+	CMPQ R8, $8
+	JLT fadd
+	JEQ fsub
+	FULL8Z(VMULPS)
+	JMP tnext
+fadd:
+	FULL8Z(VADDPS)
+	JMP tnext
+fsub:
+	FULL8Z(VSUBPS)
+	JMP tnext
+fdiv:
+	FULL8Z(VDIVPS)
+	JMP tnext
+tfullhi:
+	CMPQ R8, $12
+	JLT frsub
+	JEQ frdiv
+	CMPQ R8, $13
+	JEQ fradd
+	FULLREV8Z(VMULPS)
+	JMP tnext
+frsub:
+	FULLREV8Z(VSUBPS)
+	JMP tnext
+frdiv:
+	FULLREV8Z(VDIVPS)
+	JMP tnext
+fradd:
+	FULLREV8Z(VADDPS)
+tnext:
+	ADDQ $24, CX
+	DECQ R13
+	JMP tstep
+tstore:
+	LEAQ (DI)(R12*1), AX
+	LEAQ (AX)(R9*4), DX
+	VMOVUPS Z0, (AX)
+	VMOVUPS Z1, (AX)(R9*1)
+	VMOVUPS Z2, (AX)(R9*2)
+	VMOVUPS Z3, (AX)(R14*1)
+	VMOVUPS Z4, (DX)
+	VMOVUPS Z5, (DX)(R9*1)
+	VMOVUPS Z6, (DX)(R9*2)
+	VMOVUPS Z7, (DX)(R14*1)
+	ADDQ $64, R10
+	CMPQ R10, R9
+	JLT tcol
+	LEAQ (R11)(R9*8), R11
+	CMPQ R11, end-8(SP)
+	JLT trow
+tdone:
+	VZEROUPPER
+	RET

@@ -507,7 +507,6 @@ wdone:
 	VMAXPS X, Y8, T1; VCMPPS $0, Y8, X, T2; VANDPS Y8, X, T3; VBLENDVPS T2, T3, T1, X
 
 TEXT ·chainTileAVX2(SB), NOSPLIT, $8-48
-	MOVQ steps+0(FP), BX
 	MOVQ dst+16(FP), DI
 	MOVQ src+24(FP), SI
 	MOVQ rows+32(FP), AX
@@ -536,7 +535,7 @@ tcol:
 	VMOVUPS (DX)(R9*1), Y5
 	VMOVUPS (DX)(R9*2), Y6
 	VMOVUPS (DX)(R14*1), Y7
-	MOVQ BX, CX
+	MOVQ steps+0(FP), CX
 	MOVQ nsteps+8(FP), R13
 tstep:
 	TESTQ R13, R13
@@ -591,6 +590,18 @@ rrdiv:
 tfull:
 	ADDQ R12, AX
 	LEAQ (AX)(R9*4), DX
+	// The same rows of the operand two tiles further, into the cache.
+	LEAQ (DX)(R9*8), BX
+	LEAQ (BX)(R9*4), BX
+	PREFETCHT0 (BX)
+	PREFETCHT0 (BX)(R9*1)
+	PREFETCHT0 (BX)(R9*2)
+	PREFETCHT0 (BX)(R14*1)
+	LEAQ (BX)(R9*4), BX
+	PREFETCHT0 (BX)
+	PREFETCHT0 (BX)(R9*1)
+	PREFETCHT0 (BX)(R9*2)
+	PREFETCHT0 (BX)(R14*1)
 	CMPQ R8, $10
 	JGT tfullhi
 	JEQ fdiv
@@ -677,7 +688,6 @@ tdone:
 	VMAXPS X, Z8, T1; VCMPPS $0, Z8, X, K; VPANDD Z8, X, T3; VBLENDMPS T3, T1, K, X
 
 TEXT ·chainTileAVX512(SB), NOSPLIT, $8-48
-	MOVQ steps+0(FP), BX
 	MOVQ dst+16(FP), DI
 	MOVQ src+24(FP), SI
 	MOVQ rows+32(FP), AX
@@ -706,7 +716,7 @@ tcol:
 	VMOVUPS (DX)(R9*1), Z5
 	VMOVUPS (DX)(R9*2), Z6
 	VMOVUPS (DX)(R14*1), Z7
-	MOVQ BX, CX
+	MOVQ steps+0(FP), CX
 	MOVQ nsteps+8(FP), R13
 tstep:
 	TESTQ R13, R13
@@ -761,6 +771,18 @@ rrdiv:
 tfull:
 	ADDQ R12, AX
 	LEAQ (AX)(R9*4), DX
+	// The same rows of the operand two tiles further, into the cache.
+	LEAQ (DX)(R9*8), BX
+	LEAQ (BX)(R9*4), BX
+	PREFETCHT0 (BX)
+	PREFETCHT0 (BX)(R9*1)
+	PREFETCHT0 (BX)(R9*2)
+	PREFETCHT0 (BX)(R14*1)
+	LEAQ (BX)(R9*4), BX
+	PREFETCHT0 (BX)
+	PREFETCHT0 (BX)(R9*1)
+	PREFETCHT0 (BX)(R9*2)
+	PREFETCHT0 (BX)(R14*1)
 	CMPQ R8, $10
 	JGT tfullhi
 	JEQ fdiv

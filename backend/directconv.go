@@ -160,6 +160,32 @@ func (p *padPlan) fill(dst, x []float32, r, k0, k1 int) {
 	}
 }
 
+// region returns the part of x that rows [k0, k1) of image r of the padded
+// copy read, or nil if they read none or not one contiguous run.
+func (p *padPlan) region(x []float32, r, k0, k1 int) []float32 {
+	if p.identity || !p.contiguous || p.hi <= p.lo {
+		return nil
+	}
+	first, last := -1, -1
+	for k := k0; k < k1; k++ {
+		if p.t0[k] >= 0 {
+			if first < 0 {
+				first = k
+			}
+			last = k
+		}
+	}
+	if first < 0 {
+		return nil
+	}
+	a := r*p.rStride + p.t0[first] + p.t1[p.lo]
+	b := r*p.rStride + p.t0[last] + p.t1[p.hi-1] + p.nc
+	if a < 0 || b > len(x) || a >= b {
+		return nil
+	}
+	return x[a:b]
+}
+
 // bufPool recycles the per-worker buffers of the padded rows and packed
 // positions, so that steady-state training allocates none.
 var bufPool = sync.Pool{New: func() any { return new([]float32) }}
@@ -230,11 +256,29 @@ func (op *directConvOp) forward(out, x, w []float32, epi *epilogue) {
 		if epi != nil {
 			epiScratch = epi.scratch()
 		}
+		// The input rows of the next item, asked for in the second-level
+		// cache while this one computes, a part after each output row.
+		rowsRead := func(item int) (r, k0, k1 int) {
+			r, oa := item/perImage, item%perImage*ob
+			oe := min(oa+ob, o0n)
+			return r, oa * oS0, (oe-1)*oS0 + (in0-1)*iS0 + 1
+		}
 		for item := b0; item < b1; item++ {
 			r, oa := item/perImage, item%perImage*ob
 			oe := min(oa+ob, o0n)
 			ka := oa * oS0
 			xp := pp.rowsOf(padBuf, x, r, ka, (oe-1)*oS0+(in0-1)*iS0+1)
+			var next []float32
+			if item+1 < b1 {
+				nr, nk0, nk1 := rowsRead(item + 1)
+				if _, _, k1 := rowsRead(item); nr == r {
+					nk0 = max(nk0, k1) // Rows this item read are in the cache.
+				}
+				if nk0 < nk1 {
+					next = pp.region(x, nr, nk0, nk1)
+				}
+			}
+			nextPart := (len(next)/max(1, oe-oa) + 15) &^ 15
 			// rowBase is the offset in xp of P's row for position (o0, o1).
 			rowBase := func(o0, o1 int) int { return ((o0*oS0-ka)*u1 + o1*oS1) * nc }
 			p0, p1 := (r*o0n+oa)*o1n, (r*o0n+oe)*o1n // rows of P (and out)
@@ -264,6 +308,11 @@ func (op *directConvOp) forward(out, x, w []float32, epi *epilogue) {
 								k2: nc, k1: in1, jump: iS1*nc - nc}
 							gemmJ(m, n, &a, w, i0*in1*nc*n, n, out, t*n, n, i0 > 0)
 						}
+					}
+					if len(next) > 0 && o1+m == o1n {
+						k := min(nextPart, len(next))
+						prefetchL2(&next[0], k)
+						next = next[k:]
 					}
 					t += m - 4
 					continue

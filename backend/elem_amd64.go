@@ -36,3 +36,8 @@ func chainTileAVX512(steps *tileStep, nsteps int, dst, src *float32, rows, c int
 
 // haveElemAVX512 reports whether chainTileAVX512 can run on this CPU.
 var haveElemAVX512 = cpu.X86.HasAVX512F
+
+// prefetchL2 asks for the cache lines of p[0:n] in the second-level cache.
+//
+//go:noescape
+func prefetchL2(p *float32, n int)

@@ -840,3 +840,20 @@ tstore:
 tdone:
 	VZEROUPPER
 	RET
+
+// func prefetchL2(p *float32, n int)
+//
+// Asks for the 64-byte lines of p[0:n] in the second-level cache
+// (PREFETCHT1): a hint, which never faults and changes no value.
+TEXT ·prefetchL2(SB), NOSPLIT, $0-16
+	MOVQ p+0(FP), AX
+	MOVQ n+8(FP), CX
+	LEAQ (AX)(CX*4), CX
+pfloop:
+	CMPQ AX, CX
+	JGE pfdone
+	PREFETCHT1 (AX)
+	ADDQ $64, AX
+	JMP pfloop
+pfdone:
+	RET

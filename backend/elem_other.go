@@ -16,3 +16,6 @@ func colSumAVX2(*float32, *float32, int, int)                      { panic("unre
 func maxWindowsAVX2(*float32, *float32, int, int, int)             { panic("unreachable") }
 func chainTileAVX2(*tileStep, int, *float32, *float32, int, int)   { panic("unreachable") }
 func chainTileAVX512(*tileStep, int, *float32, *float32, int, int) { panic("unreachable") }
+
+// prefetchL2 is a hint: without the assembly, nothing.
+func prefetchL2(*float32, int) {}

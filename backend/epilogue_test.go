@@ -3,6 +3,7 @@ package backend
 import (
 	"fmt"
 	"math"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -237,7 +238,8 @@ func positiveNaNs(x []float32) []float32 {
 // TestResNetInferenceUsesEpilogues checks that every convolution of a
 // ResNet-20 inference pass (benchnet, batch 4) runs with the batch norm and
 // ReLU (or residual sum) that read it, and that the logits are bit for bit
-// those without epilogues and with the chains step by step.
+// those without epilogues and with the chains step by step, with 1, 2 or 3
+// workers.
 func TestResNetInferenceUsesEpilogues(t *testing.T) {
 	// logits runs a second pass (the first initializes the variables)
 	// inside counted.
@@ -275,5 +277,13 @@ func TestResNetInferenceUsesEpilogues(t *testing.T) {
 	}
 	if i := sameBits(got, want); i >= 0 {
 		t.Errorf("logit %d: %v, want %v", i, got[i], want[i])
+	}
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	for _, procs := range []int{1, 3} {
+		runtime.GOMAXPROCS(procs)
+		got := logits(newTestBackend(t), func(f func()) { f() })
+		if i := sameBits(got, want); i >= 0 {
+			t.Errorf("GOMAXPROCS %d: logit %d: %v, want %v", procs, i, got[i], want[i])
+		}
 	}
 }

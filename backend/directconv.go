@@ -33,8 +33,8 @@ type directConvOp struct {
 	n     int
 	kgrad bool
 	// groups calls the micro-kernels for each group of four or eight
-	// positions of an output row, as before whole rows were one call (same
-	// results; configuration option "noepilogue").
+	// positions of an output row, as before whole rows were one call, and
+	// prefetches nothing (same results; configuration option "noepilogue").
 	groups bool
 }
 
@@ -269,7 +269,7 @@ func (op *directConvOp) forward(out, x, w []float32, epi *epilogue) {
 			ka := oa * oS0
 			xp := pp.rowsOf(padBuf, x, r, ka, (oe-1)*oS0+(in0-1)*iS0+1)
 			var next []float32
-			if item+1 < b1 {
+			if item+1 < b1 && !op.groups {
 				nr, nk0, nk1 := rowsRead(item + 1)
 				if _, _, k1 := rowsRead(item); nr == r {
 					nk0 = max(nk0, k1) // Rows this item read are in the cache.

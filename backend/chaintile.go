@@ -14,8 +14,8 @@ import "unsafe"
 // the CPU has AVX-512): the same operations with the same operands, so the
 // same results, but without the loads and stores in between.
 
-// tileStep is a step of a chain for chainTileAVX2 (the layout is read by
-// the assembly: three words).
+// tileStep is a step of a chain for chainTileAVX2 and chainTileAVX512 (the
+// layout is read by the assembly: three words).
 type tileStep struct {
 	// op is, with a scalar or per-channel operand, 0 add, 1 sub, 2 mul,
 	// 3 div (the accumulated value first), 4 sub, 5 div (the operand first),
@@ -34,7 +34,7 @@ type tileStep struct {
 // built on the stack).
 const maxTileSteps = 2 * maxChainSteps
 
-// tileOp returns the chainTileAVX2 op of step s, with the operands in the
+// tileOp returns the chainTileAVX2 (and chainTileAVX512) op of step s, with the operands in the
 // order of the step loops (scalarStep, channelStep, vecStep), or ok=false
 // if they do not run it as one assembly instruction sequence. Max with a
 // scalar must also be checked for a NaN scalar when run.

@@ -4,8 +4,8 @@ package backend
 
 // Without the assembly loops, the fused chains run in Go.
 
-// haveElemAVX2 and haveElemAVX512 are false: there are no assembly loops (a variable, as on
-// amd64, for the tests that switch them off).
+// haveElemAVX2 and haveElemAVX512 are false: there are no assembly loops.
+// They are variables, as on amd64, for the tests that switch them.
 var haveElemAVX2, haveElemAVX512 = false, false
 
 func vecOpAVX2(int, *float32, *float32, *float32, int)             { panic("unreachable") }

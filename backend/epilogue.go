@@ -112,9 +112,8 @@ func (f *fuser) fuseEpilogues(outputs []backends.Op) {
 			stack = append(stack, in)
 		}
 	}
-	// convBase returns the convolution that is the base of chain node n
-	// (with n's chain) if n is a chain node read by nothing else than its
-	// consumer, and so is the convolution.
+	// chainOf returns the chain of node n, if n is a chain node; convOf the
+	// forward convolution of node n, if n is one that only one node reads.
 	chainOf := func(n *simplego.Node) (*customNode, *chainOp, bool) {
 		cn, ok := (*nodeData(n)).(*customNode)
 		if !ok {

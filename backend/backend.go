@@ -76,13 +76,19 @@ func newWithConfig(config string) (b backends.Backend, err error) {
 // backend's own convolution (with the gaps filled), "nofast", which lowers
 // convolutions with standard ops only, without any custom float32 op,
 // "nofuse", which keeps the custom ops but runs element-wise ops one by one
-// instead of as fused chains, and "stockdot", which keeps the pure-Go
-// backend's DotGeneral.
+// instead of as fused chains, "noepilogue", which runs the fused chains as
+// ops of their own, step by step (not in the convolutions whose output they
+// read, nor in registers), and the micro-kernels of the convolutions per
+// group of positions, as before (same results), and "stockdot", which keeps
+// the pure-Go backend's DotGeneral.
 func NewDecorated(config string) (backends.Backend, error) {
 	var innerOpts []string
-	stockConv, noFast, noFuse, stockDot := false, false, false, false
+	stockConv, noFast, noFuse, stockDot, noEpilogue := false, false, false, false, false
 	for _, opt := range strings.Split(config, ",") {
 		switch opt {
+		case "noepilogue":
+			noEpilogue = true
+			continue
 		case "nofuse":
 			noFuse = true
 			continue
@@ -109,7 +115,8 @@ func NewDecorated(config string) (backends.Backend, error) {
 	caps := sg.Capabilities().Clone()
 	caps.Operations[backends.OpTypePad] = true
 	caps.Operations[backends.OpTypeReverse] = true
-	return &Backend{Backend: sg, caps: caps, stockConv: stockConv, noFast: noFast, noFuse: noFuse, stockDot: stockDot}, nil
+	return &Backend{Backend: sg, caps: caps, stockConv: stockConv, noFast: noFast, noFuse: noFuse, stockDot: stockDot,
+		noEpilogue: noEpilogue}, nil
 }
 
 // Backend is the "repgeo-go" backend: it embeds the pure-Go backend and
@@ -118,7 +125,7 @@ type Backend struct {
 	*simplego.Backend
 	caps                      backends.Capabilities
 	stockConv, noFast, noFuse bool
-	stockDot                  bool
+	stockDot, noEpilogue      bool
 }
 
 var _ backends.Backend = (*Backend)(nil)
@@ -145,7 +152,7 @@ func (b *Backend) Capabilities() backends.Capabilities { return b.caps }
 // Builder returns a builder that decorates the pure-Go backend's builder.
 func (b *Backend) Builder(name string) backends.Builder {
 	return &Builder{Builder: b.Backend.Builder(name).(*simplego.Builder), stockConv: b.stockConv, noFast: b.noFast,
-		noFuse: b.noFuse, stockDot: b.stockDot}
+		noFuse: b.noFuse, stockDot: b.stockDot, noEpilogue: b.noEpilogue}
 }
 
 // Builder decorates the pure-Go backend's builder. It adds Pad and Reverse,
@@ -174,6 +181,11 @@ type Builder struct {
 
 	// stockDot keeps the pure-Go DotGeneral (configuration option "stockdot").
 	stockDot bool
+
+	// noEpilogue runs the chains as ops of their own, step by step, and the
+	// convolutions' micro-kernels per group of positions (configuration
+	// option "noepilogue"; see epilogue.go, chaintile.go).
+	noEpilogue bool
 
 	// reshapeSrc maps the float32 Reshape nodes to the node they reshape
 	// (reshape.go), so that custom ops read the source in place.

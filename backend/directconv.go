@@ -32,6 +32,10 @@ type directConvOp struct {
 	im    *im2colOp
 	n     int
 	kgrad bool
+	// groups calls the micro-kernels for each group of four or eight
+	// positions of an output row, as before whole rows were one call, and
+	// prefetches nothing (same results; configuration option "noepilogue").
+	groups bool
 }
 
 // padDims returns U0 and U1 of the padded copy.
@@ -156,6 +160,32 @@ func (p *padPlan) fill(dst, x []float32, r, k0, k1 int) {
 	}
 }
 
+// region returns the part of x that rows [k0, k1) of image r of the padded
+// copy read, or nil if they read none or not one contiguous run.
+func (p *padPlan) region(x []float32, r, k0, k1 int) []float32 {
+	if p.identity || !p.contiguous || p.hi <= p.lo {
+		return nil
+	}
+	first, last := -1, -1
+	for k := k0; k < k1; k++ {
+		if p.t0[k] >= 0 {
+			if first < 0 {
+				first = k
+			}
+			last = k
+		}
+	}
+	if first < 0 {
+		return nil
+	}
+	a := r*p.rStride + p.t0[first] + p.t1[p.lo]
+	b := r*p.rStride + p.t0[last] + p.t1[p.hi-1] + p.nc
+	if a < 0 || b > len(x) || a >= b {
+		return nil
+	}
+	return x[a:b]
+}
+
 // bufPool recycles the per-worker buffers of the padded rows and packed
 // positions, so that steady-state training allocates none.
 var bufPool = sync.Pool{New: func() any { return new([]float32) }}
@@ -189,13 +219,14 @@ func (op *directConvOp) exec(out []float32, inputs [][]float32) {
 		op.polyphase(out, inputs[0], inputs[1])
 		return
 	}
-	op.forward(out, inputs[0], inputs[1])
+	op.forward(out, inputs[0], inputs[1], nil)
 }
 
 // forward computes out[rows, n] = P · W. Work items are blocks of output rows
 // of one image; each fills the padded input rows it reads into a per-worker
-// buffer that stays in cache.
-func (op *directConvOp) forward(out, x, w []float32) {
+// buffer that stays in cache. A non-nil epi is applied to each item's
+// output positions once they are computed, while they are in cache.
+func (op *directConvOp) forward(out, x, w []float32, epi *epilogue) {
 	im := op.im
 	pp := op.plan()
 	u1 := pp.u1
@@ -221,11 +252,33 @@ func (op *directConvOp) forward(out, x, w []float32) {
 		}
 		packBuf := (*packPtr)[:4*cols]
 		var tmpC []float32 // output of a last group of fewer than four positions
+		var epiScratch []float32
+		if epi != nil {
+			epiScratch = epi.scratch()
+		}
+		// The input rows of the next item, asked for in the second-level
+		// cache while this one computes, a part after each output row.
+		rowsRead := func(item int) (r, k0, k1 int) {
+			r, oa := item/perImage, item%perImage*ob
+			oe := min(oa+ob, o0n)
+			return r, oa * oS0, (oe-1)*oS0 + (in0-1)*iS0 + 1
+		}
 		for item := b0; item < b1; item++ {
 			r, oa := item/perImage, item%perImage*ob
 			oe := min(oa+ob, o0n)
 			ka := oa * oS0
 			xp := pp.rowsOf(padBuf, x, r, ka, (oe-1)*oS0+(in0-1)*iS0+1)
+			var next []float32
+			if item+1 < b1 && !op.groups {
+				nr, nk0, nk1 := rowsRead(item + 1)
+				if _, _, k1 := rowsRead(item); nr == r {
+					nk0 = max(nk0, k1) // Rows this item read are in the cache.
+				}
+				if nk0 < nk1 {
+					next = pp.region(x, nr, nk0, nk1)
+				}
+			}
+			nextPart := (len(next)/max(1, oe-oa) + 15) &^ 15
 			// rowBase is the offset in xp of P's row for position (o0, o1).
 			rowBase := func(o0, o1 int) int { return ((o0*oS0-ka)*u1 + o1*oS1) * nc }
 			p0, p1 := (r*o0n+oa)*o1n, (r*o0n+oe)*o1n // rows of P (and out)
@@ -233,9 +286,16 @@ func (op *directConvOp) forward(out, x, w []float32) {
 				m := min(4, p1-t)
 				o0, o1 := t/o1n%o0n, t%o1n
 				if m == 4 && o1+4 <= o1n {
-					// Four or eight positions of one output row: read xp in place.
-					if t+8 <= p1 && o1+8 <= o1n {
-						m = 8
+					// The groups of four or eight positions left in this
+					// output row, read in place from xp in one call: gemmJ
+					// takes eight rows at a time, then four, as calls for
+					// each group did.
+					m = min(o1n-o1, p1-t) &^ 3
+					if op.groups {
+						m = 4
+						if t+8 <= p1 && o1+8 <= o1n {
+							m = 8
+						}
 					}
 					base := rowBase(o0, o1)
 					if iS1 == 1 {
@@ -248,6 +308,11 @@ func (op *directConvOp) forward(out, x, w []float32) {
 								k2: nc, k1: in1, jump: iS1*nc - nc}
 							gemmJ(m, n, &a, w, i0*in1*nc*n, n, out, t*n, n, i0 > 0)
 						}
+					}
+					if len(next) > 0 && o1+m == o1n {
+						k := min(nextPart, len(next))
+						prefetchL2(&next[0], k)
+						next = next[k:]
 					}
 					t += m - 4
 					continue
@@ -276,6 +341,9 @@ func (op *directConvOp) forward(out, x, w []float32) {
 				}
 				gemmJ(4, n, &a, w, 0, n, tmpC, 0, n, false)
 				copy(out[t*n:(t+m)*n], tmpC[:m*n])
+			}
+			if epi != nil {
+				epi.apply(p0*n, p1*n, epiScratch)
 			}
 		}
 	})

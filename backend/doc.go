@@ -26,7 +26,11 @@
 //     last of a chain sums it without writing it out. When the graph is
 //     compiled, only the chains the outputs need, or that several computed
 //     nodes share, are written out (see fuse.go and fusebuild.go). This
-//     covers batch norm, the ReLU and their gradients as GoMLX builds them;
+//     covers batch norm, the ReLU and their gradients as GoMLX builds them.
+//     Chains of arithmetic steps run on tiles of rows held in registers
+//     (chaintile.go), and a chain that alone reads a convolution's output
+//     runs inside the convolution, on each block of its output while it is
+//     in cache (epilogue.go);
 //   - the remaining float32 Sign, ReduceSum, BroadcastInDim and broadcasting
 //     Add, Sub, Mul and Div run as loops over contiguous runs instead of the
 //     per-element index iterators of the pure-Go backend, and large
@@ -34,8 +38,8 @@
 //   - large float32 DotGeneral (any batch, contracting and cross axes) runs
 //     as a custom op on the same matrix kernels, on all cores (dot.go).
 //
-// The configuration options "stockconv", "nofast", "nofuse" and "stockdot" turn these
-// off for comparisons (see NewDecorated).
+// The configuration options "stockconv", "nofast", "nofuse", "noepilogue"
+// and "stockdot" turn these off for comparisons (see NewDecorated).
 //
 // The custom ops are registered in the pure-Go backend's executor table,
 // which GoMLX v0.26 does not export: hook_linkname.go links to it and to the

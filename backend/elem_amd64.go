@@ -27,3 +27,17 @@ func maxWindowsAVX2(dst, src *float32, n1, n2, c int)
 
 // haveElemAVX2 reports whether the AVX2 loops can run on this CPU.
 var haveElemAVX2 = cpu.X86.HasAVX2
+
+//go:noescape
+func chainTileAVX2(steps *tileStep, nsteps int, dst, src *float32, rows, c int)
+
+//go:noescape
+func chainTileAVX512(steps *tileStep, nsteps int, dst, src *float32, rows, c int)
+
+// haveElemAVX512 reports whether chainTileAVX512 can run on this CPU.
+var haveElemAVX512 = cpu.X86.HasAVX512F
+
+// prefetchL2 asks for the cache lines of p[0:n] in the second-level cache.
+//
+//go:noescape
+func prefetchL2(p *float32, n int)

@@ -469,3 +469,391 @@ wvec:
 wdone:
 	VZEROUPPER
 	RET
+
+// func chainTileAVX2(steps *tileStep, nsteps int, dst, src *float32, rows, c int)
+//
+// Runs the steps of a chain (see tileStep in chaintile.go) on tiles of 8
+// rows × 8 columns held in Y0-Y7: src rows [0, rows) of c elements (rows
+// and c multiples of 8) into dst, which may be src. Each op is the
+// instruction, with the operands in the order, of the step loops above.
+// Steps 0-6 take a scalar (broadcast) or a per-channel vector in Y8: 0 add,
+// 1 sub, 2 mul, 3 div, 4 reversed sub, 5 reversed div, 6 Go's max with a
+// scalar that is not NaN; steps 7-14 a tensor of the chain's shape, read
+// row by row: 7 add, 8 sub, 9 mul, 10 div with the accumulated value first,
+// 11 sub, 12 div, 13 add, 14 mul with the operand first.
+
+// Rows of the tile at AX, AX+R9, AX+2*R9, AX+R14 (3*R9) and the same from DX.
+#define REG8(INS) \
+	INS Y8, Y0, Y0; INS Y8, Y1, Y1; INS Y8, Y2, Y2; INS Y8, Y3, Y3; \
+	INS Y8, Y4, Y4; INS Y8, Y5, Y5; INS Y8, Y6, Y6; INS Y8, Y7, Y7
+
+#define REGREV8(INS) \
+	INS Y0, Y8, Y0; INS Y1, Y8, Y1; INS Y2, Y8, Y2; INS Y3, Y8, Y3; \
+	INS Y4, Y8, Y4; INS Y5, Y8, Y5; INS Y6, Y8, Y6; INS Y7, Y8, Y7
+
+#define FULL8(INS) \
+	INS (AX), Y0, Y0; INS (AX)(R9*1), Y1, Y1; INS (AX)(R9*2), Y2, Y2; INS (AX)(R14*1), Y3, Y3; \
+	INS (DX), Y4, Y4; INS (DX)(R9*1), Y5, Y5; INS (DX)(R9*2), Y6, Y6; INS (DX)(R14*1), Y7, Y7
+
+#define FULLREV8(INS) \
+	VMOVUPS (AX), Y8; INS Y0, Y8, Y0; VMOVUPS (AX)(R9*1), Y9; INS Y1, Y9, Y1; \
+	VMOVUPS (AX)(R9*2), Y10; INS Y2, Y10, Y2; VMOVUPS (AX)(R14*1), Y11; INS Y3, Y11, Y3; \
+	VMOVUPS (DX), Y12; INS Y4, Y12, Y4; VMOVUPS (DX)(R9*1), Y13; INS Y5, Y13, Y5; \
+	VMOVUPS (DX)(R9*2), Y14; INS Y6, Y14, Y6; VMOVUPS (DX)(R14*1), Y15; INS Y7, Y15, Y7
+
+// Go's max(x, s) for a non-NaN scalar s in Y8, as scalarOpAVX2 op 6, with
+// temporaries T1-T3.
+#define SMAX(X, T1, T2, T3) \
+	VMAXPS X, Y8, T1; VCMPPS $0, Y8, X, T2; VANDPS Y8, X, T3; VBLENDVPS T2, T3, T1, X
+
+TEXT ·chainTileAVX2(SB), NOSPLIT, $8-48
+	MOVQ dst+16(FP), DI
+	MOVQ src+24(FP), SI
+	MOVQ rows+32(FP), AX
+	MOVQ c+40(FP), R9
+	SHLQ $2, R9                 // bytes per row
+	LEAQ (R9)(R9*2), R14        // bytes per 3 rows
+	ANDQ $-8, AX
+	JZ tdone
+	CMPQ R9, $32
+	JLT tdone
+	IMULQ R9, AX
+	MOVQ AX, end-8(SP)          // bytes of the rows
+	XORQ R11, R11               // offset of the tile's first row
+trow:
+	XORQ R10, R10               // offset of the tile's column
+tcol:
+	MOVQ R11, R12
+	ADDQ R10, R12               // offset of the tile
+	LEAQ (SI)(R12*1), AX
+	LEAQ (AX)(R9*4), DX
+	VMOVUPS (AX), Y0
+	VMOVUPS (AX)(R9*1), Y1
+	VMOVUPS (AX)(R9*2), Y2
+	VMOVUPS (AX)(R14*1), Y3
+	VMOVUPS (DX), Y4
+	VMOVUPS (DX)(R9*1), Y5
+	VMOVUPS (DX)(R9*2), Y6
+	VMOVUPS (DX)(R14*1), Y7
+	MOVQ steps+0(FP), CX
+	MOVQ nsteps+8(FP), R13
+tstep:
+	TESTQ R13, R13
+	JZ tstore
+	MOVQ 0(CX), R8              // op
+	MOVQ 16(CX), AX             // operand
+	CMPQ R8, $7
+	JGE tfull
+	CMPQ 8(CX), $0
+	JNE tchan
+	VBROADCASTSS (AX), Y8
+	JMP treg
+tchan:
+	VMOVUPS (AX)(R10*1), Y8
+treg:
+	CMPQ R8, $3
+	JGT treghi
+	JEQ rdiv
+	CMPQ R8, $1
+	JLT radd
+	JEQ rsub
+	REG8(VMULPS)
+	JMP tnext
+radd:
+	REG8(VADDPS)
+	JMP tnext
+rsub:
+	REG8(VSUBPS)
+	JMP tnext
+rdiv:
+	REG8(VDIVPS)
+	JMP tnext
+treghi:
+	CMPQ R8, $5
+	JLT rrsub
+	JEQ rrdiv
+	SMAX(Y0, Y9, Y10, Y11)
+	SMAX(Y1, Y12, Y13, Y14)
+	SMAX(Y2, Y9, Y10, Y11)
+	SMAX(Y3, Y12, Y13, Y14)
+	SMAX(Y4, Y9, Y10, Y11)
+	SMAX(Y5, Y12, Y13, Y14)
+	SMAX(Y6, Y9, Y10, Y11)
+	SMAX(Y7, Y12, Y13, Y14)
+	JMP tnext
+rrsub:
+	REGREV8(VSUBPS)
+	JMP tnext
+rrdiv:
+	REGREV8(VDIVPS)
+	JMP tnext
+tfull:
+	ADDQ R12, AX
+	LEAQ (AX)(R9*4), DX
+	// The same rows of the operand two tiles further, into the cache.
+	LEAQ (DX)(R9*8), BX
+	LEAQ (BX)(R9*4), BX
+	PREFETCHT0 (BX)
+	PREFETCHT0 (BX)(R9*1)
+	PREFETCHT0 (BX)(R9*2)
+	PREFETCHT0 (BX)(R14*1)
+	LEAQ (BX)(R9*4), BX
+	PREFETCHT0 (BX)
+	PREFETCHT0 (BX)(R9*1)
+	PREFETCHT0 (BX)(R9*2)
+	PREFETCHT0 (BX)(R14*1)
+	CMPQ R8, $10
+	JGT tfullhi
+	JEQ fdiv
+	CMPQ R8, $8
+	JLT fadd
+	JEQ fsub
+	FULL8(VMULPS)
+	JMP tnext
+fadd:
+	FULL8(VADDPS)
+	JMP tnext
+fsub:
+	FULL8(VSUBPS)
+	JMP tnext
+fdiv:
+	FULL8(VDIVPS)
+	JMP tnext
+tfullhi:
+	CMPQ R8, $12
+	JLT frsub
+	JEQ frdiv
+	CMPQ R8, $13
+	JEQ fradd
+	FULLREV8(VMULPS)
+	JMP tnext
+frsub:
+	FULLREV8(VSUBPS)
+	JMP tnext
+frdiv:
+	FULLREV8(VDIVPS)
+	JMP tnext
+fradd:
+	FULLREV8(VADDPS)
+tnext:
+	ADDQ $24, CX
+	DECQ R13
+	JMP tstep
+tstore:
+	LEAQ (DI)(R12*1), AX
+	LEAQ (AX)(R9*4), DX
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y1, (AX)(R9*1)
+	VMOVUPS Y2, (AX)(R9*2)
+	VMOVUPS Y3, (AX)(R14*1)
+	VMOVUPS Y4, (DX)
+	VMOVUPS Y5, (DX)(R9*1)
+	VMOVUPS Y6, (DX)(R9*2)
+	VMOVUPS Y7, (DX)(R14*1)
+	ADDQ $32, R10
+	CMPQ R10, R9
+	JLT tcol
+	LEAQ (R11)(R9*8), R11
+	CMPQ R11, end-8(SP)
+	JLT trow
+tdone:
+	VZEROUPPER
+	RET
+
+// func chainTileAVX512(steps *tileStep, nsteps int, dst, src *float32, rows, c int)
+//
+// chainTileAVX2 on tiles of 8 rows × 16 columns in Z0-Z7 (c a multiple of
+// 16): the same operations on each lane, so the same results.
+#define REG8Z(INS) \
+	INS Z8, Z0, Z0; INS Z8, Z1, Z1; INS Z8, Z2, Z2; INS Z8, Z3, Z3; \
+	INS Z8, Z4, Z4; INS Z8, Z5, Z5; INS Z8, Z6, Z6; INS Z8, Z7, Z7
+
+#define REGREV8Z(INS) \
+	INS Z0, Z8, Z0; INS Z1, Z8, Z1; INS Z2, Z8, Z2; INS Z3, Z8, Z3; \
+	INS Z4, Z8, Z4; INS Z5, Z8, Z5; INS Z6, Z8, Z6; INS Z7, Z8, Z7
+
+#define FULL8Z(INS) \
+	INS (AX), Z0, Z0; INS (AX)(R9*1), Z1, Z1; INS (AX)(R9*2), Z2, Z2; INS (AX)(R14*1), Z3, Z3; \
+	INS (DX), Z4, Z4; INS (DX)(R9*1), Z5, Z5; INS (DX)(R9*2), Z6, Z6; INS (DX)(R14*1), Z7, Z7
+
+#define FULLREV8Z(INS) \
+	VMOVUPS (AX), Z8; INS Z0, Z8, Z0; VMOVUPS (AX)(R9*1), Z9; INS Z1, Z9, Z1; \
+	VMOVUPS (AX)(R9*2), Z10; INS Z2, Z10, Z2; VMOVUPS (AX)(R14*1), Z11; INS Z3, Z11, Z3; \
+	VMOVUPS (DX), Z12; INS Z4, Z12, Z4; VMOVUPS (DX)(R9*1), Z13; INS Z5, Z13, Z5; \
+	VMOVUPS (DX)(R9*2), Z14; INS Z6, Z14, Z6; VMOVUPS (DX)(R14*1), Z15; INS Z7, Z15, Z7
+
+// SMAX on 16 lanes: the comparison in a mask register, the AND as VPANDD
+// (AVX-512F), the blend under the mask.
+#define SMAXZ(X, T1, T3, K) \
+	VMAXPS X, Z8, T1; VCMPPS $0, Z8, X, K; VPANDD Z8, X, T3; VBLENDMPS T3, T1, K, X
+
+TEXT ·chainTileAVX512(SB), NOSPLIT, $8-48
+	MOVQ dst+16(FP), DI
+	MOVQ src+24(FP), SI
+	MOVQ rows+32(FP), AX
+	MOVQ c+40(FP), R9
+	SHLQ $2, R9                 // bytes per row
+	LEAQ (R9)(R9*2), R14        // bytes per 3 rows
+	ANDQ $-8, AX
+	JZ tdone
+	CMPQ R9, $64
+	JLT tdone
+	IMULQ R9, AX
+	MOVQ AX, end-8(SP)          // bytes of the rows
+	XORQ R11, R11               // offset of the tile's first row
+trow:
+	XORQ R10, R10               // offset of the tile's column
+tcol:
+	MOVQ R11, R12
+	ADDQ R10, R12               // offset of the tile
+	LEAQ (SI)(R12*1), AX
+	LEAQ (AX)(R9*4), DX
+	VMOVUPS (AX), Z0
+	VMOVUPS (AX)(R9*1), Z1
+	VMOVUPS (AX)(R9*2), Z2
+	VMOVUPS (AX)(R14*1), Z3
+	VMOVUPS (DX), Z4
+	VMOVUPS (DX)(R9*1), Z5
+	VMOVUPS (DX)(R9*2), Z6
+	VMOVUPS (DX)(R14*1), Z7
+	MOVQ steps+0(FP), CX
+	MOVQ nsteps+8(FP), R13
+tstep:
+	TESTQ R13, R13
+	JZ tstore
+	MOVQ 0(CX), R8              // op
+	MOVQ 16(CX), AX             // operand
+	CMPQ R8, $7
+	JGE tfull
+	CMPQ 8(CX), $0
+	JNE tchan
+	VBROADCASTSS (AX), Z8
+	JMP treg
+tchan:
+	VMOVUPS (AX)(R10*1), Z8
+treg:
+	CMPQ R8, $3
+	JGT treghi
+	JEQ rdiv
+	CMPQ R8, $1
+	JLT radd
+	JEQ rsub
+	REG8Z(VMULPS)
+	JMP tnext
+radd:
+	REG8Z(VADDPS)
+	JMP tnext
+rsub:
+	REG8Z(VSUBPS)
+	JMP tnext
+rdiv:
+	REG8Z(VDIVPS)
+	JMP tnext
+treghi:
+	CMPQ R8, $5
+	JLT rrsub
+	JEQ rrdiv
+	SMAXZ(Z0, Z16, Z17, K1)
+	SMAXZ(Z1, Z18, Z19, K2)
+	SMAXZ(Z2, Z16, Z17, K1)
+	SMAXZ(Z3, Z18, Z19, K2)
+	SMAXZ(Z4, Z16, Z17, K1)
+	SMAXZ(Z5, Z18, Z19, K2)
+	SMAXZ(Z6, Z16, Z17, K1)
+	SMAXZ(Z7, Z18, Z19, K2)
+	JMP tnext
+rrsub:
+	REGREV8Z(VSUBPS)
+	JMP tnext
+rrdiv:
+	REGREV8Z(VDIVPS)
+	JMP tnext
+tfull:
+	ADDQ R12, AX
+	LEAQ (AX)(R9*4), DX
+	// The same rows of the operand two tiles further, into the cache.
+	LEAQ (DX)(R9*8), BX
+	LEAQ (BX)(R9*4), BX
+	PREFETCHT0 (BX)
+	PREFETCHT0 (BX)(R9*1)
+	PREFETCHT0 (BX)(R9*2)
+	PREFETCHT0 (BX)(R14*1)
+	LEAQ (BX)(R9*4), BX
+	PREFETCHT0 (BX)
+	PREFETCHT0 (BX)(R9*1)
+	PREFETCHT0 (BX)(R9*2)
+	PREFETCHT0 (BX)(R14*1)
+	CMPQ R8, $10
+	JGT tfullhi
+	JEQ fdiv
+	CMPQ R8, $8
+	JLT fadd
+	JEQ fsub
+	FULL8Z(VMULPS)
+	JMP tnext
+fadd:
+	FULL8Z(VADDPS)
+	JMP tnext
+fsub:
+	FULL8Z(VSUBPS)
+	JMP tnext
+fdiv:
+	FULL8Z(VDIVPS)
+	JMP tnext
+tfullhi:
+	CMPQ R8, $12
+	JLT frsub
+	JEQ frdiv
+	CMPQ R8, $13
+	JEQ fradd
+	FULLREV8Z(VMULPS)
+	JMP tnext
+frsub:
+	FULLREV8Z(VSUBPS)
+	JMP tnext
+frdiv:
+	FULLREV8Z(VDIVPS)
+	JMP tnext
+fradd:
+	FULLREV8Z(VADDPS)
+tnext:
+	ADDQ $24, CX
+	DECQ R13
+	JMP tstep
+tstore:
+	LEAQ (DI)(R12*1), AX
+	LEAQ (AX)(R9*4), DX
+	VMOVUPS Z0, (AX)
+	VMOVUPS Z1, (AX)(R9*1)
+	VMOVUPS Z2, (AX)(R9*2)
+	VMOVUPS Z3, (AX)(R14*1)
+	VMOVUPS Z4, (DX)
+	VMOVUPS Z5, (DX)(R9*1)
+	VMOVUPS Z6, (DX)(R9*2)
+	VMOVUPS Z7, (DX)(R14*1)
+	ADDQ $64, R10
+	CMPQ R10, R9
+	JLT tcol
+	LEAQ (R11)(R9*8), R11
+	CMPQ R11, end-8(SP)
+	JLT trow
+tdone:
+	VZEROUPPER
+	RET
+
+// func prefetchL2(p *float32, n int)
+//
+// Asks for the 64-byte lines of p[0:n] in the second-level cache
+// (PREFETCHT1): a hint, which never faults and changes no value.
+TEXT ·prefetchL2(SB), NOSPLIT, $0-16
+	MOVQ p+0(FP), AX
+	MOVQ n+8(FP), CX
+	LEAQ (AX)(CX*4), CX
+pfloop:
+	CMPQ AX, CX
+	JGE pfdone
+	PREFETCHT1 (AX)
+	ADDQ $64, AX
+	JMP pfloop
+pfdone:
+	RET

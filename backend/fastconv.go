@@ -330,7 +330,7 @@ func (b *Builder) fastConv(input, kernel backends.Op, xShape, kShape, outShape s
 			return nil, false, err
 		}
 		var cop customOp = &convOp{im: op, n: cout}
-		if d := (&directConvOp{im: op, n: cout}); useDirectConv && d.directOK() {
+		if d := (&directConvOp{im: op, n: cout, groups: b.noEpilogue}); useDirectConv && d.directOK() {
 			cop = d
 		}
 		y, err := b.addCustom(cop, shapes.Make(dtypes.Float32, op.rows(), cout), input, k)

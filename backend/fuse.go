@@ -59,6 +59,9 @@ type chainStep struct {
 type chainOp struct {
 	c     int // length of the last axis (the rows of channel operands)
 	steps []chainStep
+	// stepwise runs the steps one by one, never in registers (chaintile.go;
+	// configuration option "noepilogue").
+	stepwise bool
 }
 
 // chainBlock is the number of elements evaluated at once (rounded to whole
@@ -116,11 +119,17 @@ func (ch *chainOp) inPlace() []int {
 // eval computes elements [e0, e0+len(dst)) of the chain into dst; scratch
 // (from ch.scratch) holds the block of a broadcast operand.
 func (ch *chainOp) eval(dst []float32, inputs [][]float32, e0 int, scratch []float32) {
-	src := inputs[0][e0 : e0+len(dst)]
 	if len(ch.steps) == 0 {
-		copy(dst, src)
+		copy(dst, inputs[0][e0:e0+len(dst)])
 		return
 	}
+	// Whole tiles of rows in registers (chaintile.go), the rest step by step.
+	if done := ch.evalTiles(dst, inputs, e0); done > 0 {
+		if dst, e0 = dst[done:], e0+done; len(dst) == 0 {
+			return
+		}
+	}
+	src := inputs[0][e0 : e0+len(dst)]
 	for _, s := range ch.steps {
 		switch s.kind {
 		case argNone:

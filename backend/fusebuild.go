@@ -302,7 +302,7 @@ func (e *chainExpr) addIn(n *simplego.Node) int {
 
 // emit adds e's node to the graph.
 func (f *fuser) emit(b *Builder, e *chainExpr) (backends.Op, error) {
-	e.ch = &chainOp{c: e.shape.Dimensions[e.shape.Rank()-1], steps: e.steps}
+	e.ch = &chainOp{c: e.shape.Dimensions[e.shape.Rank()-1], steps: e.steps, stepwise: b.noEpilogue}
 	ins := make([]backends.Op, len(e.ins))
 	for i, n := range e.ins {
 		ins[i] = n
@@ -575,6 +575,9 @@ func (b *Builder) Compile(outputs []backends.Op, shardings []*backends.ShardingS
 			for i, n := range ins {
 				ins[i] = b.reshapeSource(n)
 			}
+		}
+		if !b.noEpilogue {
+			b.fz.fuseEpilogues(outputs)
 		}
 	}
 	return b.Builder.Compile(outputs, shardings)

@@ -12,9 +12,10 @@ import (
 )
 
 // The pure-Go backend of GoMLX v0.26 has no public way to add an op. The
-// float32 fast path adds its own (convolutions, matrix products, element-wise
-// and broadcasting ops and fused chains of them, ReduceSum, ReduceMax and max
-// pools, Sign, Reverse, Transpose) by reaching into it: its table of op
+// float32 fast path adds its own (convolutions, also with the fused chain
+// that reads them, matrix products, element-wise and broadcasting ops and
+// fused chains of them, ReduceSum, ReduceMax and max pools, Sign, Reverse,
+// Transpose) by reaching into it: its table of op
 // executors and its node constructor are linked by name in hook_linkname.go,
 // and the unexported fields it needs (Node.data, Node.inputs, Buffer.flat,
 // Buffer.shape) are located by reflection once, at start-up. If the fields

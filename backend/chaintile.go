@@ -7,12 +7,14 @@ import "unsafe"
 // The steps of a chain run one after the other over a block in the first-
 // level cache, each a loop that loads, computes and stores. When every step
 // is one the assembly loops compute (Add, Sub, Mul, Div with a scalar, a
-// per-channel vector or a tensor of the chain's shape, and Max with a scalar
-// that is not NaN) and the rows are multiples of 8 elements, chainTileAVX2
-// instead runs all steps on tiles of 8 rows × 8 columns held in registers
-// (chainTileAVX512 on tiles of 8 × 16 when the rows are multiples of 16 and
-// the CPU has AVX-512): the same operations with the same operands, so the
-// same results, but without the loads and stores in between.
+// per-channel vector or a tensor of the chain's shape, Max with a scalar
+// that is not NaN, and the unary x*x and Sign(Sign(x)+1) of the batch
+// statistics and the ReLU gradients) and the rows are multiples of 8
+// elements, chainTileAVX2 instead runs all steps on tiles of 8 rows × 8
+// columns held in registers (chainTileAVX512 on tiles of 8 × 16 when the
+// rows are multiples of 16 and the CPU has AVX-512): the same operations
+// with the same operands, so the same results, but without the loads and
+// stores in between.
 
 // tileStep is a step of a chain for chainTileAVX2 and chainTileAVX512 (the
 // layout is read by the assembly: three words).
@@ -21,7 +23,8 @@ type tileStep struct {
 	// 3 div (the accumulated value first), 4 sub, 5 div (the operand first),
 	// 6 Go's max with a scalar that is not NaN; with a tensor of the
 	// chain's shape, 7 add, 8 sub, 9 mul, 10 div (the accumulated value
-	// first), 11 sub, 12 div, 13 add, 14 mul (the operand first).
+	// first), 11 sub, 12 div, 13 add, 14 mul (the operand first); without
+	// an operand, 15 x*x (opSquare), 16 Sign(Sign(x)+1) (opNonNeg).
 	op int
 	// channel is 1 for a per-channel vector at ptr, 0 for a scalar at ptr
 	// (ops 0-6).
@@ -40,6 +43,14 @@ const maxTileSteps = 2 * maxChainSteps
 // scalar must also be checked for a NaN scalar when run.
 func tileOp(s chainStep) (op int, ok bool) {
 	switch s.kind {
+	case argNone:
+		switch s.op {
+		case opSquare:
+			return 15, true
+		case opNonNeg:
+			return 16, true
+		}
+		return 0, false
 	case argScalar, argChannel:
 		if s.op == opMax {
 			return 6, s.kind == argScalar
@@ -88,6 +99,8 @@ func (ch *chainOp) evalTiles(dst []float32, inputs [][]float32, e0 int) int {
 			st.ptr = unsafe.Pointer(v)
 		case argChannel:
 			st.channel, st.ptr = 1, unsafe.Pointer(&inputs[s.arg][:c][0])
+		case argNone:
+			// No operand (ptr stays nil).
 		default:
 			st.ptr = unsafe.Pointer(&inputs[s.arg][e0 : e0+n][0])
 		}

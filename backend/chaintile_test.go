@@ -8,12 +8,13 @@ import (
 )
 
 // TestChainTilesMatchSteps checks chains run in registers (chainTileAVX2,
-// and chainTileAVX512 where the CPU has it) bit for bit against the same chains step by step, in place and not: random
-// sequences of Add, Sub, Mul, Div (both operand orders) with scalars,
-// per-channel vectors and full tensors, and Max with scalars (±0, 1.5; a NaN
-// scalar leaves the chain to the step loops), on rows of 8 to 64 elements,
-// blocks with a remainder of rows, and inputs with NaNs (with payloads),
-// ±Inf, ±0 and subnormals.
+// and chainTileAVX512 where the CPU has it) bit for bit against the same
+// chains step by step, in place and not: random sequences of Add, Sub, Mul,
+// Div (both operand orders) with scalars, per-channel vectors and full
+// tensors, Max with scalars (±0, 1.5; a NaN scalar leaves the chain to the
+// step loops) and the unary x*x and Sign(Sign(x)+1) (Sign and -x leave it
+// to the step loops), on rows of 8 to 64 elements, blocks with a remainder
+// of rows, and inputs with NaNs (with payloads), ±Inf, ±0 and subnormals.
 func TestChainTilesMatchSteps(t *testing.T) {
 	if !haveElemAVX2 {
 		t.Skip("no AVX2: chains run step by step in Go")
@@ -42,6 +43,7 @@ func testChainTiles(t *testing.T) {
 		return v
 	}
 	ops := []elemOp{opAdd, opSub, opMul, opDiv, opMax}
+	unary := []elemOp{opSquare, opNonNeg, opSquare, opNonNeg, opSign, opNeg}
 	for trial := range 600 {
 		c := []int{8, 16, 24, 64, 48, 32}[trial%6]
 		rows := []int{8, 13, 16, 21, 3}[trial/6%5]
@@ -53,6 +55,12 @@ func testChainTiles(t *testing.T) {
 		nanMax := false // a Max with a NaN scalar
 		readsBase := false
 		for range 1 + r.IntN(7) {
+			if r.IntN(4) == 0 {
+				// A unary step: x*x and Sign(Sign(x)+1) run in registers,
+				// Sign and -x only step by step.
+				steps = append(steps, chainStep{op: unary[r.IntN(len(unary))]})
+				continue
+			}
 			s := chainStep{op: ops[r.IntN(len(ops))], accRight: r.IntN(2) == 0}
 			switch r.IntN(3) {
 			case 0:
@@ -79,7 +87,7 @@ func testChainTiles(t *testing.T) {
 		ch := &chainOp{c: c, steps: steps}
 		runsInTiles := rows >= 8 && !nanMax
 		for _, s := range steps {
-			if s.op == opMax && s.kind != argScalar {
+			if s.op == opMax && s.kind != argScalar || s.op == opSign || s.op == opNeg {
 				runsInTiles = false
 			}
 		}

@@ -480,7 +480,8 @@ wdone:
 // 1 sub, 2 mul, 3 div, 4 reversed sub, 5 reversed div, 6 Go's max with a
 // scalar that is not NaN; steps 7-14 a tensor of the chain's shape, read
 // row by row: 7 add, 8 sub, 9 mul, 10 div with the accumulated value first,
-// 11 sub, 12 div, 13 add, 14 mul with the operand first.
+// 11 sub, 12 div, 13 add, 14 mul with the operand first; steps 15 and 16
+// no operand: 15 x*x, 16 Sign(Sign(x)+1), as unaryOpAVX2 ops 2 and 3.
 
 // Rows of the tile at AX, AX+R9, AX+2*R9, AX+R14 (3*R9) and the same from DX.
 #define REG8(INS) \
@@ -500,6 +501,15 @@ wdone:
 	VMOVUPS (AX)(R9*2), Y10; INS Y2, Y10, Y2; VMOVUPS (AX)(R14*1), Y11; INS Y3, Y11, Y3; \
 	VMOVUPS (DX), Y12; INS Y4, Y12, Y4; VMOVUPS (DX)(R9*1), Y13; INS Y5, Y13, Y5; \
 	VMOVUPS (DX)(R9*2), Y14; INS Y6, Y14, Y6; VMOVUPS (DX)(R14*1), Y15; INS Y7, Y15, Y7
+
+// x*x on the tile, as unaryOpAVX2 op 2.
+#define SQ8 \
+	VMULPS Y0, Y0, Y0; VMULPS Y1, Y1, Y1; VMULPS Y2, Y2, Y2; VMULPS Y3, Y3, Y3; \
+	VMULPS Y4, Y4, Y4; VMULPS Y5, Y5, Y5; VMULPS Y6, Y6, Y6; VMULPS Y7, Y7, Y7
+
+// Sign(Sign(x)+1) as unaryOpAVX2 op 3, with 1 in Y8 and 0 in Y9: 1 where
+// not x < 0 (so for NaN), else 0.
+#define NONNEG(X) VCMPPS $1, Y9, X, Y10; VANDNPS Y8, Y10, X
 
 // Go's max(x, s) for a non-NaN scalar s in Y8, as scalarOpAVX2 op 6, with
 // temporaries T1-T3.
@@ -542,12 +552,32 @@ tstep:
 	JZ tstore
 	MOVQ 0(CX), R8              // op
 	MOVQ 16(CX), AX             // operand
+	CMPQ R8, $15
+	JGE tunary
 	CMPQ R8, $7
 	JGE tfull
 	CMPQ 8(CX), $0
 	JNE tchan
 	VBROADCASTSS (AX), Y8
 	JMP treg
+tunary:
+	JGT tnonneg
+	SQ8
+	JMP tnext
+tnonneg:
+	VPCMPEQD Y8, Y8, Y8
+	VPSRLD $25, Y8, Y8
+	VPSLLD $23, Y8, Y8          // 1.0
+	VXORPS Y9, Y9, Y9
+	NONNEG(Y0)
+	NONNEG(Y1)
+	NONNEG(Y2)
+	NONNEG(Y3)
+	NONNEG(Y4)
+	NONNEG(Y5)
+	NONNEG(Y6)
+	NONNEG(Y7)
+	JMP tnext
 tchan:
 	VMOVUPS (AX)(R10*1), Y8
 treg:
@@ -687,6 +717,14 @@ tdone:
 #define SMAXZ(X, T1, T3, K) \
 	VMAXPS X, Z8, T1; VCMPPS $0, Z8, X, K; VPANDD Z8, X, T3; VBLENDMPS T3, T1, K, X
 
+#define SQ8Z \
+	VMULPS Z0, Z0, Z0; VMULPS Z1, Z1, Z1; VMULPS Z2, Z2, Z2; VMULPS Z3, Z3, Z3; \
+	VMULPS Z4, Z4, Z4; VMULPS Z5, Z5, Z5; VMULPS Z6, Z6, Z6; VMULPS Z7, Z7, Z7
+
+// NONNEG on 16 lanes, with 1 in Z8 and 0 in Z9: x < 0 in a mask register,
+// then 0 under the mask and 1 elsewhere (the same bits).
+#define NONNEGZ(X, K) VCMPPS $1, Z9, X, K; VBLENDMPS Z9, Z8, K, X
+
 TEXT ·chainTileAVX512(SB), NOSPLIT, $8-48
 	MOVQ dst+16(FP), DI
 	MOVQ src+24(FP), SI
@@ -723,12 +761,32 @@ tstep:
 	JZ tstore
 	MOVQ 0(CX), R8              // op
 	MOVQ 16(CX), AX             // operand
+	CMPQ R8, $15
+	JGE tunary
 	CMPQ R8, $7
 	JGE tfull
 	CMPQ 8(CX), $0
 	JNE tchan
 	VBROADCASTSS (AX), Z8
 	JMP treg
+tunary:
+	JGT tnonneg
+	SQ8Z
+	JMP tnext
+tnonneg:
+	VPTERNLOGD $0xff, Z8, Z8, Z8
+	VPSRLD $25, Z8, Z8
+	VPSLLD $23, Z8, Z8          // 1.0
+	VPXORD Z9, Z9, Z9
+	NONNEGZ(Z0, K1)
+	NONNEGZ(Z1, K2)
+	NONNEGZ(Z2, K1)
+	NONNEGZ(Z3, K2)
+	NONNEGZ(Z4, K1)
+	NONNEGZ(Z5, K2)
+	NONNEGZ(Z6, K1)
+	NONNEGZ(Z7, K2)
+	JMP tnext
 tchan:
 	VMOVUPS (AX)(R10*1), Z8
 treg:

@@ -20,6 +20,21 @@ import (
 // (with "+bcast" for chains reading a broadcast operand) for custom ops.
 func countOps(t *testing.T, fn func()) map[string]int {
 	t.Helper()
+	var mu sync.Mutex
+	counts := map[string]int{}
+	watchOps(t, fn, func(key string, _ customOp, _ [][]float32) {
+		mu.Lock()
+		counts[key]++
+		mu.Unlock()
+	})
+	return counts
+}
+
+// watchOps runs fn with the pure-Go executor table wrapped to call visit
+// before each node executes, with the key of countOps and, for custom ops,
+// the op and its inputs.
+func watchOps(t *testing.T, fn func(), visit func(key string, op customOp, inputs [][]float32)) {
+	t.Helper()
 	if hookErr != nil {
 		t.Skipf("custom ops off: %v", hookErr)
 	}
@@ -27,8 +42,6 @@ func countOps(t *testing.T, fn func()) map[string]int {
 	if !ok || f.Type != reflect.TypeOf(backends.OpType(0)) {
 		t.Fatalf("simplego.Node has no opType field of type backends.OpType")
 	}
-	var mu sync.Mutex
-	counts := map[string]int{}
 	table, err := linkedExecutors()
 	if err != nil {
 		t.Fatal(err)
@@ -41,20 +54,27 @@ func countOps(t *testing.T, fn func()) map[string]int {
 		}
 		table[i] = func(be *simplego.Backend, n *simplego.Node, in []*simplego.Buffer, owned []bool) (*simplego.Buffer, error) {
 			key := (*(*backends.OpType)(unsafe.Add(unsafe.Pointer(n), f.Offset))).String()
+			var op customOp
+			var flats [][]float32
 			if cn, ok := (*nodeData(n)).(*customNode); ok {
+				op = cn.op
 				key = fmt.Sprintf("%T", cn.op)
 				if ch, ok := cn.op.(*chainOp); ok && ch.scratch(1) != nil {
 					key += "+bcast"
 				}
+				for _, b := range in {
+					var f []float32
+					if b != nil {
+						f, _ = (*bufferFlat(b)).([]float32)
+					}
+					flats = append(flats, f)
+				}
 			}
-			mu.Lock()
-			counts[key]++
-			mu.Unlock()
+			visit(key, op, flats)
 			return exec(be, n, in, owned)
 		}
 	}
 	fn()
-	return counts
 }
 
 // TestVGGUsesCustomOps checks which ops a training step and an inference
@@ -102,6 +122,64 @@ func TestVGGUsesCustomOps(t *testing.T) {
 	if t.Failed() {
 		t.Logf("training: %v", train)
 		t.Logf("inference: %v", infer)
+	}
+}
+
+// TestVGGTrainingChainsInRegisters checks that the chains of a VGG-11-BN /4
+// training step (batch 8) on rows of a multiple of 8 elements, except those
+// reading a broadcast operand (the max-pool gradients), run in registers:
+// among them the ReLU gradients, Sign(Sign(x)+1) times the upstream
+// gradient, and the squares summed for the batch statistics. Each such
+// chain's first 8 rows are computed by evalTiles from the step's inputs.
+func TestVGGTrainingChainsInRegisters(t *testing.T) {
+	if !haveElemAVX2 {
+		t.Skip("no AVX2: chains run step by step in Go")
+	}
+	be := newTestBackend(t)
+	var mu sync.Mutex
+	var failures []string
+	nonNeg, square, tiled := 0, 0, 0
+	watchOps(t, func() {
+		tr := benchnet.NewTrainer(be, benchnet.VGG11Narrow, 8, 1)
+		if _, err := tr.Step(); err != nil {
+			t.Fatal(err)
+		}
+	}, func(key string, op customOp, inputs [][]float32) {
+		var ch *chainOp
+		switch o := op.(type) {
+		case *chainOp:
+			ch = o
+		case *reduceChainOp:
+			ch = o.ch
+		}
+		if ch == nil || ch.c%8 != 0 || ch.scratch(1) != nil || len(ch.steps) == 0 || len(inputs[0]) < 8*ch.c {
+			return
+		}
+		dst := make([]float32, 8*ch.c)
+		done := ch.evalTiles(dst, inputs, 0)
+		mu.Lock()
+		defer mu.Unlock()
+		if done != len(dst) {
+			failures = append(failures, fmt.Sprintf("%s with steps %v: %d of %d elements in registers", key, ch.steps, done, len(dst)))
+			return
+		}
+		tiled++
+		for _, s := range ch.steps {
+			switch {
+			case s.op == opNonNeg && key == "*backend.chainOp":
+				nonNeg++
+			case s.op == opSquare && key == "*backend.reduceChainOp":
+				square++
+			}
+		}
+	})
+	for _, f := range failures {
+		t.Error(f)
+	}
+	// Eight convolutions with batch norm and ReLU: eight ReLU gradients and
+	// eight sums of squares.
+	if nonNeg < 8 || square < 8 {
+		t.Errorf("%d chains in registers, %d with Sign(Sign(x)+1), %d sums of squares; want at least 8 of each", tiled, nonNeg, square)
 	}
 }
 
